@@ -1,0 +1,157 @@
+"""Source spans, diagnostics and their rendering: the leaf every stage reports through."""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import unicodedata
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Literal
+
+import attrs
+
+Severity = Literal["error", "warning"]
+
+
+@attrs.define(frozen=True, eq=False)
+class Source:
+    """The text of one .pol file, with the path it is shown under."""
+
+    path: str
+    text: str
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        starts = [0]
+        for index, char in enumerate(self.text):
+            if char == "\n":
+                starts.append(index + 1)
+        return starts
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column (in characters) of a character offset."""
+        line = bisect.bisect_right(self.line_starts, offset) - 1
+        return line + 1, offset - self.line_starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        start = self.line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start : end if end >= 0 else len(self.text)].rstrip("\r")
+
+
+@attrs.frozen
+class Span:
+    """A range of characters in a source; positions are computed on demand."""
+
+    source: Source = attrs.field(eq=False, repr=False)
+    start: int
+    end: int
+
+    @property
+    def line(self) -> int:
+        return self.source.line_col(self.start)[0]
+
+    @property
+    def column(self) -> int:
+        return self.source.line_col(self.start)[1]
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.start : self.end]
+
+    def location(self) -> str:
+        line, column = self.source.line_col(self.start)
+        return f"{self.source.path}:{line}:{column}"
+
+    def to(self, other: Span) -> Span:
+        return Span(self.source, min(self.start, other.start), max(self.end, other.end))
+
+
+@attrs.frozen
+class Label:
+    """A secondary span with a short note, e.g. where a duplicate was first defined."""
+
+    span: Span
+    message: str
+
+
+@attrs.frozen
+class Diagnostic:
+    """One problem found in policy text, a profile or a command line."""
+
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    severity: Severity = "error"
+    labels: tuple[Label, ...] = ()
+    path: str | None = None  # where there is no span: a JSON path or a command-line flag
+
+    def location(self) -> str:
+        if self.span is not None:
+            return self.span.location()
+        return self.path or ""
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+        }
+        if self.span is not None:
+            out.update(file=self.span.source.path, line=self.span.line, column=self.span.column)
+        if self.path is not None:
+            out["path"] = self.path
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+def display_width(text: str) -> int:
+    """Terminal cells taken by text: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _caret_lines(span: Span, note: str = "") -> list[str]:
+    line, column = span.source.line_col(span.start)
+    text = span.source.line_text(line)
+    end_line, _ = span.source.line_col(max(span.start, span.end - 1))
+    # A multi-line span is underlined to the end of its first line.
+    stop = len(text) if end_line != line else column - 1 + max(1, span.end - span.start)
+    pad = display_width(text[: column - 1].replace("\t", " "))
+    width = max(1, display_width(text[column - 1 : stop]))
+    gutter = f"{line:>4} | "
+    caret = " " * len(gutter[:-2]) + "| " + " " * pad + "^" * width
+    return [gutter + text.replace("\t", " "), caret + (f" {note}" if note else "")]
+
+
+def render(diagnostic: Diagnostic) -> str:
+    """`file:line:col: error[PDnnn]: message`, the source line, a caret run and the hint."""
+    where = diagnostic.location()
+    head = f"{where}: " if where else ""
+    lines = [f"{head}{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}"]
+    if diagnostic.span is not None:
+        lines.extend(_caret_lines(diagnostic.span))
+    for label in diagnostic.labels:
+        lines.append(f"  note: {label.span.location()}: {label.message}")
+        lines.extend(_caret_lines(label.span))
+    if diagnostic.hint:
+        lines.append(f"  help: {diagnostic.hint}")
+    return "\n".join(lines)
+
+
+def render_all(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n\n".join(render(d) for d in diagnostics)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A "did you mean" hint naming the closest candidate, if any is close."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else None
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, str]:
+    if diagnostic.span is None:
+        return (diagnostic.path or "", 0, diagnostic.code)
+    return (diagnostic.span.source.path, diagnostic.span.start, diagnostic.code)

@@ -1,0 +1,416 @@
+"""The abstract syntax of .pol files: frozen attrs nodes whose spans stay out of equality."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Literal, TypeAlias
+
+import attrs
+
+from policydsl.diagnostics import Span
+
+
+def _span() -> Span | None:
+    # Spans are positions, not meaning: `parse(fmt(x)) == parse(x)` must ignore them.
+    return attrs.field(default=None, eq=False, hash=False, repr=False)
+
+
+# ---- expressions -----------------------------------------------------------------------
+
+
+@attrs.frozen
+class MoneyLit:
+    amount: Decimal
+    unit: str  # 元 | 万元 | 亿元, as written
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class PercentLit:
+    percent: Decimal  # 30 for `30%`
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class NumberLit:
+    value: Decimal
+    is_integer: bool
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class DateLit:
+    value: datetime.date
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class StringLit:
+    value: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class BoolLit:
+    value: bool
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Name:
+    """A possibly dotted name: a fact, definition, parameter, loop variable or enum value."""
+
+    parts: tuple[str, ...]
+    span: Span | None = _span()
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.parts)
+
+
+@attrs.frozen
+class Call:
+    function: str
+    args: tuple[Expr, ...]
+    span: Span | None = _span()
+
+
+UnaryOp = Literal["not", "-"]
+BinaryOp = Literal["and", "or", "+", "-", "*", "/", "=", "!=", "<", "<=", ">", ">="]
+
+
+@attrs.frozen
+class Unary:
+    op: UnaryOp
+    operand: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Binary:
+    op: BinaryOp
+    left: Expr
+    right: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class SetLit:
+    items: tuple[Expr, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Member:
+    """`x in {a, b}` (or `x not in {…}`)."""
+
+    value: Expr
+    options: SetLit
+    negated: bool
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Quantified:
+    """`any p in projects: (…)` / `all p in projects: (…)`."""
+
+    quantifier: Literal["any", "all"]
+    var: str
+    collection: Expr
+    body: Expr
+    span: Span | None = _span()
+
+
+Expr: TypeAlias = (
+    MoneyLit
+    | PercentLit
+    | NumberLit
+    | DateLit
+    | StringLit
+    | BoolLit
+    | Name
+    | Call
+    | Unary
+    | Binary
+    | SetLit
+    | Member
+    | Quantified
+)
+
+COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+ARITHMETIC = frozenset({"+", "-", "*", "/"})
+
+# ---- declarations ----------------------------------------------------------------------
+
+
+@attrs.frozen
+class Bound:
+    kind: Literal["date", "open", "unknown"]
+    date: datetime.date | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Window:
+    start: Bound
+    end: Bound
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class PolicyHeader:
+    id: str
+    title: str | None = None
+    issuer: str | None = None
+    number: str | None = None
+    issued: Bound | None = None
+    window: Window | None = None
+    source: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Import:
+    path: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class EnumValue:
+    name: str
+    label: str | None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class EnumDecl:
+    name: str
+    label: str
+    ordered: bool
+    values: tuple[EnumValue, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class TypeExpr:
+    kind: Literal["simple", "set", "list"]
+    name: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class FactDecl:
+    name: str
+    label: str
+    type: TypeExpr
+    minimum: Decimal | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class EntityDecl:
+    name: str
+    label: str
+    facts: tuple[FactDecl, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class DefineDecl:
+    name: str
+    label: str | None
+    expr: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ParamDecl:
+    name: str
+    label: str
+    type: TypeExpr
+    default: Expr | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class TableRow:
+    key: str | None  # None is the `unknown` row
+    agencies: tuple[str, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class TableDecl:
+    name: str
+    label: str
+    key: Expr
+    rows: tuple[TableRow, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Agency:
+    """A fixed agency name, or the rows of an agency table, optionally under a condition."""
+
+    name: str | None
+    table: str | None
+    when: Expr | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Condition:
+    name: str
+    label: str | None
+    expr: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ForEach:
+    var: str
+    collection: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Match:
+    """`match national_fund_received at 1:1`: matching funds at a ratio."""
+
+    base: Expr
+    numerator: int
+    denominator: int
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Benefit:
+    id: str
+    kind: str
+    label: str
+    base: str | None = None  # `from MEASURE.BENEFIT`: reuse another policy's benefit
+    for_each: ForEach | None = None
+    when: Expr | None = None
+    amount: Expr | None = None
+    cap: Expr | None = None
+    match: Match | None = None
+    reference: str | None = None
+    quotes: tuple[str, ...] = ()
+    span: Span | None = _span()
+    kind_span: Span | None = _span()
+    base_span: Span | None = _span()
+
+
+@attrs.frozen
+class Target:
+    id: str
+    label: str
+    when: Expr | None
+    require: Expr | None
+    quotes: tuple[str, ...] = ()
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class AmendSet:
+    target: str
+    value: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Amendment:
+    id: str
+    label: str
+    when: Expr
+    sets: tuple[AmendSet, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Measure:
+    id: str
+    title: str
+    ref: str | None = None
+    quotes: tuple[str, ...] = ()
+    guidance: tuple[str, ...] = ()
+    window: Window | None = None
+    agencies: tuple[Agency, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    benefits: tuple[Benefit, ...] = ()
+    targets: tuple[Target, ...] = ()
+    directives: tuple[str, ...] = ()
+    amendments: tuple[Amendment, ...] = ()
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Goal:
+    id: str
+    label: str
+    count: Expr
+    at_least: int
+    by: datetime.date | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Expect:
+    measure: str
+    status: str
+    total: Expr | None = None
+    no_total: bool = False
+    at_most: Expr | None = None
+    unknowns: tuple[str, ...] | None = None
+    span: Span | None = _span()
+    status_span: Span | None = _span()
+
+
+@attrs.frozen
+class ExampleParam:
+    name: str
+    value: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Example:
+    id: str
+    label: str | None
+    profile: str | None = None
+    as_of: datetime.date | None = None
+    params: tuple[ExampleParam, ...] = ()
+    expects: tuple[Expect, ...] = ()
+    span: Span | None = _span()
+    profile_span: Span | None = _span()
+
+
+Declaration: TypeAlias = (
+    PolicyHeader
+    | Import
+    | EnumDecl
+    | EntityDecl
+    | DefineDecl
+    | ParamDecl
+    | TableDecl
+    | Measure
+    | Amendment
+    | Goal
+    | Example
+)
+
+
+@attrs.frozen
+class Comment:
+    text: str  # including the leading '#'
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Module:
+    """One parsed .pol file."""
+
+    items: tuple[Declaration, ...]
+    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False)
+    span: Span | None = _span()

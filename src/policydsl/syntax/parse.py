@@ -1,0 +1,866 @@
+"""Text → AST: the cached LALR parser, the tree transformer, and syntax errors as diagnostics."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.tree import Meta
+
+from policydsl.diagnostics import Diagnostic, Label, Source, Span
+from policydsl.syntax import ast
+
+MAX_NESTING = 200  # deeper expressions are refused before the recursive passes see them
+
+
+@cache
+def parser() -> Lark:
+    grammar = resources.files("policydsl.syntax").joinpath("grammar.lark").read_text("utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+# Friendly names for terminals in "expected …" messages.
+_TERMINAL_NAMES = {
+    "NAME": "a name",
+    "DIGIT_NAME": "a name",
+    "STRING": 'a string in double quotes ("…")',
+    "NUMBER": "a number",
+    "MONEY": "an amount of money such as 150万元",
+    "PERCENT": "a percentage such as 30%",
+    "DATE": "a date such as 2025-12-31",
+    "$END": "the end of the file",
+}
+
+_TOP_LEVEL = (
+    "policy",
+    "import",
+    "enum",
+    "ordered",
+    "entity",
+    "define",
+    "parameter",
+    "table",
+    "measure",
+    "amend",
+    "goal",
+    "example",
+)
+_TOP_LEVEL_LINE = re.compile(r"^(?:" + "|".join(_TOP_LEVEL) + r")\b", re.MULTILINE)
+
+
+def describe_terminal(name: str) -> str:
+    if name in _TERMINAL_NAMES:
+        return _TERMINAL_NAMES[name]
+    for terminal in parser().terminals:
+        if terminal.name == name and terminal.pattern.type == "str":
+            return f"'{terminal.pattern.value}'"
+    return name.lower()
+
+
+def _expected_sentence(expected: set[str]) -> str:
+    names = sorted({describe_terminal(name) for name in expected})
+    if len(names) > 8:
+        keywords = [n for n in names if n.startswith("'") and n[1:-1].isalpha()]
+        others = [n for n in names if n not in keywords]
+        names = others + ([f"a keyword ({', '.join(keywords[:6])}, …)"] if keywords else [])
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+# Known mistakes, recognised by the parser state they leave it in (Lark's match_examples).
+_ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
+    (
+        "PD104",
+        "'==' is not an operator",
+        "write a single '=' to compare: `srdi_level = little_giant`",
+    ): ["define x = a == b", 'measure M "t" { condition c = a == b }'],
+    (
+        "PD105",
+        "a measure needs a title after its id",
+        'write `measure M1 "落实财政奖励政策" { … }`',
+    ): ["measure M1 {", "measure M1 }"],
+    (
+        "PD106",
+        "an amount and its unit are written together",
+        "write 150万元 without a space between the number and the unit",
+    ): ["define x = 150 万元", 'measure M "t" { condition c = a >= 150 万元 }'],
+    (
+        "PD107",
+        "'&&', '||' and '!' are not operators",
+        "write `and`, `or` and `not`",
+    ): ["define x = a & b", "define x = a | b", "define x = !a"],
+}
+
+
+def _error_signature(error: UnexpectedInput) -> tuple[object, ...]:
+    token = getattr(error, "token", None)
+    char = None
+    if isinstance(error, UnexpectedCharacters):
+        char = error.char
+    state = getattr(error, "state", None)
+    # ParserState compares by stack depth and position; those two identify it.
+    if state is not None and hasattr(state, "position"):
+        state = (len(state.state_stack), state.position)
+    return (
+        state,
+        frozenset(getattr(error, "accepts", None) or getattr(error, "expected", None) or ()),
+        token.type if token is not None else None,
+        char,
+    )
+
+
+@cache
+def _example_signatures() -> dict[tuple[object, ...], tuple[str, str, str]]:
+    """Parse each known mistake once and remember the parser state it fails in."""
+    signatures: dict[tuple[object, ...], tuple[str, str, str]] = {}
+    for label, snippets in _ERROR_EXAMPLES.items():
+        for snippet in snippets:
+            try:
+                parser().parse(snippet)
+            except UnexpectedInput as error:
+                signatures.setdefault(_error_signature(error), label)
+    return signatures
+
+
+def _match_known(error: UnexpectedInput) -> tuple[str, str, str] | None:
+    # State, accepted terminals and offending token must all agree: LALR states are shared
+    # between contexts, so the state alone would confuse `measure M1 {` with `a == b`.
+    return _example_signatures().get(_error_signature(error))
+
+
+def _syntax_diagnostic(error: UnexpectedInput, source: Source) -> Diagnostic:
+    text = source.text
+    offset = getattr(error, "pos_in_stream", None)
+    if isinstance(error, UnexpectedToken) and error.token.type != "$END":
+        offset = error.token.start_pos
+    if offset is None:
+        offset = len(text)
+    offset = min(offset, len(text))
+    end = offset + 1 if offset < len(text) else offset
+
+    if isinstance(error, UnexpectedCharacters):
+        char = text[offset] if offset < len(text) else ""
+        if char == '"':
+            line_end = text.find("\n", offset)
+            line_end = len(text) if line_end < 0 else line_end
+            return Diagnostic(
+                "PD103",
+                "unterminated string",
+                Span(source, offset, max(offset + 1, line_end)),
+                hint='close the string with a double quote (") on the same line',
+            )
+        known = _match_known(error)
+        if known:
+            return Diagnostic(known[0], known[1], Span(source, offset, end), hint=known[2])
+        allowed = _expected_sentence(set(error.allowed or ()))
+        return Diagnostic(
+            "PD102",
+            f"unexpected character {char!r}",
+            Span(source, offset, end),
+            hint=f"expected {allowed}" if error.allowed else None,
+        )
+
+    known = _match_known(error)
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        if token.type == "$END":
+            span = Span(source, max(0, len(text.rstrip()) - 1), max(1, len(text.rstrip())))
+            found = "the end of the file"
+        else:
+            span = Span(source, token.start_pos or 0, token.end_pos or (token.start_pos or 0) + 1)
+            found = f"{describe_terminal(token.type)} {str(token)!r}" if token.type in (
+                "NAME",
+                "STRING",
+                "NUMBER",
+                "MONEY",
+                "PERCENT",
+                "DATE",
+                "DIGIT_NAME",
+            ) else describe_terminal(token.type)
+        if known:
+            return Diagnostic(known[0], known[1], span, hint=known[2])
+        return Diagnostic(
+            "PD101",
+            f"unexpected {found}",
+            span,
+            hint=f"expected {_expected_sentence(set(error.expected))}",
+        )
+    if isinstance(error, UnexpectedEOF):
+        span = Span(source, max(0, len(text) - 1), len(text))
+        return Diagnostic(
+            "PD101",
+            "unexpected end of the file",
+            span,
+            hint=f"expected {_expected_sentence(set(error.expected))}",
+        )
+    return Diagnostic("PD101", str(error).splitlines()[0], Span(source, offset, end))
+
+
+def _unescape(token: Token, source: Source, problems: list[Diagnostic]) -> str:
+    raw = str(token)[1:-1]
+
+    def replace(match: re.Match[str]) -> str:
+        char = match.group(1)
+        mapped = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}.get(char)
+        if mapped is None:
+            start = (token.start_pos or 0) + 1 + match.start()
+            problems.append(
+                Diagnostic(
+                    "PD108",
+                    f"unknown escape '\\{char}' in a string",
+                    Span(source, start, start + 2),
+                    hint='the escapes are \\" \\\\ \\n and \\t',
+                )
+            )
+            return char
+        return mapped
+
+    return re.sub(r"\\(.)", replace, raw)
+
+
+Item = tuple[str, Any, "Span | None"]
+
+
+def _field(kind: str) -> Callable[..., Item]:
+    """A block item holding one string, e.g. `quote "…"`."""
+
+    @v_args(inline=True, meta=True)
+    def build(self: _Builder, meta: Meta, token: Token) -> Item:
+        return (kind, self._string(token), self._span(meta))
+
+    return build
+
+
+def _expr_item(kind: str) -> Callable[..., Item]:
+    """A block item holding one expression, e.g. `when is_srdi`."""
+
+    @v_args(inline=True, meta=True)
+    def build(self: _Builder, meta: Meta, expr: ast.Expr) -> Item:
+        return (kind, expr, self._span(meta))
+
+    return build
+
+
+class _Builder(Transformer[Token, Any]):
+    """Builds AST nodes bottom-up; collects the problems it can see locally."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(visit_tokens=False)
+        self.source = source
+        self.problems: list[Diagnostic] = []
+
+    def _span(self, meta: Meta | Token) -> Span | None:
+        if isinstance(meta, Token):
+            if meta.start_pos is None:
+                return None
+            return Span(self.source, meta.start_pos, meta.end_pos or meta.start_pos)
+        if getattr(meta, "empty", True):
+            return None
+        return Span(self.source, meta.start_pos, meta.end_pos)
+
+    def _string(self, token: Token) -> str:
+        return _unescape(token, self.source, self.problems)
+
+    def _date(self, token: Token) -> datetime.date:
+        try:
+            return datetime.date.fromisoformat(str(token))
+        except ValueError:
+            self.problems.append(
+                Diagnostic(
+                    "PD109",
+                    f"invalid date {str(token)!r}",
+                    self._span(token),
+                    hint="dates are written YYYY-MM-DD with a real month and day, e.g. 2025-12-31",
+                )
+            )
+            return datetime.date(1, 1, 1)
+
+    def _single(self, owner: str, items: list[tuple[str, Any, Span | None]]) -> dict[str, Any]:
+        """Group block items by kind; a kind that may occur once and repeats is reported."""
+        seen: dict[str, Span | None] = {}
+        grouped: dict[str, Any] = {}
+        for kind, value, span in items:
+            if kind in _REPEATABLE:
+                grouped.setdefault(kind, []).append(value)
+                continue
+            if kind in seen:
+                first = seen[kind]
+                self.problems.append(
+                    Diagnostic(
+                        "PD110",
+                        f"'{_ITEM_WORDS.get(kind, kind)}' given twice in {owner}",
+                        span,
+                        hint="keep one; combine conditions with `and`",
+                        labels=(Label(first, "first given here"),) if first else (),
+                    )
+                )
+                continue
+            seen[kind] = span
+            grouped[kind] = value
+        return grouped
+
+    # ---- top level
+    def start(self, *items: Any) -> list[Any]:
+        return list(items)
+
+    @v_args(inline=True, meta=True)
+    def dotted(self, meta: Meta, *parts: Token) -> ast.Name:
+        return ast.Name(tuple(str(p) for p in parts), self._span(meta))
+
+    @v_args(meta=True)
+    def policy_decl(self, meta: Meta, children: list[Any]) -> ast.PolicyHeader:
+        name, *fields = children
+        grouped = self._single(f"policy {name.dotted}", fields)
+        return ast.PolicyHeader(
+            id=name.dotted,
+            title=grouped.get("title"),
+            issuer=grouped.get("issuer"),
+            number=grouped.get("number"),
+            issued=grouped.get("issued"),
+            window=grouped.get("window"),
+            source=grouped.get("source"),
+            span=self._span(meta),
+        )
+
+    title = _field("title")
+    issuer = _field("issuer")
+    doc_number = _field("number")
+    source = _field("source")
+    ref = _field("ref")
+    quote = _field("quote")
+    guidance = _field("guidance")
+    directive = _field("directive")
+    reference = _field("reference")
+    ex_profile = _field("profile")
+
+    @v_args(inline=True, meta=True)
+    def issued(self, meta: Meta, bound: ast.Bound) -> tuple[str, Any, Span | None]:
+        return ("issued", bound, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def window(self, meta: Meta, start: ast.Bound, end: ast.Bound) -> tuple[str, Any, Span | None]:
+        span = self._span(meta)
+        return ("window", ast.Window(start, end, span), span)
+
+    @v_args(inline=True, meta=True)
+    def date_bound(self, meta: Meta, token: Token) -> ast.Bound:
+        return ast.Bound("date", self._date(token), self._span(meta))
+
+    @v_args(meta=True)
+    def open_bound(self, meta: Meta, _: list[Any]) -> ast.Bound:
+        return ast.Bound("open", None, self._span(meta))
+
+    @v_args(meta=True)
+    def unknown_bound(self, meta: Meta, _: list[Any]) -> ast.Bound:
+        return ast.Bound("unknown", None, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def import_decl(self, meta: Meta, token: Token) -> ast.Import:
+        return ast.Import(self._string(token), self._span(meta))
+
+    # ---- schema
+    @v_args(meta=True)
+    def enum_decl(self, meta: Meta, children: list[Any]) -> ast.EnumDecl:
+        ordered = isinstance(children[0], Token) and children[0].type == "ORDERED"
+        if ordered:
+            children = children[1:]
+        name, label, *values = children
+        return ast.EnumDecl(str(name), self._string(label), ordered, tuple(values), self._span(meta))
+
+    @v_args(meta=True)
+    def enum_value(self, meta: Meta, children: list[Any]) -> ast.EnumValue:
+        label = self._string(children[1]) if len(children) > 1 else None
+        return ast.EnumValue(str(children[0]), label, self._span(meta))
+
+    @v_args(meta=True)
+    def entity_decl(self, meta: Meta, children: list[Any]) -> ast.EntityDecl:
+        name, label, *facts = children
+        return ast.EntityDecl(str(name), self._string(label), tuple(facts), self._span(meta))
+
+    @v_args(meta=True)
+    def fact_decl(self, meta: Meta, children: list[Any]) -> ast.FactDecl:
+        name, label, type_expr, *rest = children
+        minimum = rest[0] if rest else None
+        return ast.FactDecl(str(name), self._string(label), type_expr, minimum, self._span(meta))
+
+    @v_args(inline=True)
+    def fact_min(self, _ge: Token, value: Decimal) -> Decimal:
+        return value
+
+    @v_args(meta=True)
+    def signed_number(self, meta: Meta, children: list[Token]) -> Decimal:
+        value = Decimal(str(children[-1]))
+        return -value if len(children) > 1 else value
+
+    @v_args(inline=True, meta=True)
+    def simple_type(self, meta: Meta, name: Token) -> ast.TypeExpr:
+        return ast.TypeExpr("simple", str(name), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def set_type(self, meta: Meta, name: Token) -> ast.TypeExpr:
+        return ast.TypeExpr("set", str(name), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def list_type(self, meta: Meta, name: Token) -> ast.TypeExpr:
+        return ast.TypeExpr("list", str(name), self._span(meta))
+
+    @v_args(meta=True)
+    def define_decl(self, meta: Meta, children: list[Any]) -> ast.DefineDecl:
+        name, *rest = children
+        label = self._string(rest[0]) if len(rest) == 2 else None
+        return ast.DefineDecl(name.dotted, label, rest[-1], self._span(meta))
+
+    @v_args(meta=True)
+    def param_decl(self, meta: Meta, children: list[Any]) -> ast.ParamDecl:
+        name, label, type_expr, *rest = children
+        default = rest[0] if rest else None
+        return ast.ParamDecl(name.dotted, self._string(label), type_expr, default, self._span(meta))
+
+    @v_args(meta=True)
+    def table_decl(self, meta: Meta, children: list[Any]) -> ast.TableDecl:
+        name, label, key, *rows = children
+        return ast.TableDecl(str(name), self._string(label), key, tuple(rows), self._span(meta))
+
+    @v_args(meta=True)
+    def table_row(self, meta: Meta, children: list[Any]) -> ast.TableRow:
+        key, *names = children
+        return ast.TableRow(key, tuple(self._string(n) for n in names), self._span(meta))
+
+    @v_args(inline=True)
+    def key_value(self, token: Token) -> str:
+        return str(token)
+
+    def key_unknown(self, _: list[Any]) -> None:
+        return None
+
+    # ---- measures
+    @v_args(meta=True)
+    def measure_decl(self, meta: Meta, children: list[Any]) -> ast.Measure:
+        name, title, *items = children
+        grouped = self._single(f"measure {name.dotted}", items)
+        return ast.Measure(
+            id=name.dotted,
+            title=self._string(title),
+            ref=grouped.get("ref"),
+            quotes=tuple(grouped.get("quote", ())),
+            guidance=tuple(grouped.get("guidance", ())),
+            window=grouped.get("window"),
+            agencies=tuple(grouped.get("agencies", ())),
+            conditions=tuple(grouped.get("condition", ())),
+            benefits=tuple(grouped.get("benefit", ())),
+            targets=tuple(grouped.get("target", ())),
+            directives=tuple(grouped.get("directive", ())),
+            amendments=tuple(grouped.get("amendment", ())),
+            span=self._span(meta),
+        )
+
+    @v_args(meta=True)
+    def agencies(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
+        return ("agencies", tuple(children), self._span(meta))
+
+    @v_args(meta=True)
+    def agency_name(self, meta: Meta, children: list[Any]) -> ast.Agency:
+        when = children[1] if len(children) > 1 else None
+        return ast.Agency(self._string(children[0]), None, when, self._span(meta))
+
+    @v_args(meta=True)
+    def agency_table(self, meta: Meta, children: list[Any]) -> ast.Agency:
+        when = children[1] if len(children) > 1 else None
+        return ast.Agency(None, str(children[0]), when, self._span(meta))
+
+    @v_args(meta=True)
+    def condition(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
+        name, *rest = children
+        label = self._string(rest[0]) if len(rest) == 2 else None
+        span = self._span(meta)
+        return ("condition", ast.Condition(str(name), label, rest[-1], span), span)
+
+    @v_args(meta=True)
+    def benefit(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
+        name, kind, label, *rest = children
+        base: ast.Name | None = None
+        if rest and isinstance(rest[0], ast.Name):
+            base, rest = rest[0], rest[1:]
+        grouped = self._single(f"benefit {name}", rest)
+        span = self._span(meta)
+        node = ast.Benefit(
+            id=str(name),
+            kind=str(kind),
+            label=self._string(label),
+            base=base.dotted if base else None,
+            for_each=grouped.get("for_each"),
+            when=grouped.get("when"),
+            amount=grouped.get("amount"),
+            cap=grouped.get("cap"),
+            match=grouped.get("match"),
+            reference=grouped.get("reference"),
+            quotes=tuple(grouped.get("quote", ())),
+            span=span,
+            kind_span=self._span(kind),
+            base_span=base.span if base else None,
+        )
+        return ("benefit", node, span)
+
+    @v_args(inline=True, meta=True)
+    def for_each(self, meta: Meta, var: Token, collection: ast.Expr) -> tuple[str, Any, Span | None]:
+        span = self._span(meta)
+        return ("for_each", ast.ForEach(str(var), collection, span), span)
+
+    when = _expr_item("when")
+    amount = _expr_item("amount")
+    cap = _expr_item("cap")
+    require = _expr_item("require")
+
+    @v_args(inline=True, meta=True)
+    def match(
+        self, meta: Meta, base: ast.Expr, num: Token, den: Token
+    ) -> tuple[str, Any, Span | None]:
+        span = self._span(meta)
+        numerator, denominator = self._ratio_part(num), self._ratio_part(den)
+        if denominator == 0:
+            self.problems.append(
+                Diagnostic("PD111", "a matching ratio cannot have 0 as its second part", self._span(den))
+            )
+            denominator = 1
+        return ("match", ast.Match(base, numerator, denominator, span), span)
+
+    def _ratio_part(self, token: Token) -> int:
+        value = Decimal(str(token))
+        if value != value.to_integral_value():
+            self.problems.append(
+                Diagnostic(
+                    "PD111",
+                    f"a matching ratio is written with whole numbers, not {token}",
+                    self._span(token),
+                    hint="write e.g. `at 1:1` or `at 1:2`",
+                )
+            )
+        return int(value)
+
+    @v_args(meta=True)
+    def target(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
+        name, label, *items = children
+        grouped = self._single(f"target {name}", items)
+        span = self._span(meta)
+        node = ast.Target(
+            str(name),
+            self._string(label),
+            grouped.get("when"),
+            grouped.get("require"),
+            tuple(grouped.get("quote", ())),
+            span,
+        )
+        return ("target", node, span)
+
+    @v_args(meta=True)
+    def amend_decl(self, meta: Meta, children: list[Any]) -> Any:
+        name, label, when, *sets = children
+        span = self._span(meta)
+        node = ast.Amendment(str(name), self._string(label), when, tuple(sets), span)
+        # Inside a measure this is an item; at the top level the caller unwraps it.
+        return ("amendment", node, span)
+
+    @v_args(inline=True, meta=True)
+    def amend_set(self, meta: Meta, target: ast.Name, value: ast.Expr) -> ast.AmendSet:
+        return ast.AmendSet(target.dotted, value, self._span(meta))
+
+    # ---- goals and examples
+    @v_args(inline=True, meta=True)
+    def goal_decl(self, meta: Meta, name: Token, label: Token, *rest: Any) -> ast.Goal:
+        count, least = rest[0], rest[1]
+        by = rest[2] if len(rest) > 2 else None
+        return ast.Goal(str(name), self._string(label), count, least, by, self._span(meta))
+
+    @v_args(inline=True)
+    def goal_count(self, expr: ast.Expr) -> ast.Expr:
+        return expr
+
+    @v_args(inline=True)
+    def goal_least(self, token: Token) -> int:
+        return int(Decimal(str(token)))
+
+    @v_args(inline=True)
+    def goal_by(self, token: Token) -> datetime.date:
+        return self._date(token)
+
+    @v_args(meta=True)
+    def example_decl(self, meta: Meta, children: list[Any]) -> ast.Example:
+        name, *rest = children
+        label = None
+        if rest and isinstance(rest[0], Token):
+            label, rest = self._string(rest[0]), rest[1:]
+        grouped = self._single(f"example {name}", rest)
+        profile_span = None
+        for kind, _, span in rest:
+            if kind == "profile":
+                profile_span = span
+        return ast.Example(
+            str(name),
+            label,
+            profile=grouped.get("profile"),
+            as_of=grouped.get("as_of"),
+            params=tuple(grouped.get("param", ())),
+            expects=tuple(grouped.get("expect", ())),
+            span=self._span(meta),
+            profile_span=profile_span,
+        )
+
+    @v_args(inline=True, meta=True)
+    def ex_as_of(self, meta: Meta, token: Token) -> tuple[str, Any, Span | None]:
+        return ("as_of", self._date(token), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def ex_param(self, meta: Meta, name: ast.Name, value: ast.Expr) -> tuple[str, Any, Span | None]:
+        span = self._span(meta)
+        return ("param", ast.ExampleParam(name.dotted, value, span), span)
+
+    @v_args(meta=True)
+    def expect(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
+        measure, status, *details = children
+        grouped = self._single(f"expect {measure.dotted}", details)
+        span = self._span(meta)
+        node = ast.Expect(
+            measure=measure.dotted,
+            status=str(status),
+            total=grouped.get("total"),
+            no_total="no_total" in grouped,
+            at_most=grouped.get("at_most"),
+            unknowns=grouped.get("unknowns"),
+            span=span,
+            status_span=self._span(status),
+        )
+        return ("expect", node, span)
+
+    @v_args(meta=True)
+    def expect_total(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
+        return ("total", children[0], self._span(meta))
+
+    @v_args(meta=True)
+    def expect_no_total(self, meta: Meta, _: list[Any]) -> tuple[str, Any, Span | None]:
+        return ("no_total", True, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def expect_at_most(self, meta: Meta, expr: ast.Expr) -> tuple[str, Any, Span | None]:
+        return ("at_most", expr, self._span(meta))
+
+    @v_args(meta=True)
+    def expect_unknowns(self, meta: Meta, children: list[Token]) -> tuple[str, Any, Span | None]:
+        return ("unknowns", tuple(self._string(t) for t in children), self._span(meta))
+
+    # ---- expressions
+    @v_args(inline=True, meta=True)
+    def or_op(self, meta: Meta, left: ast.Expr, right: ast.Expr) -> ast.Binary:
+        return ast.Binary("or", left, right, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def and_op(self, meta: Meta, left: ast.Expr, right: ast.Expr) -> ast.Binary:
+        return ast.Binary("and", left, right, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def not_op(self, meta: Meta, operand: ast.Expr) -> ast.Unary:
+        return ast.Unary("not", operand, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def negate(self, meta: Meta, _minus: Token, operand: ast.Expr) -> ast.Unary:
+        return ast.Unary("-", operand, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def compare(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Binary:
+        return ast.Binary(str(op), left, right, self._span(meta))  # type: ignore[arg-type]
+
+    @v_args(inline=True, meta=True)
+    def binary(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Binary:
+        return ast.Binary(str(op), left, right, self._span(meta))  # type: ignore[arg-type]
+
+    @v_args(inline=True, meta=True)
+    def member(self, meta: Meta, value: ast.Expr, options: ast.SetLit) -> ast.Member:
+        return ast.Member(value, options, False, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def not_member(self, meta: Meta, value: ast.Expr, options: ast.SetLit) -> ast.Member:
+        return ast.Member(value, options, True, self._span(meta))
+
+    @v_args(meta=True)
+    def set_literal(self, meta: Meta, children: list[ast.Expr]) -> ast.SetLit:
+        return ast.SetLit(tuple(children), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def name_ref(self, meta: Meta, name: ast.Name | Token) -> ast.Name:
+        if isinstance(name, Token):
+            return ast.Name((str(name),), self._span(meta))
+        return name
+
+    @v_args(meta=True)
+    def call(self, meta: Meta, children: list[Any]) -> ast.Call:
+        name, *args = children
+        return ast.Call(str(name), tuple(args), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def quantified(
+        self, meta: Meta, quantifier: Token, var: Token, collection: ast.Expr, body: ast.Expr
+    ) -> ast.Quantified:
+        return ast.Quantified(str(quantifier), str(var), collection, body, self._span(meta))  # type: ignore[arg-type]
+
+    @v_args(inline=True, meta=True)
+    def money_lit(self, meta: Meta, token: Token) -> ast.MoneyLit:
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)(亿元|万元|元)", str(token))
+        assert match  # guaranteed by the MONEY terminal
+        return ast.MoneyLit(Decimal(match.group(1)), match.group(2), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def percent_lit(self, meta: Meta, token: Token) -> ast.PercentLit:
+        return ast.PercentLit(Decimal(str(token)[:-1]), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def number_lit(self, meta: Meta, token: Token) -> ast.NumberLit:
+        return ast.NumberLit(Decimal(str(token)), "." not in str(token), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def date_lit(self, meta: Meta, token: Token) -> ast.DateLit:
+        return ast.DateLit(self._date(token), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def string_lit(self, meta: Meta, token: Token) -> ast.StringLit:
+        return ast.StringLit(self._string(token), self._span(meta))
+
+    @v_args(meta=True)
+    def true_lit(self, meta: Meta, _: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(True, self._span(meta))
+
+    @v_args(meta=True)
+    def false_lit(self, meta: Meta, _: list[Any]) -> ast.BoolLit:
+        return ast.BoolLit(False, self._span(meta))
+
+
+_REPEATABLE = {"quote", "guidance", "condition", "benefit", "target", "directive",
+               "amendment", "param", "expect"}
+_ITEM_WORDS = {"window": "valid", "for_each": "for each", "as_of": "as of", "number": "number"}
+
+
+def _nesting_problem(source: Source) -> Diagnostic | None:
+    """Refuse pathologically deep bracket nesting before recursive passes overflow the stack."""
+    depth = 0
+    in_string = in_comment = False
+    previous = ""
+    for index, char in enumerate(source.text):
+        if in_comment:
+            in_comment = char != "\n"
+        elif in_string:
+            if char == '"' and previous != "\\":
+                in_string = False
+            elif char == "\n":
+                in_string = False
+        elif char == "#":
+            in_comment = True
+        elif char == '"':
+            in_string = True
+        elif char in "({":
+            depth += 1
+            if depth > MAX_NESTING:
+                return Diagnostic(
+                    "PD112",
+                    f"brackets nested more than {MAX_NESTING} deep",
+                    Span(source, index, index + 1),
+                    hint="split the expression into named `define`s",
+                )
+        elif char in ")}":
+            depth = max(0, depth - 1)
+        previous = char if previous != "\\" else ""
+    return None
+
+
+def _chunks(text: str) -> Iterator[tuple[int, int]]:
+    """Top-level declarations start at column 1 with their keyword: used for error recovery."""
+    starts = [m.start() for m in _TOP_LEVEL_LINE.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        yield start, end
+
+
+def _blank_outside(text: str, start: int, end: int) -> str:
+    # Keep offsets and line numbers: everything outside [start, end) becomes spaces.
+    blank = re.sub(r"[^\n]", " ", text)
+    return blank[:start] + text[start:end] + blank[end:]
+
+
+def _collect_comments(source: Source) -> tuple[ast.Comment, ...]:
+    comments: list[ast.Comment] = []
+    for token in parser().lex(source.text, dont_ignore=True):
+        if token.type == "COMMENT":
+            span = Span(source, token.start_pos or 0, token.end_pos or 0)
+            comments.append(ast.Comment(str(token).rstrip(), span))
+    return tuple(comments)
+
+
+def _build(tree: Any, source: Source) -> tuple[list[ast.Declaration], list[Diagnostic]]:
+    builder = _Builder(source)
+    try:
+        items = builder.transform(tree)
+    except VisitError as error:  # a bug in a builder method: report it, do not crash
+        raise error.orig_exc from error
+    declarations = [item[1] if isinstance(item, tuple) else item for item in items]
+    return declarations, builder.problems
+
+
+def parse_source(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
+    """Parse one file; returns the module (possibly partial) and every syntax problem found."""
+    text = source.text
+    if not text.strip(" \t\r\n\ufeff"):
+        return ast.Module(()), [
+            Diagnostic(
+                "PD113",
+                "the file is empty",
+                Span(source, 0, 0),
+                hint='start it with a header: policy my.policy { title "…" }',
+            )
+        ]
+    deep = _nesting_problem(source)
+    if deep is not None:
+        return ast.Module(()), [deep]
+    try:
+        tree = parser().parse(text)
+    except UnexpectedInput:
+        return _parse_with_recovery(source)
+    declarations, problems = _build(tree, source)
+    try:
+        comments = _collect_comments(source)
+    except UnexpectedInput:
+        comments = ()
+    return ast.Module(tuple(declarations), comments, Span(source, 0, len(text))), problems
+
+
+def _parse_with_recovery(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
+    """Parse declaration by declaration so that one mistake does not hide the next."""
+    declarations: list[ast.Declaration] = []
+    problems: list[Diagnostic] = []
+    for start, end in _chunks(source.text):
+        chunk_text = _blank_outside(source.text, start, end)
+        try:
+            tree = parser().parse(chunk_text)
+        except UnexpectedInput as error:
+            problems.append(_syntax_diagnostic(error, source))
+            continue
+        built, chunk_problems = _build(tree, source)
+        declarations.extend(built)
+        problems.extend(chunk_problems)
+    return ast.Module(tuple(declarations), (), Span(source, 0, len(source.text))), problems
+
+
+def parse_text(text: str, path: str = "<text>") -> tuple[ast.Module, list[Diagnostic]]:
+    return parse_source(Source(path, text))

@@ -1,0 +1,141 @@
+"""Runtime values: exact money with units, unknowns that remember why, and value parsing."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+from typing import TypeAlias
+
+import attrs
+
+# Units of money, in 元. Money is stored in 元 so conversions are exact multiplications.
+UNITS: dict[str, Decimal] = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+DEFAULT_UNIT = "万元"  # numbers in profiles and results are 万元 unless a unit is written
+
+
+def plain(number: Decimal) -> str:
+    """An exact decimal as plain text without exponent or trailing zeros: 320, 0.035, 1500."""
+    if number == 0:
+        return "0"
+    text = format(number.normalize(), "f")
+    return text
+
+
+@attrs.frozen(order=True)
+class Money:
+    """An exact amount of money, stored in 元."""
+
+    yuan: Decimal
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, unit: str = DEFAULT_UNIT) -> Money:
+        return cls(Decimal(amount) * UNITS[unit])
+
+    def in_unit(self, unit: str = DEFAULT_UNIT) -> Decimal:
+        return self.yuan / UNITS[unit]
+
+    def to_dict(self, unit: str = DEFAULT_UNIT) -> dict[str, str]:
+        return {"value": plain(self.in_unit(unit)), "unit": unit}
+
+    def __str__(self) -> str:
+        return f"{plain(self.in_unit())}万元"
+
+
+@attrs.frozen
+class Unknown:
+    """A value that is not known, with the profile paths and parameters it depends on."""
+
+    paths: frozenset[str] = frozenset()
+    reason: str = ""
+
+    def __bool__(self) -> bool:  # an unknown is never silently truthy
+        raise TypeError("an Unknown has no truth value; test with `is_unknown`")
+
+    def __str__(self) -> str:
+        return "unknown"
+
+
+def is_unknown(value: object) -> bool:
+    return isinstance(value, Unknown)
+
+
+def merge_unknown(*values: object) -> Unknown:
+    paths: set[str] = set()
+    for value in values:
+        if isinstance(value, Unknown):
+            paths |= value.paths
+    return Unknown(frozenset(paths))
+
+
+# The values a fact, definition or parameter can take at run time.
+Value: TypeAlias = (
+    bool
+    | int
+    | Decimal
+    | Money
+    | datetime.date
+    | str
+    | frozenset
+    | tuple
+    | Unknown
+)
+
+_AMOUNT = re.compile(r"\s*([+-]?\d+(?:\.\d+)?)\s*(亿元|万元|元)?\s*")
+_PERCENT = re.compile(r"\s*([+-]?\d+(?:\.\d+)?)\s*%\s*")
+
+
+class ValueError_(ValueError):
+    """A value that cannot be read as its declared type; the message says what is allowed."""
+
+
+def exact_decimal(value: object) -> Decimal:
+    """Read a JSON/Python number exactly: floats by their shortest printed form."""
+    if isinstance(value, bool):
+        raise ValueError_("a number is expected, not true/false")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        text = str(value)
+        if text in ("nan", "inf", "-inf"):
+            raise ValueError_("NaN and Infinity are not numbers a profile may hold")
+        return Decimal(text)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError_("NaN and Infinity are not numbers a profile may hold")
+        return value
+    raise ValueError_(f"a number is expected, not {type(value).__name__}")
+
+
+def parse_money(value: object) -> Money:
+    """150 (万元), "150万元", "1.5亿元", "1500000元" → exact Money."""
+    if isinstance(value, str):
+        match = _AMOUNT.fullmatch(value)
+        if not match:
+            raise ValueError_(
+                f"{value!r} is not an amount of money: write a number of 万元, "
+                'or a number with a unit: "150万元", "1.5亿元", "1500000元"'
+            )
+        try:
+            return Money.of(Decimal(match.group(1)), match.group(2) or DEFAULT_UNIT)
+        except InvalidOperation as error:  # pragma: no cover - the regex admits only decimals
+            raise ValueError_(f"{value!r} is not a number") from error
+    return Money.of(exact_decimal(value))
+
+
+def parse_ratio(value: object) -> Decimal:
+    """0.035 or "3.5%" → Decimal('0.035')."""
+    if isinstance(value, str):
+        match = _PERCENT.fullmatch(value)
+        if match:
+            return Decimal(match.group(1)) / 100
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError_(
+                f"{value!r} is not a ratio: write a fraction such as 0.035 or a percentage such as \"3.5%\""
+            ) from None
+        if not number.is_finite():
+            raise ValueError_("NaN and Infinity are not ratios")
+        return number
+    return exact_decimal(value)
