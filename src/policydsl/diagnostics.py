@@ -155,3 +155,33 @@ def sort_key(diagnostic: Diagnostic) -> tuple[str, int, str]:
     if diagnostic.span is None:
         return (diagnostic.path or "", 0, diagnostic.code)
     return (diagnostic.span.source.path, diagnostic.span.start, diagnostic.code)
+
+
+class PolicydslError(Exception):
+    """Base of the errors policydsl raises for bad input; `.diagnostics` lists every problem."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], summary: str = "") -> None:
+        self.diagnostics = tuple(diagnostics)
+        first = self.diagnostics[0].message if self.diagnostics else ""
+        super().__init__(summary or f"{len(self.diagnostics)} problem(s): {first}")
+
+    def render(self) -> str:
+        return render_all(self.diagnostics)
+
+
+class PolicyError(PolicydslError):
+    """The policy text does not parse or check.
+
+    >>> try:
+    ...     policydsl.load("broken.pol")
+    ... except policydsl.PolicyError as error:
+    ...     print(error.render())
+    """
+
+
+class ProfileError(PolicydslError):
+    """An enterprise profile (or a parameter value) is invalid; every bad field is listed."""
+
+
+class UsageError(PolicydslError):
+    """A call or command line that cannot be carried out (unknown measure, bad flag value)."""

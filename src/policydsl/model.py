@@ -1,0 +1,421 @@
+"""The checked policy: resolved schema, typed expressions and measures that evaluation consumes."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Literal, TypeAlias
+
+import attrs
+
+from policydsl.diagnostics import Source, Span
+from policydsl.syntax import ast
+
+TypeKind = Literal[
+    "bool", "integer", "decimal", "money", "ratio", "date", "text", "enum", "set", "list", "entity"
+]
+SCALAR_TYPES: tuple[str, ...] = ("bool", "integer", "decimal", "money", "ratio", "date", "text")
+BENEFIT_KINDS: dict[str, str] = {
+    "grant": "a sum of money computed by a formula, optionally capped",
+    "matching": "matching funds: a ratio of another amount (`match X at 1:1`)",
+    "reward": "a reward set by another document (`reference \"…\"`), amount not stated here",
+    "service": "a non-monetary service",
+    "priority": "priority or preferential treatment, non-monetary",
+}
+STATUSES = ("eligible", "not_eligible", "undetermined", "not_in_force", "not_applicable")
+
+
+def _span() -> Span | None:
+    return attrs.field(default=None, eq=False, hash=False, repr=False)
+
+
+@attrs.frozen
+class EnumType:
+    name: str
+    label: str
+    ordered: bool
+    values: tuple[str, ...]
+    labels: tuple[str | None, ...]
+    span: Span | None = _span()
+
+    def rank(self, value: str) -> int:
+        return self.values.index(value)
+
+    def label_of(self, value: str) -> str | None:
+        return self.labels[self.values.index(value)]
+
+
+@attrs.frozen
+class Type:
+    kind: TypeKind
+    enum: EnumType | None = None
+    entity: str | None = None  # for `list of E` and entity-typed loop variables
+
+    def __str__(self) -> str:
+        if self.kind == "enum" and self.enum:
+            return f"{'ordered ' if self.enum.ordered else ''}enum {self.enum.name}"
+        if self.kind == "set" and self.enum:
+            return f"set of {self.enum.name}"
+        if self.kind in ("list", "entity"):
+            return f"{'list of ' if self.kind == 'list' else ''}{self.entity}"
+        return self.kind
+
+
+BOOL = Type("bool")
+INTEGER = Type("integer")
+DECIMAL = Type("decimal")
+MONEY = Type("money")
+RATIO = Type("ratio")
+DATE = Type("date")
+TEXT = Type("text")
+NUMERIC = frozenset({"integer", "decimal"})
+
+
+@attrs.frozen
+class Fact:
+    name: str
+    label: str
+    type: Type
+    entity: str
+    minimum: Decimal | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Entity:
+    name: str
+    label: str
+    facts: tuple[Fact, ...]
+    span: Span | None = _span()
+
+    def fact(self, name: str) -> Fact | None:
+        for fact in self.facts:
+            if fact.name == name:
+                return fact
+        return None
+
+
+@attrs.frozen
+class Schema:
+    root: Entity
+    entities: dict[str, Entity]
+    enums: dict[str, EnumType]
+
+
+# ---- typed expressions -----------------------------------------------------------------
+# Every node knows its type and keeps the span of the text it came from, so explanations
+# can quote the clause exactly as written.
+
+
+@attrs.frozen
+class Const:
+    value: object
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class FactRef:
+    """A fact of the root entity, e.g. `srdi_level`."""
+
+    fact: Fact
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class FieldRef:
+    """A fact of the item bound to a loop variable, e.g. `p.investment`."""
+
+    var: str
+    fact: Fact
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class VarRef:
+    var: str
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class DefRef:
+    name: str
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class CondRef:
+    """A named condition of the measure being evaluated."""
+
+    measure: str
+    name: str
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ParamRef:
+    name: str
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Not:
+    operand: TExpr
+    type: Type = BOOL
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Neg:
+    operand: TExpr
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Logic:
+    op: Literal["and", "or"]
+    items: tuple[TExpr, ...]
+    type: Type = BOOL
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Arith:
+    op: Literal["+", "-", "*", "/"]
+    left: TExpr
+    right: TExpr
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Compare:
+    op: Literal["=", "!=", "<", "<=", ">", ">="]
+    left: TExpr
+    right: TExpr
+    operand_type: Type
+    type: Type = BOOL
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class In:
+    value: TExpr
+    options: tuple[object, ...]
+    negated: bool
+    type: Type = BOOL
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Quant:
+    quantifier: Literal["any", "all"]
+    var: str
+    collection: TExpr
+    body: TExpr
+    type: Type = BOOL
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Func:
+    """A built-in function: min, max, count, contains."""
+
+    name: str
+    args: tuple[TExpr, ...]
+    type: Type
+    span: Span | None = _span()
+
+
+TExpr: TypeAlias = (
+    Const | FactRef | FieldRef | VarRef | DefRef | CondRef | ParamRef | Not | Neg | Logic | Arith
+    | Compare | In | Quant | Func
+)
+
+# ---- declarations ----------------------------------------------------------------------
+
+
+@attrs.frozen
+class Bound:
+    kind: Literal["date", "open", "unknown"]
+    date: datetime.date | None = None
+
+
+OPEN = Bound("open")
+
+
+@attrs.frozen
+class Window:
+    start: Bound = OPEN
+    end: Bound = OPEN
+
+    def contains(self, day: datetime.date) -> bool:
+        # An unknown bound counts as open; the explanation says so.
+        if self.start.kind == "date" and self.start.date and day < self.start.date:
+            return False
+        return not (self.end.kind == "date" and self.end.date and day > self.end.date)
+
+    def describe(self) -> str:
+        def one(bound: Bound, open_word: str) -> str:
+            if bound.kind == "date":
+                return str(bound.date)
+            return "unknown (counted as open)" if bound.kind == "unknown" else open_word
+
+        return f"from {one(self.start, 'the beginning')} until {one(self.end, 'further notice')}"
+
+
+@attrs.frozen
+class Definition:
+    name: str
+    label: str | None
+    expr: TExpr
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Parameter:
+    name: str
+    label: str
+    type: Type
+    default: object | None  # a runtime value, or None when the parameter has no default
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class AgencyTable:
+    name: str
+    label: str
+    key: TExpr
+    rows: dict[str, tuple[str, ...]]
+    unknown_row: tuple[str, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Agency:
+    name: str | None
+    table: str | None
+    when: TExpr | None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Condition:
+    name: str
+    label: str | None
+    expr: TExpr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ForEach:
+    var: str
+    collection: TExpr
+    entity: str
+
+
+@attrs.frozen
+class Benefit:
+    id: str
+    kind: str
+    label: str
+    for_each: ForEach | None
+    when: tuple[TExpr, ...]  # all must hold; a reused base benefit adds its own condition
+    amount: TExpr | None
+    cap: TExpr | None
+    reference: str | None
+    quotes: tuple[str, ...]
+    base: str | None = None  # `measure.benefit` this one reuses
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Target:
+    id: str
+    label: str
+    when: TExpr | None
+    require: TExpr | None
+    quotes: tuple[str, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Amendment:
+    """An exception: while `when` holds, the named parameters or definitions take new values."""
+
+    id: str
+    label: str
+    measure: str | None
+    when: TExpr
+    sets: tuple[tuple[str, TExpr], ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Measure:
+    id: str
+    title: str
+    policy: str
+    ref: str | None
+    quotes: tuple[str, ...]
+    guidance: tuple[str, ...]
+    window: Window  # the intersection of the policy's and the measure's own
+    own_window: Window | None
+    agencies: tuple[Agency, ...]
+    conditions: tuple[Condition, ...]
+    benefits: tuple[Benefit, ...]
+    targets: tuple[Target, ...]
+    directives: tuple[str, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Goal:
+    id: str
+    label: str
+    count: TExpr
+    at_least: int
+    by: datetime.date | None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Header:
+    id: str
+    title: str | None
+    issuer: str | None
+    number: str | None
+    issued: Bound | None
+    window: Window
+    source: str | None
+
+
+@attrs.frozen
+class Policy:
+    """A checked policy: everything evaluation needs, nothing it must look up in text."""
+
+    header: Header
+    schema: Schema
+    definitions: dict[str, Definition]
+    parameters: dict[str, Parameter]
+    tables: dict[str, AgencyTable]
+    measures: tuple[Measure, ...]  # the policy's own, in document order
+    all_measures: dict[str, Measure]  # including imported base policies
+    amendments: tuple[Amendment, ...]
+    goals: tuple[Goal, ...]
+    examples: tuple[ast.Example, ...]
+    sources: dict[str, Source]  # .pol path → its source
+    source_text: str | None  # the policy document the quotes come from
+    root: str  # the path of the root .pol file
+    folder: str
+
+    def measure(self, measure_id: str) -> Measure | None:
+        return self.all_measures.get(measure_id)
