@@ -260,20 +260,20 @@ class _Builder(Transformer[Token, Any]):
 
     def __init__(self, source: Source) -> None:
         super().__init__(visit_tokens=False)
-        self.source = source
+        self.src = source
         self.problems: list[Diagnostic] = []
 
     def _span(self, meta: Meta | Token) -> Span | None:
         if isinstance(meta, Token):
             if meta.start_pos is None:
                 return None
-            return Span(self.source, meta.start_pos, meta.end_pos or meta.start_pos)
+            return Span(self.src, meta.start_pos, meta.end_pos or meta.start_pos)
         if getattr(meta, "empty", True):
             return None
-        return Span(self.source, meta.start_pos, meta.end_pos)
+        return Span(self.src, meta.start_pos, meta.end_pos)
 
     def _string(self, token: Token) -> str:
-        return _unescape(token, self.source, self.problems)
+        return _unescape(token, self.src, self.problems)
 
     def _date(self, token: Token) -> datetime.date:
         try:
@@ -314,7 +314,7 @@ class _Builder(Transformer[Token, Any]):
         return grouped
 
     # ---- top level
-    def start(self, *items: Any) -> list[Any]:
+    def start(self, items: list[Any]) -> list[Any]:
         return list(items)
 
     @v_args(inline=True, meta=True)
@@ -491,7 +491,7 @@ class _Builder(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def benefit(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
-        name, kind, label, *rest = children
+        kind, name, label, *rest = children
         base: ast.Name | None = None
         if rest and isinstance(rest[0], ast.Name):
             base, rest = rest[0], rest[1:]

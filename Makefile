@@ -1,0 +1,33 @@
+# Everything starts from nothing: the virtualenv is created and the project installed on demand.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/policydsl check policies/sanmenxia
+	$(BIN)/policydsl eval policies/sanmenxia policies/sanmenxia/examples/profiles/lingbao-little-giant.json --as-of 2024-06-01 --param three_upgrades.cap=500
+	$(BIN)/policydsl explain policies/sanmenxia policies/sanmenxia/examples/profiles/lingbao-little-giant.json M2 --as-of 2024-06-01 --param three_upgrades.cap=500
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+	$(BIN)/policydsl test policies/sanmenxia
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

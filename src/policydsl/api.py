@@ -1,0 +1,98 @@
+"""The public entry: load a policy (cached by content) and evaluate it on enterprise profiles."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from policydsl import model
+from policydsl.check.loader import load as load_files
+from policydsl.check.policy import check_loaded
+from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError
+from policydsl.evaluate.interpret import evaluate as interpret
+from policydsl.profile import read_profile, read_value
+from policydsl.result import Result
+
+_CACHE: dict[tuple[tuple[str, str], ...], PolicySet] = {}
+_LOCK = threading.Lock()
+
+
+class PolicySet:
+    """A checked policy, ready to evaluate enterprise profiles.
+
+    >>> policies = policydsl.load("policies/sanmenxia")
+    >>> result = policies.evaluate({"srdi_level": "little_giant"}, as_of=datetime.date(2024, 6, 1))
+    >>> result["M3"].status
+    'eligible'
+    """
+
+    def __init__(self, policy: model.Policy, warnings: tuple[Diagnostic, ...] = ()) -> None:
+        self.policy = policy
+        self.warnings = warnings
+
+    @property
+    def id(self) -> str:
+        return self.policy.header.id
+
+    @property
+    def measures(self) -> tuple[model.Measure, ...]:
+        return self.policy.measures
+
+    def read_params(self, params: Mapping[str, object] | None, *, from_text: bool = False) -> dict[str, object]:
+        """Validate parameter values (`{"three_upgrades.cap": 500}`); a bare money number is 万元."""
+        values: dict[str, object] = {}
+        problems: list[Diagnostic] = []
+        for name, raw in (params or {}).items():
+            parameter = self.policy.parameters.get(name)
+            if parameter is None:
+                from policydsl.diagnostics import did_you_mean
+
+                known = ", ".join(self.policy.parameters) or "none"
+                problems.append(Diagnostic(
+                    "PD403", f"unknown parameter '{name}'", path=name,
+                    hint=did_you_mean(name, self.policy.parameters) or f"the parameters are: {known}"))
+                continue
+            try:
+                values[name] = read_value(parameter.type, raw, name, from_text=from_text)
+            except ProfileError as error:
+                problems.extend(error.diagnostics)
+        if problems:
+            raise ProfileError(problems)
+        return values
+
+    def evaluate(
+        self,
+        profile: Mapping[str, Any] | str | os.PathLike[str],
+        as_of: datetime.date | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> Result:
+        """Apply every measure to one enterprise profile; raises ProfileError for a bad profile."""
+        facts = read_profile(self.policy.schema, profile)
+        values = self.read_params(params)
+        day = as_of or datetime.date.today()
+        return interpret(self.policy, facts.values, values, day)
+
+
+def load(path: str | os.PathLike[str]) -> PolicySet:
+    """Parse and check a .pol file or a policy folder; raises PolicyError listing every problem.
+
+    >>> policies = policydsl.load("policies/sanmenxia")
+    """
+    loaded = load_files(Path(path))
+    key = loaded.key()
+    with _LOCK:
+        cached = _CACHE.get(key) if not loaded.diagnostics else None
+    if cached is not None:
+        return cached
+    policy, diagnostics = check_loaded(loaded)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if policy is None or errors:
+        raise PolicyError(errors or diagnostics or [Diagnostic("PD402", f"no policy found in {path}", path=str(path))])
+    policy_set = PolicySet(policy, tuple(diagnostics))
+    with _LOCK:
+        _CACHE[key] = policy_set
+    return policy_set

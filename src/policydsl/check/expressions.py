@@ -1,0 +1,449 @@
+"""Expressions → typed expressions: name resolution, types and units, with did-you-mean hints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import attrs
+
+from policydsl import model as m
+from policydsl.diagnostics import Diagnostic, Span, did_you_mean
+from policydsl.syntax import ast
+from policydsl.values import Money
+
+FUNCTIONS = ("count", "min", "max", "contains")
+
+
+@attrs.frozen
+class Scope:
+    """What a name can mean where an expression stands."""
+
+    vars: dict[str, str] = attrs.field(factory=dict)  # loop variable → entity name
+    measure: str | None = None
+    conditions: dict[str, m.Condition] = attrs.field(factory=dict)
+
+    def bind(self, var: str, entity: str) -> Scope:
+        return attrs.evolve(self, vars={**self.vars, var: entity})
+
+
+class Typer:
+    """Types expressions against a schema; definitions are typed on first use (cycles caught)."""
+
+    def __init__(
+        self,
+        schema: m.Schema,
+        definitions: dict[str, ast.DefineDecl],
+        parameters: dict[str, m.Parameter],
+        report: Callable[[Diagnostic], None],
+    ) -> None:
+        self.schema = schema
+        self.definition_nodes = definitions
+        self.parameters = parameters
+        self.report = report
+        self.definitions: dict[str, m.Definition | None] = {}
+        self._typing: list[str] = []  # definitions being typed, for cycle detection
+
+    # ---- helpers
+    def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        self.report(Diagnostic(code, message, span, hint=hint))
+
+    def enum_values(self) -> dict[str, list[m.EnumType]]:
+        owners: dict[str, list[m.EnumType]] = {}
+        for enum in self.schema.enums.values():
+            for value in enum.values:
+                owners.setdefault(value, []).append(enum)
+        return owners
+
+    def definition(self, name: str, span: Span | None) -> m.Definition | None:
+        if name in self.definitions:
+            return self.definitions[name]
+        if name in self._typing:
+            cycle = self._typing[self._typing.index(name):] + [name]
+            node = self.definition_nodes[name]
+            self.error(
+                "PD207",
+                f"definition cycle: {' → '.join(cycle)}",
+                node.span,
+                hint="a definition cannot depend on itself; break the cycle",
+            )
+            self.definitions[name] = None
+            return None
+        node = self.definition_nodes[name]
+        self._typing.append(name)
+        try:
+            typed = self.expr(node.expr, Scope())
+        finally:
+            self._typing.pop()
+        if name in self.definitions:  # reported as part of a cycle meanwhile
+            return self.definitions[name]
+        result = m.Definition(name, node.label, typed, typed.type, node.span) if typed else None
+        self.definitions[name] = result
+        return result
+
+    # ---- names
+    def name(self, node: ast.Name, scope: Scope, expected: m.Type | None) -> m.TExpr | None:
+        parts = node.parts
+        head = parts[0]
+        if head in scope.vars:
+            entity = self.schema.entities[scope.vars[head]]
+            if len(parts) == 1:
+                return m.VarRef(head, m.Type("entity", entity=entity.name), node.span)
+            fact = entity.fact(parts[1])
+            if fact is None or len(parts) > 2:
+                self.error(
+                    "PD201",
+                    f"{entity.label} ({entity.name}) has no fact '{'.'.join(parts[1:])}'",
+                    node.span,
+                    hint=did_you_mean(parts[1], [f.name for f in entity.facts]),
+                )
+                return None
+            return m.FieldRef(head, fact, fact.type, node.span)
+        dotted = node.dotted
+        if len(parts) == 1 and head in scope.conditions:
+            condition = scope.conditions[head]
+            return m.CondRef(scope.measure or "", head, m.BOOL, node.span)
+        if dotted in self.definition_nodes:
+            definition = self.definition(dotted, node.span)
+            if definition is None:
+                return None
+            return m.DefRef(dotted, definition.type, node.span)
+        if dotted in self.parameters:
+            return m.ParamRef(dotted, self.parameters[dotted].type, node.span)
+        if len(parts) == 1:
+            fact = self.schema.root.fact(head)
+            if fact is not None:
+                return m.FactRef(fact, fact.type, node.span)
+            if expected is not None and expected.enum is not None and head in expected.enum.values:
+                return m.Const(head, m.Type("enum", enum=expected.enum), node.span)
+            owners = self.enum_values().get(head, [])
+            if len(owners) == 1:
+                return m.Const(head, m.Type("enum", enum=owners[0]), node.span)
+        candidates = list(scope.vars) + list(scope.conditions) + list(self.definition_nodes)
+        candidates += list(self.parameters) + [f.name for f in self.schema.root.facts]
+        if expected is not None and expected.enum is not None:
+            candidates += list(expected.enum.values)
+            hint = did_you_mean(dotted, candidates) or (
+                f"{expected.enum.name} is one of: {', '.join(expected.enum.values)}"
+            )
+            self.error("PD205", f"'{dotted}' is not a value of {expected.enum.name}", node.span, hint)
+            return None
+        hint = did_you_mean(dotted, candidates)
+        if hint is None and scope.conditions == {} and scope.measure is None and len(parts) == 1:
+            hint = None
+        self.error("PD201", f"unknown name '{dotted}'", node.span, hint)
+        return None
+
+    # ---- expressions
+    def expr(self, node: ast.Expr, scope: Scope, expected: m.Type | None = None) -> m.TExpr | None:
+        if isinstance(node, ast.MoneyLit):
+            return m.Const(Money.of(node.amount, node.unit), m.MONEY, node.span)
+        if isinstance(node, ast.PercentLit):
+            return m.Const(node.percent / 100, m.RATIO, node.span)
+        if isinstance(node, ast.NumberLit):
+            if node.is_integer:
+                return m.Const(int(node.value), m.INTEGER, node.span)
+            return m.Const(node.value, m.DECIMAL, node.span)
+        if isinstance(node, ast.DateLit):
+            return m.Const(node.value, m.DATE, node.span)
+        if isinstance(node, ast.StringLit):
+            return m.Const(node.value, m.TEXT, node.span)
+        if isinstance(node, ast.BoolLit):
+            return m.Const(node.value, m.BOOL, node.span)
+        if isinstance(node, ast.Name):
+            return self.name(node, scope, expected)
+        if isinstance(node, ast.Unary):
+            return self.unary(node, scope)
+        if isinstance(node, ast.Binary):
+            if node.op in ("and", "or"):
+                return self.logic(node, scope)
+            if node.op in ast.COMPARISONS:
+                return self.compare(node, scope)
+            return self.arith(node, scope)
+        if isinstance(node, ast.Member):
+            return self.member(node, scope)
+        if isinstance(node, ast.Quantified):
+            return self.quantified(node, scope)
+        if isinstance(node, ast.Call):
+            return self.call(node, scope)
+        if isinstance(node, ast.SetLit):
+            self.error(
+                "PD202",
+                "a set of values can only stand after `in`",
+                node.span,
+                hint="write `category in {intelligent_upgrade, green_upgrade}`",
+            )
+            return None
+        raise AssertionError(f"unhandled node {node!r}")  # pragma: no cover
+
+    def boolean(self, node: ast.Expr, scope: Scope, what: str) -> m.TExpr | None:
+        typed = self.expr(node, scope, m.BOOL)
+        if typed is not None and typed.type.kind != "bool":
+            self.error(
+                "PD202",
+                f"{what} must be true or false, but this is {typed.type}",
+                node.span,
+                hint="compare it with something, e.g. `revenue >= 100万元`",
+            )
+            return None
+        return typed
+
+    def unary(self, node: ast.Unary, scope: Scope) -> m.TExpr | None:
+        if node.op == "not":
+            operand = self.boolean(node.operand, scope, "the operand of `not`")
+            return m.Not(operand, m.BOOL, node.span) if operand else None
+        typed = self.expr(node.operand, scope)
+        if typed is None:
+            return None
+        if typed.type.kind not in ("integer", "decimal", "money", "ratio"):
+            self.error("PD202", f"cannot negate {typed.type}", node.span)
+            return None
+        return m.Neg(typed, typed.type, node.span)
+
+    def logic(self, node: ast.Binary, scope: Scope) -> m.TExpr | None:
+        items: list[m.TExpr] = []
+        ok = True
+        for operand in _flatten(node, node.op):
+            typed = self.boolean(operand, scope, f"each side of `{node.op}`")
+            if typed is None:
+                ok = False
+            else:
+                # Flatten nested and/or of the same operator for readable explanations.
+                if isinstance(typed, m.Logic) and typed.op == node.op and typed.span == operand.span:
+                    items.extend(typed.items)
+                else:
+                    items.append(typed)
+        return m.Logic(node.op, tuple(items), m.BOOL, node.span) if ok else None  # type: ignore[arg-type]
+
+    def _pair(
+        self, left: ast.Expr, right: ast.Expr, scope: Scope
+    ) -> tuple[m.TExpr | None, m.TExpr | None]:
+        # A bare enum value takes its enum from the other side.
+        if isinstance(left, ast.Name) and not _is_reference(left, scope, self):
+            typed_right = self.expr(right, scope)
+            typed_left = self.expr(left, scope, typed_right.type if typed_right else None)
+            return typed_left, typed_right
+        typed_left = self.expr(left, scope)
+        typed_right = self.expr(right, scope, typed_left.type if typed_left else None)
+        return typed_left, typed_right
+
+    def compare(self, node: ast.Binary, scope: Scope) -> m.TExpr | None:
+        left, right = self._pair(node.left, node.right, scope)
+        if left is None or right is None:
+            return None
+        lk, rk = left.type.kind, right.type.kind
+        op = node.op
+        operand_type = left.type
+        if lk == rk == "enum":
+            if left.type.enum != right.type.enum:
+                self.error(
+                    "PD202",
+                    f"cannot compare {left.type} with {right.type}",
+                    node.span,
+                )
+                return None
+            assert left.type.enum is not None
+            if op not in ("=", "!=") and not left.type.enum.ordered:
+                self.error(
+                    "PD202",
+                    f"enum {left.type.enum.name} is not ordered, so `{op}` has no meaning",
+                    node.span,
+                    hint=f"declare it `ordered enum {left.type.enum.name}` or compare with `=`",
+                )
+                return None
+            self._never_true(left, right, op, node)
+        elif lk in m.NUMERIC and rk in m.NUMERIC:
+            operand_type = m.DECIMAL if "decimal" in (lk, rk) else m.INTEGER
+        elif {lk, rk} <= {"ratio", "integer", "decimal"} and "ratio" in (lk, rk):
+            operand_type = m.RATIO
+            number = right if lk == "ratio" else left
+            if isinstance(number, m.Const) and isinstance(number.value, int | Decimal) and number.value > 1:
+                self.report(Diagnostic(
+                    "PD225",
+                    f"a ratio compared with {number.value}: ratios are fractions, so this is {number.value * 100}%",
+                    number.span,
+                    hint=f"did you mean {number.value}%?",
+                    severity="warning",
+                ))
+        elif lk != rk:
+            unit_kinds = {"money", "ratio"}
+            code = "PD203" if lk in unit_kinds or rk in unit_kinds else "PD202"
+            hint = None
+            if "money" in (lk, rk) and ({lk, rk} & m.NUMERIC):
+                hint = "write the unit with the number, e.g. 150万元"
+            elif {lk, rk} == {"money", "ratio"}:
+                hint = "compare money with money and ratios with ratios (e.g. rd_ratio >= 3%)"
+            self.error("PD203" if code == "PD203" else code,
+                       f"cannot compare {left.type} with {right.type}", node.span, hint)
+            return None
+        elif op not in ("=", "!=") and lk in ("bool", "text", "set", "list", "entity"):
+            self.error("PD202", f"`{op}` does not apply to {left.type}", node.span,
+                       hint="only numbers, money, ratios, dates and ordered enums have an order")
+            return None
+        return m.Compare(op, left, right, operand_type, m.BOOL, node.span)  # type: ignore[arg-type]
+
+    def _never_true(self, left: m.TExpr, right: m.TExpr, op: str, node: ast.Binary) -> None:
+        """Warn about comparisons that no value of an ordered enum can satisfy."""
+        if not isinstance(right, m.Const) or right.type.enum is None:
+            return
+        values = right.type.enum.values
+        if (op == ">" and right.value == values[-1]) or (op == "<" and right.value == values[0]):
+            self.report(Diagnostic(
+                "PD224",
+                f"this comparison is never true: no value of {right.type.enum.name} is "
+                f"{'above' if op == '>' else 'below'} {right.value}",
+                node.span,
+                hint=f"use `{'>=' if op == '>' else '<='}` or `=`",
+                severity="warning",
+            ))
+
+    def arith(self, node: ast.Binary, scope: Scope) -> m.TExpr | None:
+        left = self.expr(node.left, scope)
+        right = self.expr(node.right, scope)
+        if left is None or right is None:
+            return None
+        result = _arith_type(node.op, left.type.kind, right.type.kind)
+        if result is None:
+            kinds = {left.type.kind, right.type.kind}
+            code = "PD203" if kinds & {"money", "ratio"} else "PD202"
+            hint = None
+            if node.op in "+-" and "money" in kinds and kinds & m.NUMERIC:
+                hint = "write the unit with the number, e.g. `revenue + 10万元`"
+            elif node.op in "+-" and kinds == {"money", "ratio"}:
+                hint = "to take a share of an amount, multiply: `investment * 40%`"
+            self.error(code, f"cannot apply `{node.op}` to {left.type} and {right.type}", node.span, hint)
+            return None
+        return m.Arith(node.op, left, right, result, node.span)  # type: ignore[arg-type]
+
+    def member(self, node: ast.Member, scope: Scope) -> m.TExpr | None:
+        value = self.expr(node.value, scope)
+        if value is None:
+            return None
+        options: list[object] = []
+        seen: dict[object, Span | None] = {}
+        ok = True
+        for item in node.options.items:
+            typed = self.expr(item, scope, value.type)
+            if typed is None:
+                ok = False
+                continue
+            if not isinstance(typed, m.Const):
+                self.error("PD202", "the values after `in` must be written out, not computed",
+                           item.span)
+                ok = False
+                continue
+            if typed.type != value.type and not (
+                typed.type.kind in m.NUMERIC and value.type.kind in m.NUMERIC
+            ):
+                self.error("PD202", f"{typed.type} value in a set of {value.type}", item.span)
+                ok = False
+                continue
+            if typed.value in seen:
+                self.report(Diagnostic("PD204", f"'{typed.value}' is listed twice", item.span,
+                                       severity="warning", hint="remove the repetition"))
+            seen[typed.value] = item.span
+            options.append(typed.value)
+        if not ok:
+            return None
+        return m.In(value, tuple(options), node.negated, m.BOOL, node.span)
+
+    def collection(self, node: ast.Expr, scope: Scope) -> tuple[m.TExpr, str] | None:
+        typed = self.expr(node, scope)
+        if typed is None:
+            return None
+        if typed.type.kind != "list" or typed.type.entity is None:
+            self.error("PD202", f"`for each` and `any`/`all` need a list, not {typed.type}", node.span)
+            return None
+        return typed, typed.type.entity
+
+    def quantified(self, node: ast.Quantified, scope: Scope) -> m.TExpr | None:
+        found = self.collection(node.collection, scope)
+        if found is None:
+            return None
+        collection, entity = found
+        body = self.boolean(node.body, scope.bind(node.var, entity), f"the condition of `{node.quantifier}`")
+        if body is None:
+            return None
+        return m.Quant(node.quantifier, node.var, collection, body, m.BOOL, node.span)
+
+    def call(self, node: ast.Call, scope: Scope) -> m.TExpr | None:
+        name = node.function
+        if name not in FUNCTIONS:
+            self.error("PD206", f"unknown function '{name}'", node.span,
+                       hint=did_you_mean(name, FUNCTIONS) or f"the functions are {', '.join(FUNCTIONS)}")
+            return None
+        args = [self.expr(arg, scope) for arg in node.args]
+        if any(arg is None for arg in args):
+            return None
+        typed = [a for a in args if a is not None]
+        if name == "count":
+            if len(typed) != 1 or typed[0].type.kind not in ("set", "list"):
+                self.error("PD202", "count(…) takes one set or list", node.span,
+                           hint="e.g. count(heritage_titles) >= 1")
+                return None
+            return m.Func("count", tuple(typed), m.INTEGER, node.span)
+        if name == "contains":
+            if len(typed) != 2 or typed[0].type.kind != "set":
+                self.error("PD202", "contains(set, value) takes a set and one of its values", node.span)
+                return None
+            enum = typed[0].type.enum
+            second = self.expr(node.args[1], scope, m.Type("enum", enum=enum))
+            if second is None:
+                return None
+            return m.Func("contains", (typed[0], second), m.BOOL, node.span)
+        if len(typed) < 2:
+            self.error("PD202", f"{name}(…) takes two or more values", node.span)
+            return None
+        kinds = {a.type.kind for a in typed}
+        if kinds <= m.NUMERIC:
+            result = m.DECIMAL if "decimal" in kinds else m.INTEGER
+        elif len(kinds) == 1 and kinds <= {"money", "ratio", "date"}:
+            result = typed[0].type
+        else:
+            code = "PD203" if kinds & {"money", "ratio"} else "PD202"
+            self.error(code, f"{name}(…) needs values of one kind, got {', '.join(sorted(kinds))}", node.span)
+            return None
+        return m.Func(name, tuple(typed), result, node.span)
+
+
+def _flatten(node: ast.Expr, op: str) -> list[ast.Expr]:
+    if isinstance(node, ast.Binary) and node.op == op:
+        return _flatten(node.left, op) + _flatten(node.right, op)
+    return [node]
+
+
+def _is_reference(node: ast.Name, scope: Scope, typer: Typer) -> bool:
+    """True when a name surely refers to something other than an enum value."""
+    head = node.parts[0]
+    if head in scope.vars or node.dotted in typer.definition_nodes or node.dotted in typer.parameters:
+        return True
+    if len(node.parts) == 1 and (head in scope.conditions or typer.schema.root.fact(head)):
+        return True
+    return False
+
+
+def _arith_type(op: str, lk: str, rk: str) -> m.Type | None:
+    numeric = m.NUMERIC
+    if lk in numeric and rk in numeric:
+        return m.INTEGER if lk == rk == "integer" and op != "/" else m.DECIMAL
+    if op in "+-":
+        if lk == rk and lk in ("money", "ratio"):
+            return m.MONEY if lk == "money" else m.RATIO
+        return None
+    if op == "*":
+        pair = {lk, rk}
+        if "money" in pair and (pair - {"money"}) <= {"ratio", "integer", "decimal"} and pair != {"money"}:
+            return m.MONEY
+        if "ratio" in pair and pair <= {"ratio", "integer", "decimal"}:
+            return m.RATIO
+        return None
+    # division
+    if lk == "money" and rk == "money":
+        return m.RATIO
+    if lk == "money" and rk in ("ratio", "integer", "decimal"):
+        return m.MONEY
+    if lk == "ratio" and rk in ("ratio",):
+        return m.DECIMAL
+    if lk == "ratio" and rk in numeric:
+        return m.RATIO
+    return None

@@ -1,0 +1,232 @@
+"""Files → parsed modules: reading, imports confined to the policy folder, the root file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import attrs
+
+from policydsl.diagnostics import Diagnostic, Source, Span, did_you_mean
+from policydsl.syntax import ast
+from policydsl.syntax.parse import parse_source
+
+# Parsing is cached by file content: the same text at the same path parses once per process.
+_PARSE_CACHE: dict[tuple[str, str], tuple[ast.Module, tuple[Diagnostic, ...]]] = {}
+
+
+@attrs.frozen
+class LoadedFile:
+    path: Path  # resolved, absolute
+    display: str  # as shown in diagnostics
+    source: Source
+    module: ast.Module
+    imports: tuple[Path, ...]
+    import_spans: tuple[Span | None, ...]  # parallel to imports
+
+
+@attrs.frozen
+class Loaded:
+    folder: Path
+    root: LoadedFile | None
+    files: tuple[LoadedFile, ...]  # root first, then imports in discovery order
+    diagnostics: tuple[Diagnostic, ...]
+
+    def key(self) -> tuple[tuple[str, str], ...]:
+        return tuple((f.display, f.source.text) for f in self.files)
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def read_source(path: Path) -> tuple[Source | None, Diagnostic | None]:
+    display = _display(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, Diagnostic(
+            "PD401", f"cannot read {display}: {error.strerror or error}", path=display
+        )
+    try:
+        text = data.decode("utf-8-sig")  # a BOM is tolerated and dropped
+    except UnicodeDecodeError as error:
+        prefix = data[: error.start].decode("utf-8", errors="replace")
+        source = Source(display, prefix + "\ufffd")
+        offset = len(prefix)
+        return None, Diagnostic(
+            "PD114",
+            f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x} at byte offset {error.start})",
+            Span(source, offset, offset + 1),
+            hint="save the file as UTF-8",
+        )
+    return Source(display, text), None
+
+
+def parse_cached(source: Source) -> tuple[ast.Module, tuple[Diagnostic, ...]]:
+    key = (source.path, source.text)
+    cached = _PARSE_CACHE.get(key)
+    if cached is None:
+        module, problems = parse_source(source)
+        cached = (module, tuple(problems))
+        _PARSE_CACHE[key] = cached
+    return cached
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def load(path: str | os.PathLike[str]) -> Loaded:
+    """Read a .pol file or a policy folder with everything it imports."""
+    target = Path(path)
+    diagnostics: list[Diagnostic] = []
+    if target.is_dir():
+        folder = target.resolve()
+        candidates = sorted(p.resolve() for p in folder.rglob("*.pol") if not any(
+            part.startswith(".") for part in p.relative_to(folder).parts))
+        if not candidates:
+            diagnostics.append(Diagnostic(
+                "PD402", f"no .pol file in {_display(folder)}", path=str(target),
+                hint="give a .pol file or a folder holding the policy's .pol files"))
+            return Loaded(folder, None, (), tuple(diagnostics))
+    elif target.is_file():
+        folder = target.resolve().parent
+        candidates = [target.resolve()]
+    else:
+        diagnostics.append(Diagnostic(
+            "PD401", f"no such file or folder: {target}", path=str(target),
+            hint="give the path of a .pol file or of a policy folder"))
+        return Loaded(Path(target), None, (), tuple(diagnostics))
+
+    files: dict[Path, LoadedFile] = {}
+    imported_by: dict[Path, Path] = {}
+
+    def visit(file_path: Path) -> None:
+        if file_path in files:
+            return
+        source, problem = read_source(file_path)
+        if problem is not None:
+            diagnostics.append(problem)
+            return
+        assert source is not None
+        module, problems = parse_cached(source)
+        diagnostics.extend(problems)
+        imports: list[Path] = []
+        spans: list[Span | None] = []
+        for item in module.items:
+            if isinstance(item, ast.Import):
+                resolved = _resolve_import(item, file_path, folder, diagnostics)
+                if resolved is not None:
+                    imports.append(resolved)
+                    spans.append(item.span)
+        files[file_path] = LoadedFile(
+            file_path, source.path, source, module, tuple(imports), tuple(spans)
+        )
+        for imported in imports:
+            imported_by.setdefault(imported, file_path)
+            visit(imported)
+
+    for candidate in candidates:
+        visit(candidate)
+
+    roots = [f for p, f in files.items() if p not in imported_by and p in candidates]
+    if target.is_file():
+        roots = [files[candidates[0]]] if candidates[0] in files else []
+    _report_cycles(files, diagnostics)
+    root: LoadedFile | None = None
+    if len(roots) > 1:
+        names = ", ".join(r.display for r in roots)
+        diagnostics.append(Diagnostic(
+            "PD222",
+            f"the folder holds {len(roots)} policies that nothing imports: {names}",
+            Span(roots[1].source, 0, 0),
+            hint="a folder's policy is the one file no other file imports: import the others "
+            "from it, or check the files one by one",
+        ))
+        root = roots[0]
+    elif roots:
+        root = roots[0]
+    elif files:
+        # Every file is imported by another one: an import cycle; report it and pick one.
+        root = files[candidates[0]] if candidates[0] in files else None
+
+    ordered: list[LoadedFile] = []
+    if root is not None:
+        seen: set[Path] = set()
+
+        def order(file: LoadedFile) -> None:
+            if file.path in seen:
+                return
+            seen.add(file.path)
+            ordered.append(file)
+            for imported in file.imports:
+                if imported in files:
+                    order(files[imported])
+
+        order(root)
+    return Loaded(folder, root, tuple(ordered), tuple(diagnostics))
+
+
+def _resolve_import(
+    item: ast.Import, importer: Path, folder: Path, diagnostics: list[Diagnostic]
+) -> Path | None:
+    assert item.span is not None
+    raw = item.path
+    if os.path.isabs(raw) or raw.startswith("~"):
+        diagnostics.append(Diagnostic(
+            "PD220", f"import {raw!r} is an absolute path", item.span,
+            hint="import files by a path relative to the importing file, inside the policy folder"))
+        return None
+    resolved = (importer.parent / raw).resolve()
+    if not _is_inside(resolved, folder):
+        diagnostics.append(Diagnostic(
+            "PD220", f"import {raw!r} leaves the policy folder", item.span,
+            hint=f"a policy may only import files inside {_display(folder)}; copy the file there"))
+        return None
+    if resolved.suffix != ".pol":
+        diagnostics.append(Diagnostic(
+            "PD219", f"import {raw!r} is not a .pol file", item.span,
+            hint="only .pol files can be imported"))
+        return None
+    if not resolved.is_file():
+        siblings = sorted(p.name for p in resolved.parent.glob("*.pol")) if resolved.parent.is_dir() else []
+        hint = did_you_mean(Path(raw).name, siblings) or (
+            f"files here: {', '.join(siblings)}" if siblings else None)
+        diagnostics.append(Diagnostic("PD219", f"imported file {raw!r} does not exist", item.span, hint=hint))
+        return None
+    return resolved
+
+
+def _report_cycles(files: dict[Path, LoadedFile], diagnostics: list[Diagnostic]) -> None:
+    state: dict[Path, int] = {}  # 1 visiting, 2 done
+    stack: list[Path] = []
+
+    def walk(path: Path) -> None:
+        state[path] = 1
+        stack.append(path)
+        file = files[path]
+        for imported, span in zip(file.imports, file.import_spans, strict=True):
+            if imported not in files:
+                continue
+            if state.get(imported) == 1:
+                cycle = stack[stack.index(imported):] + [imported]
+                names = " → ".join(files[p].display for p in cycle)
+                diagnostics.append(Diagnostic(
+                    "PD221", f"import cycle: {names}", span,
+                    hint="move what both files need into a third file that both import"))
+            elif imported not in state:
+                walk(imported)
+        stack.pop()
+        state[path] = 2
+
+    for path in files:
+        if path not in state:
+            walk(path)

@@ -1,0 +1,606 @@
+"""Parsed modules → a checked model.Policy, collecting every problem with its position."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from policydsl import model as m
+from policydsl.check.expressions import Scope, Typer
+from policydsl.check.literals import NotALiteral, literal
+from policydsl.check.loader import Loaded, LoadedFile
+from policydsl.diagnostics import Diagnostic, Label, Span, did_you_mean
+from policydsl.syntax import ast
+from policydsl.values import Money
+
+SIMPLE_TYPES = {
+    "bool": m.BOOL,
+    "integer": m.INTEGER,
+    "decimal": m.DECIMAL,
+    "money": m.MONEY,
+    "ratio": m.RATIO,
+    "date": m.DATE,
+    "text": m.TEXT,
+}
+
+
+class PolicyChecker:
+    def __init__(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.diagnostics: list[Diagnostic] = list(loaded.diagnostics)
+        # (file, declaration) pairs of every loaded file, in load order
+        self.items: list[tuple[LoadedFile, ast.Declaration]] = [
+            (f, item) for f in loaded.files for item in f.module.items
+        ]
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def error(self, code: str, message: str, span: Span | None, hint: str | None = None,
+              labels: tuple[Label, ...] = ()) -> None:
+        self.report(Diagnostic(code, message, span, hint=hint, labels=labels))
+
+    def of(self, kind: type) -> list[tuple[LoadedFile, ast.Declaration]]:
+        return [(f, i) for f, i in self.items if isinstance(i, kind)]
+
+    def unique(self, what: str, entries: Iterable[tuple[str, Span | None]]) -> set[str]:
+        """Report names given twice; returns the names that are duplicates."""
+        first: dict[str, Span | None] = {}
+        duplicates: set[str] = set()
+        for name, span in entries:
+            if name in first:
+                duplicates.add(name)
+                earlier = first[name]
+                self.error("PD204", f"{what} '{name}' is defined twice", span,
+                           hint="rename one of them",
+                           labels=(Label(earlier, "first defined here"),) if earlier else ())
+            else:
+                first[name] = span
+        return duplicates
+
+    # ---- the whole policy
+    def check(self) -> m.Policy | None:
+        root = self.loaded.root
+        if root is None:
+            return None
+        header = self.header(root)
+        schema = self.schema()
+        if schema is None or header is None:
+            return None
+        self.schema_ = schema
+        parameters = self.parameters(schema)
+        define_nodes = {d.name: d for _, d in self.of(ast.DefineDecl)}  # type: ignore[union-attr]
+        self.unique("name", [(d.name, d.span) for _, d in self.of(ast.DefineDecl)]  # type: ignore[union-attr]
+                    + [(p.name, p.span) for _, p in self.of(ast.ParamDecl)])  # type: ignore[union-attr]
+        typer = Typer(schema, define_nodes, parameters, self.report)  # type: ignore[arg-type]
+        self.typer = typer
+        for name in define_nodes:
+            typer.definition(name, None)
+        definitions = {n: d for n, d in typer.definitions.items() if d is not None}
+        tables = self.tables(typer)
+        amendments = [self.amendment(a, None) for _, a in self.of(ast.Amendment)]  # type: ignore[arg-type]
+        measures = self.measures(typer, tables, header, root, amendments)
+        goals = self.goals(typer)
+        examples = self.examples(root, measures)
+        source_text = self.source_text(root, header)
+        if source_text is not None:
+            self.quotes(measures, source_text, header)
+        if any(d.severity == "error" for d in self.diagnostics):
+            return None
+        own = tuple(ms for ms in measures.values() if ms.policy == header.id)
+        return m.Policy(
+            header=header,
+            schema=schema,
+            definitions=definitions,
+            parameters=parameters,
+            tables=tables,
+            measures=own,
+            all_measures=measures,
+            amendments=tuple(a for a in amendments if a is not None),
+            goals=goals,
+            examples=examples,
+            sources={f.display: f.source for f in self.loaded.files},
+            source_text=source_text,
+            root=root.display,
+            folder=str(self.loaded.folder),
+        )
+
+    # ---- header
+    def header_of(self, file: LoadedFile) -> ast.PolicyHeader | None:
+        headers = [i for i in file.module.items if isinstance(i, ast.PolicyHeader)]
+        for extra in headers[1:]:
+            self.error("PD204", "a file has one policy header", extra.span,
+                       labels=(Label(headers[0].span, "first header here"),) if headers[0].span else ())
+        return headers[0] if headers else None
+
+    def window(self, node: ast.Window | None) -> m.Window:
+        if node is None:
+            return m.Window()
+        start = m.Bound(node.start.kind, node.start.date)
+        end = m.Bound(node.end.kind, node.end.date)
+        if start.date and end.date and start.date > end.date:
+            self.error("PD214", f"the window starts ({start.date}) after it ends ({end.date})", node.span,
+                       hint="swap the dates")
+        return m.Window(start, end)
+
+    def header(self, root: LoadedFile) -> m.Header | None:
+        node = self.header_of(root)
+        if node is None:
+            self.error("PD223", f"{root.display} has no policy header", Span(root.source, 0, 0),
+                       hint='a policy file starts with: policy my.policy { title "…" }')
+            return None
+        for file in self.loaded.files[1:]:
+            self.header_of(file)
+        issued = m.Bound(node.issued.kind, node.issued.date) if node.issued else None
+        return m.Header(node.id, node.title, node.issuer, node.number, issued,
+                        self.window(node.window), node.source)
+
+    def policy_of(self, file: LoadedFile, root_id: str) -> str:
+        node = self.header_of_quiet(file)
+        return node.id if node else root_id
+
+    @staticmethod
+    def header_of_quiet(file: LoadedFile) -> ast.PolicyHeader | None:
+        for item in file.module.items:
+            if isinstance(item, ast.PolicyHeader):
+                return item
+        return None
+
+    # ---- schema
+    def schema(self) -> m.Schema | None:
+        enums: dict[str, m.EnumType] = {}
+        enum_nodes = [e for _, e in self.of(ast.EnumDecl)]
+        entity_nodes = [e for _, e in self.of(ast.EntityDecl)]
+        self.unique("type", [(e.name, e.span) for e in enum_nodes + entity_nodes])  # type: ignore[union-attr]
+        for node in enum_nodes:
+            assert isinstance(node, ast.EnumDecl)
+            if node.name in SIMPLE_TYPES:
+                self.error("PD204", f"'{node.name}' is a built-in type", node.span, hint="choose another name")
+            self.unique(f"value of {node.name}", [(v.name, v.span) for v in node.values])
+            enums.setdefault(node.name, m.EnumType(
+                node.name, node.label, node.ordered, tuple(v.name for v in node.values),
+                tuple(v.label for v in node.values), node.span))
+        list_targets: set[str] = set()
+        entity_names = {e.name for e in entity_nodes}  # type: ignore[union-attr]
+        entities: dict[str, m.Entity] = {}
+        for node in entity_nodes:
+            assert isinstance(node, ast.EntityDecl)
+            self.unique(f"fact of {node.name}", [(f.name, f.span) for f in node.facts])
+            facts = []
+            for fact in node.facts:
+                typ = self.type_of(fact.type, enums, entity_names)
+                if typ is None:
+                    continue
+                if typ.kind == "list" and typ.entity:
+                    list_targets.add(typ.entity)
+                if fact.minimum is not None and typ.kind not in ("integer", "decimal", "money", "ratio"):
+                    self.error("PD202", f"a minimum applies to numbers and money, not {typ}", fact.span)
+                facts.append(m.Fact(fact.name, fact.label, typ, node.name, fact.minimum, fact.span))
+            entities.setdefault(node.name, m.Entity(node.name, node.label, tuple(facts), node.span))
+        roots = [e for name, e in entities.items() if name not in list_targets]
+        if not entities:
+            first = self.loaded.root
+            assert first is not None
+            self.error("PD226", "the policy declares no entity, so there is nothing to evaluate",
+                       Span(first.source, 0, 0),
+                       hint='declare the facts: entity enterprise "企业" { fact revenue "营业收入" : money }')
+            return None
+        if len(roots) != 1:
+            names = ", ".join(e.name for e in roots) or "none"
+            self.error("PD226", f"exactly one entity must be the profile's root (not listed by another); found {names}",
+                       (roots[1] if len(roots) > 1 else next(iter(entities.values()))).span,
+                       hint="an entity that appears as `list of E` in another is an item, the rest is the root")
+            return None
+        return m.Schema(roots[0], entities, enums)
+
+    def type_of(self, node: ast.TypeExpr, enums: dict[str, m.EnumType], entities: set[str]) -> m.Type | None:
+        if node.kind == "list":
+            if node.name not in entities:
+                self.error("PD209", f"unknown entity '{node.name}'", node.span,
+                           hint=did_you_mean(node.name, entities))
+                return None
+            return m.Type("list", entity=node.name)
+        if node.kind == "set":
+            if node.name not in enums:
+                self.error("PD209", f"unknown enum '{node.name}'", node.span,
+                           hint=did_you_mean(node.name, enums) or "a set holds values of an enum")
+                return None
+            return m.Type("set", enum=enums[node.name])
+        if node.name in SIMPLE_TYPES:
+            return SIMPLE_TYPES[node.name]
+        if node.name in enums:
+            return m.Type("enum", enum=enums[node.name])
+        self.error("PD209", f"unknown type '{node.name}'", node.span,
+                   hint=did_you_mean(node.name, list(SIMPLE_TYPES) + list(enums))
+                   or f"the types are {', '.join(SIMPLE_TYPES)}, an enum, `set of ENUM` or `list of ENTITY`")
+        return None
+
+    # ---- parameters, tables
+    def parameters(self, schema: m.Schema) -> dict[str, m.Parameter]:
+        out: dict[str, m.Parameter] = {}
+        for _, node in self.of(ast.ParamDecl):
+            assert isinstance(node, ast.ParamDecl)
+            typ = self.type_of(node.type, schema.enums, set())
+            if typ is None:
+                continue
+            if typ.kind in ("list", "set"):
+                self.error("PD202", "a parameter holds one value, not a list or set", node.type.span)
+                continue
+            default = None
+            if node.default is not None:
+                default = self.constant(node.default, typ, "the default of a parameter")
+            out.setdefault(node.name, m.Parameter(node.name, node.label, typ, default, node.span))
+        return out
+
+    def constant(self, node: ast.Expr, typ: m.Type, what: str) -> object | None:
+        """A literal of the given type (defaults, amendment values in examples)."""
+        try:
+            return literal(node, typ)
+        except NotALiteral:
+            hint = "write the unit with the number, e.g. 500万元" if typ.kind == "money" else None
+            if typ.kind == "ratio":
+                hint = "write a percentage such as 30%"
+            code = "PD203" if typ.kind in ("money", "ratio") else "PD202"
+            self.error(code, f"{what} must be a {typ} literal", node.span, hint)
+            return None
+
+    def tables(self, typer: Typer) -> dict[str, m.AgencyTable]:
+        out: dict[str, m.AgencyTable] = {}
+        nodes = [t for _, t in self.of(ast.TableDecl)]
+        self.unique("table", [(t.name, t.span) for t in nodes])  # type: ignore[union-attr]
+        for node in nodes:
+            assert isinstance(node, ast.TableDecl)
+            key = typer.expr(node.key, Scope())
+            if key is None:
+                continue
+            if key.type.kind != "enum" or key.type.enum is None:
+                self.error("PD202", f"an agency table is keyed by an enum fact, not {key.type}", node.key.span)
+                continue
+            enum = key.type.enum
+            rows: dict[str, tuple[str, ...]] = {}
+            unknown_row: tuple[str, ...] | None = None
+            self.unique("row", [(r.key or "unknown", r.span) for r in node.rows])
+            for row in node.rows:
+                if row.key is None:
+                    unknown_row = row.agencies
+                elif row.key not in enum.values:
+                    self.error("PD205", f"'{row.key}' is not a value of {enum.name}", row.span,
+                               hint=did_you_mean(row.key, enum.values) or f"values: {', '.join(enum.values)}")
+                else:
+                    rows[row.key] = row.agencies
+            missing = [v for v in enum.values if v not in rows]
+            if missing:
+                self.error("PD227", f"table {node.name} has no row for {', '.join(missing)}", node.span,
+                           hint="give every value a row, so that no enterprise is left without an agency")
+            if unknown_row is None:
+                self.error("PD227", f"table {node.name} has no `unknown` row", node.span,
+                           hint='add `unknown => "…"` naming who is responsible when the fact is not known')
+                unknown_row = ()
+            out[node.name] = m.AgencyTable(node.name, node.label, key, rows, unknown_row, node.span)
+        return out
+
+    # ---- amendments
+    def amendment(self, node: ast.Amendment, measure: str | None) -> m.Amendment | None:
+        typer = self.typer
+        when = typer.boolean(node.when, Scope(), "the condition of an amendment")
+        sets: list[tuple[str, m.TExpr]] = []
+        self.unique("amended name", [(s.target, s.span) for s in node.sets])
+        for item in node.sets:
+            target_type: m.Type | None = None
+            if item.target in typer.parameters:
+                target_type = typer.parameters[item.target].type
+            elif item.target in typer.definition_nodes:
+                definition = typer.definitions.get(item.target)
+                target_type = definition.type if definition else None
+                if target_type is None:
+                    continue
+            else:
+                candidates = list(typer.parameters) + list(typer.definition_nodes)
+                self.error("PD208", f"amendment of '{item.target}', which does not exist", item.span,
+                           hint=did_you_mean(item.target, candidates)
+                           or "an amendment changes a parameter or a definition")
+                continue
+            value = typer.expr(item.value, Scope(), target_type)
+            if value is None:
+                continue
+            if value.type != target_type and not (
+                target_type.kind in ("decimal", "ratio") and value.type.kind in m.NUMERIC
+            ):
+                code = "PD203" if {value.type.kind, target_type.kind} & {"money", "ratio"} else "PD202"
+                self.error(code, f"'{item.target}' is {target_type}, but the new value is {value.type}",
+                           item.value.span)
+                continue
+            sets.append((item.target, value))
+        if when is None:
+            return None
+        return m.Amendment(node.id, node.label, measure, when, tuple(sets), node.span)
+
+    # ---- measures
+    def measures(self, typer: Typer, tables: dict[str, m.AgencyTable], header: m.Header,
+                 root: LoadedFile, amendments: list[m.Amendment | None]) -> dict[str, m.Measure]:
+        nodes: list[tuple[LoadedFile, ast.Measure]] = [(f, n) for f, n in self.of(ast.Measure)]  # type: ignore[misc]
+        self.unique("measure", [(n.id, n.span) for _, n in nodes])
+        by_id = {n.id: n for _, n in reversed(nodes)}
+        out: dict[str, m.Measure] = {}
+        for file, node in nodes:
+            if node.id in out:
+                continue
+            policy = self.policy_of(file, header.id)
+            out[node.id] = self.measure(node, policy, typer, tables, header, by_id, amendments)
+        return out
+
+    def measure(self, node: ast.Measure, policy: str, typer: Typer, tables: dict[str, m.AgencyTable],
+                header: m.Header, by_id: dict[str, ast.Measure],
+                amendments: list[m.Amendment | None]) -> m.Measure:
+        own_window = self.window(node.window) if node.window else None
+        window = header.window if policy == header.id else m.Window()
+        if own_window is not None:
+            window = _intersect(window, own_window)
+        scope = Scope(measure=node.id)
+        conditions: list[m.Condition] = []
+        self.unique(f"condition of {node.id}", [(c.name, c.span) for c in node.conditions])
+        for condition in node.conditions:
+            typed = typer.boolean(condition.expr, scope, f"condition {condition.name}")
+            if typed is not None:
+                conditions.append(m.Condition(condition.name, condition.label, typed, condition.span))
+                scope = Scope(measure=node.id, conditions={**scope.conditions, condition.name: conditions[-1]})
+        agencies = []
+        for agency in node.agencies:
+            when = typer.boolean(agency.when, scope, "the condition of an agency") if agency.when else None
+            if agency.table is not None and agency.table not in tables:
+                if not any(t.name == agency.table for _, t in self.of(ast.TableDecl)):  # type: ignore[union-attr]
+                    self.error("PD201", f"unknown agency table '{agency.table}'", agency.span,
+                               hint=did_you_mean(agency.table, tables)
+                               or 'write agency names in quotes: agencies "市财政局"')
+                continue
+            agencies.append(m.Agency(agency.name, agency.table, when, agency.span))
+        for amendment in node.amendments:
+            amendments.append(self.amendment(amendment, node.id))
+        self.unique(f"benefit of {node.id}", [(b.id, b.span) for b in node.benefits])
+        benefits = [b for b in (self.benefit(b, node, scope, typer, by_id) for b in node.benefits) if b]
+        targets = []
+        self.unique(f"target of {node.id}", [(t.id, t.span) for t in node.targets])
+        for target in node.targets:
+            when = typer.boolean(target.when, scope, "the condition of a target") if target.when else None
+            require = typer.boolean(target.require, scope, "what a target requires") if target.require else None
+            if target.require is None:
+                self.error("PD228", f"target {target.id} requires nothing", target.span,
+                           hint="add `require rd_ratio >= 3%` or similar")
+            targets.append(m.Target(target.id, target.label, when, require, target.quotes, target.span))
+        if not node.benefits and not node.directives:
+            self.error("PD213", f"measure {node.id} gives no benefit and holds no directive", node.span,
+                       hint="add a `benefit …` or, for a measure that only addresses agencies, a `directive \"…\"`")
+        return m.Measure(node.id, node.title, policy, node.ref, node.quotes, node.guidance, window, own_window,
+                         tuple(agencies), tuple(conditions), tuple(benefits), tuple(targets), node.directives,
+                         node.span)
+
+    def benefit(self, node: ast.Benefit, measure: ast.Measure, scope: Scope, typer: Typer,
+                by_id: dict[str, ast.Measure]) -> m.Benefit | None:
+        if node.kind not in m.BENEFIT_KINDS:
+            self.error("PD210", f"unknown benefit kind '{node.kind}'", node.kind_span,
+                       hint=did_you_mean(node.kind, m.BENEFIT_KINDS)
+                       or f"the kinds are {', '.join(m.BENEFIT_KINDS)}")
+            return None
+        base_when: tuple[m.TExpr, ...] = ()
+        for_each: m.ForEach | None = None
+        amount = cap = None
+        reference = node.reference
+        base_id = None
+        if node.base is not None:
+            found = self.base_benefit(node, by_id)
+            if found is None:
+                return None
+            base_measure, base_node = found
+            if node.for_each or node.amount or node.cap or node.match:
+                self.error("PD229", "a benefit taken `from` another keeps its loop, amount and cap", node.span,
+                           hint="only `when`, `reference` and `quote` may be added; amend the base instead")
+            base = self.benefit(base_node, base_measure, Scope(measure=base_measure.id), typer, by_id)
+            if base is None:
+                return None
+            base_when, for_each, amount, cap = base.when, base.for_each, base.amount, base.cap
+            reference = reference or base.reference
+            base_id = f"{base_measure.id}.{base_node.id}"
+        if node.for_each is not None:
+            found_collection = typer.collection(node.for_each.collection, scope)
+            if found_collection is None:
+                return None
+            collection, entity = found_collection
+            for_each = m.ForEach(node.for_each.var, collection, entity)
+            scope = scope.bind(node.for_each.var, entity)
+        when = base_when
+        if node.when is not None:
+            typed = typer.boolean(node.when, scope, "the condition of a benefit")
+            if typed is None:
+                return None
+            when = when + (typed,)
+        if node.amount is not None:
+            amount = self.money(node.amount, scope, "an amount")
+        if node.match is not None:
+            base_amount = self.money(node.match.base, scope, "the base of a matching benefit")
+            if base_amount is not None:
+                ratio = m.Const(_ratio(node.match.numerator, node.match.denominator), m.DECIMAL, node.match.span)
+                amount = m.Arith("*", base_amount, ratio, m.MONEY, node.match.span)
+        if node.cap is not None:
+            cap = self.money(node.cap, scope, "a cap")
+        self.benefit_shape(node, amount)
+        return m.Benefit(node.id, node.kind, node.label, for_each, when, amount, cap, reference,
+                         node.quotes, base_id, node.span)
+
+    def benefit_shape(self, node: ast.Benefit, amount: m.TExpr | None) -> None:
+        kind = node.kind
+        if kind == "grant" and node.amount is None and node.base is None:
+            self.error("PD212", f"grant {node.id} has no amount", node.span,
+                       hint="add `amount …` (e.g. `amount p.investment * 40%`), or use kind reward/service")
+        if kind == "matching" and node.match is None and node.base is None:
+            self.error("PD212", f"matching benefit {node.id} needs `match X at 1:1`", node.span)
+        if kind in ("reward", "service", "priority") and (node.amount or node.match or node.cap):
+            self.error("PD212", f"a {kind} benefit has no amount", node.span,
+                       hint="money given by this document is a `grant` or `matching` benefit")
+        if kind == "reward" and node.reference is None and node.base is None:
+            self.error("PD212", f"reward {node.id} names no document", node.span,
+                       hint='add `reference "三政办〔2020〕14号"`')
+        if node.cap is not None and node.amount is None and node.match is None:
+            self.error("PD212", f"benefit {node.id} has a cap but no amount", node.span)
+
+    def base_benefit(self, node: ast.Benefit,
+                     by_id: dict[str, ast.Measure]) -> tuple[ast.Measure, ast.Benefit] | None:
+        assert node.base is not None
+        measure_id, _, benefit_id = node.base.rpartition(".")
+        base_measure = by_id.get(measure_id)
+        if base_measure is None:
+            self.error("PD211", f"no measure '{measure_id}' to take benefit {benefit_id} from", node.base_span,
+                       hint=did_you_mean(measure_id, by_id) or "write `from MEASURE.BENEFIT`")
+            return None
+        for candidate in base_measure.benefits:
+            if candidate.id == benefit_id:
+                if candidate.base is not None:
+                    self.error("PD211", "a benefit taken `from` another cannot be reused again", node.base_span)
+                    return None
+                return base_measure, candidate
+        self.error("PD211", f"measure {measure_id} has no benefit '{benefit_id}'", node.base_span,
+                   hint=did_you_mean(benefit_id, [b.id for b in base_measure.benefits]))
+        return None
+
+    def money(self, node: ast.Expr, scope: Scope, what: str) -> m.TExpr | None:
+        typed = self.typer.expr(node, scope)
+        if typed is not None and typed.type.kind != "money":
+            self.error("PD203", f"{what} must be money, but this is {typed.type}", node.span,
+                       hint="multiply money by a ratio: `p.investment * 40%`")
+            return None
+        return typed
+
+    # ---- goals, examples, quotes
+    def goals(self, typer: Typer) -> tuple[m.Goal, ...]:
+        out = []
+        nodes = [g for _, g in self.of(ast.Goal)]
+        self.unique("goal", [(g.id, g.span) for g in nodes])  # type: ignore[union-attr]
+        for node in nodes:
+            assert isinstance(node, ast.Goal)
+            count = typer.boolean(node.count, Scope(), "what a goal counts")
+            if count is not None:
+                out.append(m.Goal(node.id, node.label, count, node.at_least, node.by, node.span))
+        return tuple(out)
+
+    def examples(self, root: LoadedFile, measures: dict[str, m.Measure]) -> tuple[ast.Example, ...]:
+        nodes: list[tuple[LoadedFile, ast.Example]] = [(f, e) for f, e in self.of(ast.Example)]  # type: ignore[misc]
+        self.unique("example", [(e.id, e.span) for _, e in nodes])
+        folder = self.loaded.folder
+        for file, node in nodes:
+            if node.profile is None:
+                self.error("PD217", f"example {node.id} names no profile", node.span,
+                           hint='add `profile "examples/profiles/NAME.json"`')
+            else:
+                path = (file.path.parent / node.profile).resolve()
+                try:
+                    path.relative_to(folder)
+                except ValueError:
+                    self.error("PD217", f"profile {node.profile!r} is outside the policy folder", node.profile_span)
+                else:
+                    if not path.is_file():
+                        self.error("PD217", f"profile {node.profile!r} does not exist", node.profile_span,
+                                   hint=f"paths are relative to {os.path.relpath(file.path.parent)}")
+            for param in node.params:
+                parameter = self.typer.parameters.get(param.name)
+                if parameter is None:
+                    self.error("PD201", f"unknown parameter '{param.name}'", param.span,
+                               hint=did_you_mean(param.name, self.typer.parameters))
+                else:
+                    self.constant(param.value, parameter.type, f"parameter {param.name}")
+            for expect in node.expects:
+                if expect.measure not in measures:
+                    self.error("PD201", f"unknown measure '{expect.measure}'", expect.span,
+                               hint=did_you_mean(expect.measure, measures))
+                if expect.status not in m.STATUSES:
+                    self.error("PD218", f"unknown status '{expect.status}'", expect.status_span,
+                               hint=did_you_mean(expect.status, m.STATUSES)
+                               or f"the statuses are {', '.join(m.STATUSES)}")
+                for amount in (expect.total, expect.at_most):
+                    if amount is not None:
+                        self.constant(amount, m.MONEY, "an expected amount")
+        return tuple(n for _, n in nodes)
+
+    def source_text(self, root: LoadedFile, header: m.Header) -> str | None:
+        if header.source is None:
+            return None
+        path = (root.path.parent / header.source).resolve()
+        node = self.header_of_quiet(root)
+        span = node.span if node else None
+        try:
+            path.relative_to(self.loaded.folder)
+            return path.read_text("utf-8")
+        except ValueError:
+            self.error("PD216", f"source {header.source!r} is outside the policy folder", span)
+        except (OSError, UnicodeDecodeError) as error:
+            self.error("PD216", f"cannot read the source document {header.source!r}: {error}", span,
+                       hint="copy the policy document next to the .pol file as UTF-8 text")
+        return None
+
+    def quotes(self, measures: dict[str, m.Measure], text: str, header: m.Header) -> None:
+        """Every quoted sentence of the policy's own measures must occur verbatim in its source."""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        for file, node in self.of(ast.Measure):
+            assert isinstance(node, ast.Measure)
+            if self.policy_of(file, header.id) != header.id:
+                continue
+            quoted = [(q, node.span) for q in node.quotes + node.guidance]
+            for benefit in node.benefits:
+                quoted += [(q, benefit.span) for q in benefit.quotes]
+            for target in node.targets:
+                quoted += [(q, target.span) for q in target.quotes]
+            for sentence, span in quoted:
+                if sentence not in text:
+                    close = did_you_mean(sentence, lines)
+                    self.error("PD215", f"quote not found verbatim in {header.source}: {sentence[:40]}…"
+                               if len(sentence) > 40 else f"quote not found verbatim in {header.source}: {sentence}",
+                               _quote_span(span, sentence), hint=close and close.replace("did you mean", "closest line:"))
+
+
+def _quote_span(span: Span | None, sentence: str) -> Span | None:
+    if span is None:
+        return None
+    index = span.source.text.find(sentence, span.start, span.end)
+    if index < 0:
+        return span
+    return Span(span.source, index, index + len(sentence))
+
+
+def _ratio(numerator: int, denominator: int) -> object:
+    from decimal import Decimal
+
+    return Decimal(numerator) / Decimal(denominator)
+
+
+def _intersect(a: m.Window, b: m.Window) -> m.Window:
+    def later(x: m.Bound, y: m.Bound) -> m.Bound:
+        if x.kind != "date":
+            return y if y.kind == "date" else x
+        if y.kind != "date":
+            return x
+        assert x.date and y.date
+        return x if x.date >= y.date else y
+
+    def earlier(x: m.Bound, y: m.Bound) -> m.Bound:
+        if x.kind != "date":
+            return y if y.kind == "date" else x
+        if y.kind != "date":
+            return x
+        assert x.date and y.date
+        return x if x.date <= y.date else y
+
+    return m.Window(later(a.start, b.start), earlier(a.end, b.end))
+
+
+def check_loaded(loaded: Loaded) -> tuple[m.Policy | None, list[Diagnostic]]:
+    checker = PolicyChecker(loaded)
+    policy = checker.check()
+    from policydsl.diagnostics import sort_key
+
+    diagnostics = sorted(set(checker.diagnostics), key=sort_key)
+    return policy, diagnostics
+
+
+def check_path(path: str | os.PathLike[str]) -> tuple[m.Policy | None, list[Diagnostic]]:
+    from policydsl.check.loader import load
+
+    return check_loaded(load(Path(path)))

@@ -1,0 +1,307 @@
+"""The command line: parse flags, call the library, print; bad input never shows a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from policydsl import present
+from policydsl.api import PolicySet, load
+from policydsl.check.loader import load as load_files
+from policydsl.check.policy import check_loaded
+from policydsl.diagnostics import Diagnostic, PolicydslError, PolicyError, ProfileError, UsageError, render
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+DESCRIPTION = """\
+policydsl: public policy as code.
+
+Write a policy document measure by measure in .pol files, check it, and apply it to
+enterprise profiles (JSON) to learn which measures apply, what they are worth, which
+agency to ask, and why, clause by clause with the source text quoted.
+
+examples:
+  policydsl check policies/sanmenxia
+  policydsl eval policies/sanmenxia company.json --as-of 2024-06-01 --param three_upgrades.cap=500
+  policydsl explain policies/sanmenxia company.json M2 --as-of 2024-06-01
+  policydsl test policies/sanmenxia
+  policydsl fmt --check policies/sanmenxia
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error[PD404]: {message}\n  help: run `{self.prog} --help` for the options\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2024-06-01") from None
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not NAME=VALUE: write e.g. --param three_upgrades.cap=500 (万元) or =500万元")
+    return name.strip(), value.strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="policydsl", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from policydsl import __version__
+
+    parser.add_argument("--version", action="version", version=f"policydsl {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = commands.add_parser("check", help="parse and check policies; print every problem with file:line:col",
+                                description="Parse and check .pol files or policy folders. Every problem is "
+                                "reported with its position, the source line, a caret and a hint. "
+                                "Exit 1 when there are errors.")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="a .pol file or a policy folder")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+
+    def evaluation(name: str, helptext: str, description: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=helptext, description=description)
+        sub.add_argument("path", metavar="PATH", help="a .pol file or a policy folder")
+        sub.add_argument("profile", metavar="PROFILE.json", help="the enterprise profile (JSON object)")
+        return sub
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--as-of", type=_date, metavar="DATE", help="the day to apply the policy on (default: today)")
+        sub.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                         help="set a parameter, e.g. three_upgrades.cap=500 (a bare number of money is 万元)")
+        sub.add_argument("--format", choices=("text", "json"), default="text",
+                         help="json prints exactly one JSON document on stdout")
+
+    ev = evaluation("eval", "apply a policy to one enterprise: status, amount, agencies of every measure",
+                    "Evaluate every measure of the policy for one enterprise profile.")
+    common(ev)
+    ex = evaluation("explain", "explain one measure clause by clause, with the facts read and the source text",
+                    "Explain why a measure has its status: each clause, its value, the facts and parameters "
+                    "it read, the amendments that applied and the quoted source sentences.")
+    ex.add_argument("measure", metavar="MEASURE", help="a measure id, e.g. M2")
+    common(ex)
+
+    test = commands.add_parser("test", help="run the examples written inside .pol files",
+                               description="Run every `example` of the policies: expected status, total, "
+                               "bounds and unknowns per measure. Exit 1 when one fails.")
+    test.add_argument("paths", nargs="+", metavar="PATH")
+
+    fmt = commands.add_parser("fmt", help="rewrite .pol files in the canonical format",
+                              description="Format .pol files canonically (comments kept). With --check, "
+                              "change nothing and exit 1 if a file is not formatted.")
+    fmt.add_argument("paths", nargs="+", metavar="PATH")
+    fmt.add_argument("--check", action="store_true", help="only report files that would change")
+    return parser
+
+
+def _policy_files(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.pol") if not any(
+                part.startswith(".") for part in p.relative_to(path).parts)))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError([Diagnostic("PD401", f"no such file or folder: {raw}", path=raw,
+                                         hint="give a .pol file or a policy folder")])
+    return files
+
+
+def _print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO, prefix: str = "") -> None:
+    for diagnostic in diagnostics:
+        text = render(diagnostic)
+        if prefix and diagnostic.span is None:
+            text = f"{prefix}: {text}"
+        stream.write(text + "\n\n")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    everything: list[Diagnostic] = []
+    for raw in args.paths:
+        loaded = load_files(raw)
+        _, diagnostics = check_loaded(loaded)
+        everything.extend(diagnostics)
+    errors = sum(1 for d in everything if d.severity == "error")
+    warnings = len(everything) - errors
+    if args.format == "json":
+        json.dump({"diagnostics": [d.to_dict() for d in everything], "errors": errors, "warnings": warnings},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_diagnostics(everything, sys.stdout)
+        if errors or warnings:
+            print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+        else:
+            print(f"ok: {', '.join(args.paths)} checked, no problems")
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def _load_and_params(args: argparse.Namespace) -> tuple[PolicySet, dict[str, object]]:
+    policies = load(args.path)
+    try:
+        params = policies.read_params(dict(args.param), from_text=True)
+    except ProfileError as error:
+        raise UsageError(error.diagnostics) from None
+    return policies, params
+
+
+def _evaluate(args: argparse.Namespace) -> tuple[PolicySet, object]:
+    policies, params = _load_and_params(args)
+    if not Path(args.profile).is_file():
+        raise UsageError([Diagnostic("PD401", f"no such profile file: {args.profile}", path=args.profile,
+                                     hint="give the path of a JSON file holding one enterprise profile")])
+    try:
+        result = policies.evaluate(args.profile, as_of=args.as_of, params=params)
+    except ProfileError as error:
+        raise ProfileError([_in_file(d, args.profile) for d in error.diagnostics]) from None
+    return policies, result
+
+
+def _in_file(diagnostic: Diagnostic, file: str) -> Diagnostic:
+    if diagnostic.span is not None or (diagnostic.path or "").startswith(file):
+        return diagnostic
+    import attrs
+
+    where = f"{file}: {diagnostic.path}" if diagnostic.path else file
+    return attrs.evolve(diagnostic, path=where)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    policies, result = _evaluate(args)
+    from policydsl.result import Result
+
+    assert isinstance(result, Result)
+    if args.format == "json":
+        sys.stdout.write(result.to_json() + "\n")
+        for warning in result.warnings:
+            sys.stderr.write(f"warning: {warning}\n")
+    else:
+        present.print_result(policies, result)
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    policies, result = _evaluate(args)
+    from policydsl.result import Result
+
+    assert isinstance(result, Result)
+    ids = [m.id for m in result.measures]
+    if args.measure not in ids:
+        from policydsl.diagnostics import did_you_mean
+
+        raise UsageError([Diagnostic("PD405", f"no measure '{args.measure}' in {policies.id}", path=args.measure,
+                                     hint=did_you_mean(args.measure, ids) or f"the measures are {', '.join(ids)}")])
+    measure = result[args.measure]
+    if args.format == "json":
+        json.dump(measure.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        present.print_explanation(result, measure)
+    return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from policydsl.examples import run_examples
+
+    passed = failed = 0
+    for raw in args.paths:
+        policies = load(raw)
+        for run in run_examples(policies):
+            if run.error:
+                failed += 1
+                print(f"FAIL {run.error}\n")
+                continue
+            for check in run.checks:
+                if check.ok:
+                    passed += 1
+                else:
+                    failed += 1
+                    print("FAIL " + check.describe())
+                    print("  explanation:\n" + "\n".join("    " + line for line in check.explanation.splitlines()))
+                    print()
+            if run.ok:
+                print(f"ok   {run.example.id} ({len(run.checks)} expectations)")
+    print(f"{passed} passed, {failed} failed")
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from policydsl.syntax.format import format_text
+
+    changed: list[str] = []
+    problems: list[Diagnostic] = []
+    for file in _policy_files(args.paths):
+        from policydsl.check.loader import read_source
+        from policydsl.syntax.parse import parse_source
+
+        source, problem = read_source(file)
+        if problem is not None or source is None:
+            problems.append(problem) if problem else None
+            continue
+        _, syntax = parse_source(source)
+        errors = [d for d in syntax if d.severity == "error"]
+        if errors:
+            problems.extend(errors)
+            continue
+        formatted = format_text(source.text, source.path)
+        if formatted != source.text:
+            changed.append(source.path)
+            if not args.check:
+                file.write_text(formatted, encoding="utf-8")
+    if problems:
+        _print_diagnostics(problems, sys.stderr)
+        return EXIT_USAGE
+    verb = "would reformat" if args.check else "reformatted"
+    for path in changed:
+        print(f"{verb} {path}")
+    if not changed:
+        print("all files are formatted")
+    return EXIT_PROBLEMS if (args.check and changed) else EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "eval": cmd_eval, "explain": cmd_explain, "test": cmd_test, "fmt": cmd_fmt}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except PolicyError as error:
+        _print_diagnostics(error.diagnostics, sys.stderr)
+        sys.stderr.write(f"the policy has {len(error.diagnostics)} problem(s); run `policydsl check` on it\n")
+        return EXIT_USAGE
+    except PolicydslError as error:
+        _print_diagnostics(error.diagnostics, sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # never a traceback for the user; POLICYDSL_DEBUG shows it
+        if os.environ.get("POLICYDSL_DEBUG"):
+            raise
+        sys.stderr.write(f"policydsl: internal error: {type(error).__name__}: {error}\n"
+                         "  help: this is a bug in policydsl; rerun with POLICYDSL_DEBUG=1 and report it\n")
+        return EXIT_INTERNAL
+
+
+def run() -> None:  # console script entry
+    raise SystemExit(main())

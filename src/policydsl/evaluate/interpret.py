@@ -1,0 +1,579 @@
+"""The reference evaluator: applies a checked policy to typed facts, Kleene logic, exact money."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Any
+
+from policydsl import model as m
+from policydsl.result import BenefitResult, MeasureResult, Node, Read, Result, TargetResult
+from policydsl.values import Money, Unknown, merge_unknown, plain
+
+Env = Mapping[str, tuple[dict[str, object], str]]  # loop variable → (item, its profile path)
+
+
+def show(value: object, typ: m.Type | None = None) -> str:
+    """A value as a person reads it: 320万元, 3.5%, little_giant (国家级…), unknown."""
+    if isinstance(value, Unknown):
+        return "unknown"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Money):
+        return str(value)
+    if isinstance(value, Decimal):
+        if typ is not None and typ.kind == "ratio":
+            return f"{plain(value * 100)}%"
+        return plain(value)
+    if isinstance(value, str) and typ is not None and typ.kind == "enum" and typ.enum:
+        label = typ.enum.label_of(value) if value in typ.enum.values else None
+        return f"{value} ({label})" if label and label != value else value
+    if isinstance(value, frozenset):
+        return "{" + ", ".join(sorted(str(v) for v in value)) + "}"
+    if isinstance(value, tuple):
+        return f"{len(value)} item{'s' if len(value) != 1 else ''}"
+    return str(value)
+
+
+def _truth(value: object) -> bool | None:
+    return None if isinstance(value, Unknown) else bool(value)
+
+
+class Evaluation:
+    """One evaluation: a policy, the facts of one enterprise, parameters and a day.
+
+    With `trace=True` every clause records what it read, so an explanation tree can be built.
+    """
+
+    def __init__(
+        self,
+        policy: m.Policy,
+        facts: Mapping[str, object],
+        params: Mapping[str, object],
+        as_of: datetime.date,
+        trace: bool = False,
+    ) -> None:
+        self.policy = policy
+        self.facts = facts
+        self.params = params
+        self.as_of = as_of
+        self.trace = trace
+        self._definitions: dict[str, object] = {}
+        self._conditions: dict[tuple[str, str], object] = {}
+        self._reads: list[list[Read]] = []
+        self._children: list[list[Node]] = []
+        self._amended: dict[str, list[m.Amendment]] = {}
+        for amendment in policy.amendments:
+            for target, _ in amendment.sets:
+                self._amended.setdefault(target, []).append(amendment)
+
+    # ---- tracing
+    def _read(self, path: str, label: str | None, value: object, typ: m.Type | None,
+              note: str | None = None) -> None:
+        if self.trace and self._reads:
+            self._reads[-1].append(Read(path, label, show(value, typ), note))
+
+    def clause(self, kind: str, label: str, expr: m.TExpr | None, env: Env,
+               quotes: tuple[str, ...] = (), note: str | None = None) -> tuple[object, Node | None]:
+        """Evaluate an expression as a named clause; with tracing, also its explanation node."""
+        if expr is None:
+            return True, None
+        if not self.trace:
+            return self.value(expr, env), None
+        self._reads.append([])
+        self._children.append([])
+        try:
+            value = self.value(expr, env)
+        finally:
+            reads = self._reads.pop()
+            children = self._children.pop()
+        node = Node(kind, label, show(value, expr.type), _text(expr), _dedupe(reads), tuple(children),
+                    quotes, note or _unknown_note(value))
+        return value, node
+
+    # ---- expressions
+    def value(self, expr: m.TExpr, env: Env) -> object:  # noqa: C901 - one dispatch, kept flat
+        if isinstance(expr, m.Const):
+            return expr.value
+        if isinstance(expr, m.FactRef):
+            value = self.facts.get(expr.fact.name)
+            result = Unknown(frozenset({expr.fact.name})) if value is None else value
+            self._read(expr.fact.name, expr.fact.label, result, expr.type)
+            return result
+        if isinstance(expr, m.FieldRef):
+            item, path = env[expr.var]
+            value = item.get(expr.fact.name)
+            full = f"{path}.{expr.fact.name}"
+            result = Unknown(frozenset({full})) if value is None else value
+            self._read(full, expr.fact.label, result, expr.type)
+            return result
+        if isinstance(expr, m.VarRef):
+            return env[expr.var][0]
+        if isinstance(expr, m.Logic):
+            return self.logic(expr, env)
+        if isinstance(expr, m.Not):
+            operand = self.value(expr.operand, env)
+            return operand if isinstance(operand, Unknown) else not operand
+        if isinstance(expr, m.Compare):
+            return self.compare(expr, env)
+        if isinstance(expr, m.Arith):
+            return self.arith(expr, env)
+        if isinstance(expr, m.Neg):
+            operand = self.value(expr.operand, env)
+            if isinstance(operand, Unknown):
+                return operand
+            if isinstance(operand, Money):
+                return Money(-operand.yuan)
+            return -operand  # type: ignore[operator]
+        if isinstance(expr, m.In):
+            value = self.value(expr.value, env)
+            if isinstance(value, Unknown):
+                return value
+            return (value in expr.options) != expr.negated
+        if isinstance(expr, m.DefRef):
+            return self.definition(expr.name)
+        if isinstance(expr, m.ParamRef):
+            return self.parameter(expr.name)
+        if isinstance(expr, m.CondRef):
+            value = self._conditions.get((expr.measure, expr.name))
+            if value is None:
+                measure = self.policy.all_measures[expr.measure]
+                condition = next(c for c in measure.conditions if c.name == expr.name)
+                value = self.value(condition.expr, env)
+            self._read(f"condition {expr.name}", None, value, m.BOOL)
+            return value
+        if isinstance(expr, m.Quant):
+            return self.quantified(expr, env)
+        if isinstance(expr, m.Func):
+            return self.function(expr, env)
+        raise AssertionError(f"unhandled expression {expr!r}")  # pragma: no cover
+
+    def logic(self, expr: m.Logic, env: Env) -> object:
+        decisive = expr.op == "or"  # `or` is decided by a true operand, `and` by a false one
+        unknowns: list[Unknown] = []
+        for item in expr.items:
+            value = self.value(item, env)
+            if isinstance(value, Unknown):
+                unknowns.append(value)
+            elif value is decisive:
+                return decisive
+        return merge_unknown(*unknowns) if unknowns else not decisive
+
+    def compare(self, expr: m.Compare, env: Env) -> object:
+        left = self.value(expr.left, env)
+        right = self.value(expr.right, env)
+        if isinstance(left, Unknown) or isinstance(right, Unknown):
+            return merge_unknown(left, right)
+        if expr.operand_type.kind == "enum" and expr.operand_type.enum is not None:
+            enum = expr.operand_type.enum
+            left, right = enum.rank(left), enum.rank(right)  # type: ignore[arg-type]
+        op = expr.op
+        if op == "=":
+            return left == right
+        if op == "!=":
+            return left != right
+        if op == "<":
+            return left < right  # type: ignore[operator]
+        if op == "<=":
+            return left <= right  # type: ignore[operator]
+        if op == ">":
+            return left > right  # type: ignore[operator]
+        return left >= right  # type: ignore[operator]
+
+    def arith(self, expr: m.Arith, env: Env) -> object:
+        left = self.value(expr.left, env)
+        right = self.value(expr.right, env)
+        if isinstance(left, Unknown) or isinstance(right, Unknown):
+            return merge_unknown(left, right)
+        return arithmetic(expr.op, left, right, lambda: self.dependencies(expr.right, env))
+
+    def quantified(self, expr: m.Quant, env: Env) -> object:
+        collection = self.value(expr.collection, env)
+        if isinstance(collection, Unknown):
+            return collection
+        decisive = expr.quantifier == "any"
+        unknowns: list[Unknown] = []
+        path = _collection_path(expr.collection, env)
+        for index, item in enumerate(collection):  # type: ignore[attr-defined]
+            inner = {**env, expr.var: (item, f"{path}[{index}]")}
+            value = self.value(expr.body, inner)
+            if isinstance(value, Unknown):
+                unknowns.append(value)
+            elif value is decisive:
+                return decisive
+        return merge_unknown(*unknowns) if unknowns else not decisive
+
+    def function(self, expr: m.Func, env: Env) -> object:
+        args = [self.value(a, env) for a in expr.args]
+        if any(isinstance(a, Unknown) for a in args):
+            return merge_unknown(*args)
+        if expr.name == "count":
+            return len(args[0])  # type: ignore[arg-type]
+        if expr.name == "contains":
+            return args[1] in args[0]  # type: ignore[operator]
+        if expr.name == "min":
+            return min(args)  # type: ignore[type-var]
+        return max(args)  # type: ignore[type-var]
+
+    def dependencies(self, expr: m.TExpr, env: Env) -> frozenset[str]:
+        """The facts and parameters an expression reads (used to name why a division failed)."""
+        found: set[str] = set()
+
+        def walk(node: object) -> None:
+            if isinstance(node, m.FactRef):
+                found.add(node.fact.name)
+            elif isinstance(node, m.FieldRef):
+                found.add(f"{env[node.var][1]}.{node.fact.name}" if node.var in env else node.fact.name)
+            elif isinstance(node, m.ParamRef):
+                found.add(node.name)
+            elif isinstance(node, m.DefRef):
+                walk(self.policy.definitions[node.name].expr)
+            elif hasattr(node, "__attrs_attrs__"):
+                for field in node.__attrs_attrs__:  # type: ignore[attr-defined]
+                    child = getattr(node, field.name)
+                    if isinstance(child, tuple):
+                        for part in child:
+                            walk(part)
+                    elif field.name not in ("type", "span", "fact", "operand_type"):
+                        walk(child)
+
+        walk(expr)
+        return frozenset(found)
+
+    # ---- definitions and parameters, with amendments (exceptions) applied
+    def definition(self, name: str) -> object:
+        definition = self.policy.definitions[name]
+        if name in self._definitions and not self.trace:
+            return self._definitions[name]
+        if self.trace:
+            value, node = self.clause("definition", definition.label or name, definition.expr, {})
+            if name in self._amended:
+                value, note = self._apply_amendments(name, value, definition.type)
+                if node is not None and note:
+                    node = Node(node.kind, node.label, show(value, definition.type), node.text, node.reads,
+                                node.children, node.quotes, note)
+            if node is not None and self._children:
+                self._children[-1].append(Node(node.kind, f"{name}: {node.label}", node.value, node.text,
+                                               node.reads, node.children, node.quotes, node.note))
+        else:
+            value = self.value(definition.expr, {})
+            if name in self._amended:
+                value, _ = self._apply_amendments(name, value, definition.type)
+        self._definitions[name] = value
+        return value
+
+    def parameter(self, name: str) -> object:
+        parameter = self.policy.parameters[name]
+        if name in self.params:
+            base, origin = self.params[name], "supplied"
+        elif parameter.default is not None:
+            base, origin = parameter.default, "default"
+        else:
+            base, origin = Unknown(frozenset({name}), "parameter not supplied"), "not supplied"
+        value, note = self._apply_amendments(name, base, parameter.type)
+        self._read(name, parameter.label, value, parameter.type, note or origin)
+        return value
+
+    def _apply_amendments(self, name: str, base: object, typ: m.Type) -> tuple[object, str | None]:
+        """Catala-style exceptions: an amendment whose condition holds replaces the base value."""
+        pending: list[tuple[Unknown, object, m.Amendment]] = []
+        for amendment in self._amended.get(name, ()):
+            holds = self._quiet(amendment.when)
+            new = self._quiet(next(v for t, v in amendment.sets if t == name))
+            if holds is True:
+                where = f"{amendment.measure} " if amendment.measure else ""
+                return new, f"amended by {where}{amendment.id} ({amendment.label}); base value {show(base, typ)}"
+            if isinstance(holds, Unknown):
+                pending.append((holds, new, amendment))
+        if not pending:
+            return base, None
+        if all(not isinstance(new, Unknown) and new == base for _, new, _ in pending):
+            return base, None
+        unknown = merge_unknown(base, *(holds for holds, _, _ in pending))
+        ids = ", ".join(a.id for _, _, a in pending)
+        return unknown, f"unknown whether amendment {ids} applies"
+
+    def _quiet(self, expr: m.TExpr) -> object:
+        """Evaluate without recording reads (amendment conditions are shown in their note)."""
+        saved = self.trace
+        self.trace = False
+        try:
+            return self.value(expr, {})
+        finally:
+            self.trace = saved
+
+    # ---- measures
+    def measure(self, measure: m.Measure) -> MeasureResult:
+        if not measure.window.contains(self.as_of):
+            return MeasureResult(measure.id, measure.title, "not_in_force", (), (), None, (),
+                                 explainer=lambda: self.explain_out_of_force(measure))
+        for condition in measure.conditions:
+            self._conditions[(measure.id, condition.name)] = self.value(condition.expr, {})
+        agencies = self.agencies(measure)
+        benefits: list[BenefitResult] = []
+        for benefit in measure.benefits:
+            benefits.extend(self.benefit(benefit)[0])
+        targets = tuple(self.target(t) for t in measure.targets)
+        status = _status(measure, benefits)
+        total = _total(benefits)
+        unknowns = sorted({u for b in benefits for u in b.unknowns})
+        policy, facts, params, as_of = self.policy, self.facts, self.params, self.as_of
+        return MeasureResult(
+            measure.id, measure.title, status, agencies, tuple(benefits), total, tuple(unknowns), targets,
+            measure.directives,
+            explainer=lambda: Evaluation(policy, facts, params, as_of, trace=True).explain(measure),
+        )
+
+    def agencies(self, measure: m.Measure) -> tuple[str, ...]:
+        names: list[str] = []
+        for agency in measure.agencies:
+            if agency.when is not None and self.value(agency.when, {}) is False:
+                continue  # an unknown condition keeps the agency as a candidate
+            if agency.name is not None:
+                names.append(agency.name)
+                continue
+            assert agency.table is not None
+            table = self.policy.tables[agency.table]
+            key = self.value(table.key, {})
+            names.extend(table.unknown_row if isinstance(key, Unknown) else table.rows[key])  # type: ignore[index]
+        return tuple(dict.fromkeys(names))
+
+    def benefit(self, benefit: m.Benefit) -> tuple[list[BenefitResult], list[Node]]:
+        if benefit.for_each is None:
+            result, node = self.benefit_item(benefit, {}, None, None)
+            return [result], [node] if node else []
+        collection = self.value(benefit.for_each.collection, {})
+        path = _collection_path(benefit.for_each.collection, {})
+        if isinstance(collection, Unknown):
+            result = BenefitResult(benefit.id, benefit.kind, benefit.label, None,
+                                   unknowns=tuple(sorted(collection.paths)), reference=benefit.reference)
+            node = Node("benefit", benefit.label, "unknown", None,
+                        (Read(path, None, "unknown"),), note=f"{path} is not known")
+            return [result], [node]
+        if not collection:
+            result = BenefitResult(benefit.id, benefit.kind, benefit.label, False, reference=benefit.reference)
+            return [result], [Node("benefit", benefit.label, "false", note=f"{path} is empty")]
+        results, nodes = [], []
+        for index, item in enumerate(collection):  # type: ignore[arg-type]
+            item_path = f"{path}[{index}]"
+            env = {benefit.for_each.var: (item, item_path)}
+            name = item.get("name")
+            label = name if isinstance(name, str) and name else item_path
+            result, node = self.benefit_item(benefit, env, label, item_path)
+            results.append(result)
+            if node:
+                nodes.append(node)
+        return results, nodes
+
+    def benefit_item(self, benefit: m.Benefit, env: Env, item: str | None,
+                     item_path: str | None) -> tuple[BenefitResult, Node | None]:
+        children: list[Node] = []
+        applies: object = True
+        unknowns: list[Unknown] = []
+        for index, when in enumerate(benefit.when):
+            label = "condition of the base benefit" if benefit.base and index < len(benefit.when) - 1 else "condition"
+            value, node = self.clause("when", label, when, env)
+            if node:
+                children.append(node)
+            if value is False:
+                applies = False
+                break
+            if isinstance(value, Unknown):
+                unknowns.append(value)
+        if applies is True and unknowns:
+            applies = merge_unknown(*unknowns)
+        amount = at_most = None
+        missing: list[str] = []
+        result_unknowns: set[str] = set()
+        if isinstance(applies, Unknown):
+            result_unknowns |= applies.paths
+        if applies is True and benefit.amount is not None:
+            raw, node = self.clause("amount", "amount", benefit.amount, env)
+            if node:
+                children.append(node)
+            cap: object = None
+            if benefit.cap is not None:
+                cap, node = self.clause("cap", "cap", benefit.cap, env)
+                if node:
+                    children.append(node)
+            amount, at_most, lacking = _capped(raw, cap)
+            result_unknowns |= lacking
+            missing = sorted(p for p in lacking if p in self.policy.parameters)
+        truth = _truth(applies)
+        result = BenefitResult(benefit.id, benefit.kind, benefit.label, truth, item, item_path, amount, at_most,
+                               tuple(missing), tuple(sorted(result_unknowns)), benefit.reference)
+        if not self.trace:
+            return result, None
+        shown = show(applies, m.BOOL)
+        if amount is not None:
+            shown += f", {amount}"
+        elif at_most is not None:
+            shown += f", at most {at_most}"
+        note = None
+        if benefit.base:
+            note = f"the benefit {benefit.base}, as this measure applies it"
+        if benefit.reference:
+            note = f"amount set by {benefit.reference}" + (f"; {note}" if note else "")
+        label = f"{benefit.kind} {benefit.id}: {benefit.label}" + (f" — {item}" if item else "")
+        return result, Node("benefit", label, shown, None, (), tuple(children), benefit.quotes, note)
+
+    def target(self, target: m.Target) -> TargetResult:
+        applies = self.value(target.when, {}) if target.when else True
+        met: object = None
+        if applies is not False and target.require is not None:
+            met = self.value(target.require, {})
+        return TargetResult(target.id, target.label, _truth(applies), _truth(met) if met is not None else None)
+
+    # ---- explanations
+    def explain(self, measure: m.Measure) -> Node:
+        result = self.measure(measure)
+        children: list[Node] = [self.window_node(measure)]
+        for condition in measure.conditions:
+            _, node = self.clause("condition", f"{condition.name}: {condition.label or condition.name}",
+                                  condition.expr, {})
+            if node:
+                children.append(node)
+        for benefit in measure.benefits:
+            children.extend(self.benefit(benefit)[1])
+        for target in measure.targets:
+            applies, when_node = self.clause("when", "applies to", target.when, {})
+            met, require_node = self.clause("require", "requires", target.require, {})
+            parts = tuple(n for n in (when_node, require_node) if n)
+            shown = "does not apply" if applies is False else show(met, m.BOOL)
+            children.append(Node("target", f"target {target.id}: {target.label}", shown, children=parts,
+                                 quotes=target.quotes, note="a target is reported; it does not decide eligibility"))
+        if result.agencies or measure.agencies:
+            children.append(self.agencies_node(measure, result.agencies))
+        for directive in measure.directives:
+            children.append(Node("directive", "directive to agencies", None, quotes=(directive,)))
+        for guidance in measure.guidance:
+            children.append(Node("guidance", "guidance (gives nothing to claim)", None, quotes=(guidance,)))
+        total = f", total {result.total}" if result.total is not None else ""
+        return Node("measure", f"{measure.id} {measure.title}", f"{result.status}{total}", None, (),
+                    tuple(children), measure.quotes, f"source: {measure.ref}" if measure.ref else None)
+
+    def window_node(self, measure: m.Measure) -> Node:
+        inside = measure.window.contains(self.as_of)
+        note = None
+        if measure.window.start.kind == "unknown":
+            note = "the start of the window is not known (the issue date is not stated) and counts as open"
+        return Node("window", f"in force {measure.window.describe()}", "true" if inside else "false",
+                    reads=(Read("as_of", "评估日期", self.as_of.isoformat()),), note=note)
+
+    def agencies_node(self, measure: m.Measure, names: tuple[str, ...]) -> Node:
+        reads: list[Read] = []
+        for agency in measure.agencies:
+            if agency.table is not None:
+                table = self.policy.tables[agency.table]
+                key = self.value(table.key, {})
+                reads.append(Read(_text(table.key) or "", table.label, show(key, table.key.type),
+                                  "unknown: the collective name is listed" if isinstance(key, Unknown) else None))
+            if agency.when is not None:
+                value = self.value(agency.when, {})
+                reads.append(Read(_text(agency.when) or "", agency.name or agency.table, show(value, m.BOOL),
+                                  "kept as a candidate" if isinstance(value, Unknown) else None))
+        return Node("agencies", "responsible agencies", "、".join(names), reads=tuple(reads))
+
+    def explain_out_of_force(self, measure: m.Measure) -> Node:
+        return Node("measure", f"{measure.id} {measure.title}", "not_in_force", None, (),
+                    (self.window_node(measure),), measure.quotes,
+                    f"source: {measure.ref}" if measure.ref else None)
+
+
+def arithmetic(op: str, left: Any, right: Any, divisor_paths: Any) -> object:
+    """Exact arithmetic on money, ratios and numbers; division by zero is unknown."""
+    if op == "+":
+        return Money(left.yuan + right.yuan) if isinstance(left, Money) else left + right
+    if op == "-":
+        return Money(left.yuan - right.yuan) if isinstance(left, Money) else left - right
+    if op == "*":
+        if isinstance(left, Money):
+            return Money(left.yuan * right)
+        if isinstance(right, Money):
+            return Money(right.yuan * left)
+        return left * right
+    divisor = right.yuan if isinstance(right, Money) else right
+    if divisor == 0:
+        return Unknown(divisor_paths(), "division by zero")
+    try:
+        if isinstance(left, Money):
+            quotient = left.yuan / divisor
+            return quotient if isinstance(right, Money) else Money(quotient)
+        return Decimal(left) / Decimal(divisor)
+    except (DivisionByZero, InvalidOperation):  # pragma: no cover - guarded above
+        return Unknown(divisor_paths(), "division by zero")
+
+
+def _capped(raw: object, cap: object) -> tuple[Money | None, Money | None, set[str]]:
+    """(amount, at_most, unknown paths) of `min(raw, cap)`, keeping the bound that is known."""
+    if cap is None:
+        if isinstance(raw, Unknown):
+            return None, None, set(raw.paths)
+        return raw, None, set()  # type: ignore[return-value]
+    if isinstance(raw, Unknown) and isinstance(cap, Unknown):
+        return None, None, set(raw.paths | cap.paths)
+    if isinstance(cap, Unknown):
+        return None, raw, set(cap.paths)  # type: ignore[return-value]
+    if isinstance(raw, Unknown):
+        return None, cap, set(raw.paths)  # type: ignore[return-value]
+    return min(raw, cap), None, set()  # type: ignore[type-var,return-value]
+
+
+def _status(measure: m.Measure, benefits: list[BenefitResult]) -> str:
+    if not measure.benefits:
+        return "not_applicable"
+    if any(b.applies is True for b in benefits):
+        return "eligible"
+    if any(b.applies is None for b in benefits):
+        return "undetermined"
+    return "not_eligible"
+
+
+def _total(benefits: list[BenefitResult]) -> Money | None:
+    applying = [b for b in benefits if b.applies is True]
+    if any(b.amount is None and (b.at_most is not None or b.missing_params or b.unknowns) for b in applying):
+        return None
+    amounts = [b.amount for b in applying if b.amount is not None]
+    if not amounts:
+        return None
+    return Money(sum((a.yuan for a in amounts), Decimal(0)))
+
+
+def _collection_path(expr: m.TExpr, env: Env) -> str:
+    if isinstance(expr, m.FactRef):
+        return expr.fact.name
+    if isinstance(expr, m.FieldRef):
+        return f"{env[expr.var][1]}.{expr.fact.name}"
+    return _text(expr) or "list"
+
+
+def _text(expr: m.TExpr) -> str | None:
+    return " ".join(expr.span.text.split()) if expr.span is not None else None
+
+
+def _dedupe(reads: list[Read]) -> tuple[Read, ...]:
+    seen: dict[tuple[str, str], Read] = {}
+    for read in reads:
+        seen.setdefault((read.path, read.value), read)
+    return tuple(seen.values())
+
+
+def _unknown_note(value: object) -> str | None:
+    if isinstance(value, Unknown):
+        paths = ", ".join(sorted(value.paths))
+        reason = f" ({value.reason})" if value.reason else ""
+        return f"unknown because of: {paths}{reason}" if paths else f"unknown{reason}"
+    return None
+
+
+def evaluate(policy: m.Policy, facts: Mapping[str, object], params: Mapping[str, object],
+             as_of: datetime.date) -> Result:
+    evaluation = Evaluation(policy, facts, params, as_of)
+    measures = tuple(evaluation.measure(measure) for measure in policy.measures)
+    in_force = policy.header.window.contains(as_of)
+    goals = tuple((g.id, _truth(evaluation.value(g.count, {}))) for g in policy.goals)
+    warnings: list[str] = []
+    if not in_force:
+        warnings.append(f"the policy is not in force on {as_of}: it is valid {policy.header.window.describe()}")
+    return Result(policy.header.id, as_of, measures, in_force, tuple(warnings), goals)

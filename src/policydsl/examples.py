@@ -1,0 +1,127 @@
+"""Runs the examples written inside .pol files: expected statuses, amounts and unknowns."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+
+import attrs
+
+from policydsl import model as m
+from policydsl.api import PolicySet
+from policydsl.check.literals import literal
+from policydsl.diagnostics import PolicydslError
+from policydsl.result import MeasureResult, Result, explanation_text
+from policydsl.syntax import ast
+from policydsl.values import Money
+
+
+@attrs.frozen
+class Check:
+    """One `expect` line, checked."""
+
+    example: str
+    measure: str
+    location: str
+    ok: bool
+    expected: str
+    actual: str
+    explanation: str = ""
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"{self.location}: {self.example} {self.measure}: {self.actual}"
+        return (
+            f"{self.location}: example {self.example}, measure {self.measure}\n"
+            f"  expected: {self.expected}\n"
+            f"  actual:   {self.actual}"
+        )
+
+
+@attrs.frozen
+class ExampleRun:
+    example: ast.Example
+    checks: tuple[Check, ...]
+    error: str | None = None  # the profile could not be read, or the example could not run
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(c.ok for c in self.checks)
+
+
+def _location(node: ast.Example | ast.Expect) -> str:
+    return node.span.location() if node.span is not None else "<example>"
+
+
+def profile_path(example: ast.Example) -> str:
+    assert example.profile is not None
+    folder = os.path.dirname(example.span.source.path) if example.span is not None else "."
+    return os.path.join(folder, example.profile)
+
+
+def example_params(policy: m.Policy, example: ast.Example) -> dict[str, object]:
+    return {p.name: literal(p.value, policy.parameters[p.name].type) for p in example.params}
+
+
+def describe_measure(result: MeasureResult) -> str:
+    parts = [result.status]
+    parts.append(f"total {result.total}" if result.total is not None else "total none")
+    bounds = [b.at_most for b in result.benefits if b.applies is True and b.at_most is not None]
+    if bounds:
+        parts.append(f"at most {Money(sum((b.yuan for b in bounds), Decimal(0)))}")
+    parts.append("unknowns " + (", ".join(f'"{u}"' for u in result.unknowns) or "none"))
+    return " ".join(parts)
+
+
+def _expected(expect: ast.Expect) -> str:
+    parts = [expect.status]
+    if expect.total is not None:
+        parts.append(f"total {literal(expect.total, m.MONEY)}")
+    elif expect.no_total:
+        parts.append("total none")
+    if expect.at_most is not None:
+        parts.append(f"at most {literal(expect.at_most, m.MONEY)}")
+    if expect.unknowns is not None:
+        parts.append("unknowns " + (", ".join(f'"{u}"' for u in expect.unknowns) or "none"))
+    return " ".join(parts)
+
+
+def check_expect(expect: ast.Expect, result: MeasureResult) -> bool:
+    if result.status != expect.status:
+        return False
+    if expect.total is not None and result.total != literal(expect.total, m.MONEY):
+        return False
+    if expect.no_total and result.total is not None:
+        return False
+    if expect.at_most is not None:
+        bounds = [b.at_most for b in result.benefits if b.applies is True and b.at_most is not None]
+        if result.total is not None or not bounds:
+            return False
+        if Money(sum((b.yuan for b in bounds), Decimal(0))) != literal(expect.at_most, m.MONEY):
+            return False
+    return expect.unknowns is None or set(expect.unknowns) == set(result.unknowns)
+
+
+def run_example(policies: PolicySet, example: ast.Example) -> ExampleRun:
+    policy = policies.policy
+    try:
+        result: Result = policies.evaluate(
+            profile_path(example), as_of=example.as_of, params=example_params(policy, example)
+        )
+    except PolicydslError as error:
+        return ExampleRun(example, (), f"{_location(example)}: example {example.id}: {error.render()}")
+    checks = []
+    for expect in example.expects:
+        measure = result[expect.measure]
+        ok = check_expect(expect, measure)
+        checks.append(Check(
+            example.id, expect.measure, _location(expect), ok, _expected(expect), describe_measure(measure),
+            "" if ok else explanation_text(measure.explanation),
+        ))
+    return ExampleRun(example, tuple(checks))
+
+
+def run_examples(policies: PolicySet) -> Iterator[ExampleRun]:
+    for example in policies.policy.examples:
+        yield run_example(policies, example)

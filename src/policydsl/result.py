@@ -1,0 +1,234 @@
+"""Evaluation results and explanation trees: frozen data, the JSON document, its schema."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import attrs
+
+from policydsl.values import Money, plain
+
+
+@attrs.frozen
+class Read:
+    """A fact or parameter an explanation node read, with its value as shown to a person."""
+
+    path: str
+    label: str | None
+    value: str
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "label": self.label, "value": self.value}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@attrs.frozen
+class Node:
+    """One clause of an explanation: what it says, its value, what it read, its parts."""
+
+    kind: str
+    label: str
+    value: str | None = None
+    text: str | None = None  # the clause as written in the .pol file
+    reads: tuple[Read, ...] = ()
+    children: tuple[Node, ...] = ()
+    quotes: tuple[str, ...] = ()  # the source sentences this clause encodes
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "label": self.label, "value": self.value}
+        if self.text is not None:
+            out["text"] = self.text
+        if self.reads:
+            out["reads"] = [r.to_dict() for r in self.reads]
+        if self.quotes:
+            out["quotes"] = list(self.quotes)
+        if self.note:
+            out["note"] = self.note
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+    def walk(self) -> Iterator[Node]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def money_dict(value: Money | None) -> dict[str, str] | None:
+    return value.to_dict() if value is not None else None
+
+
+@attrs.frozen
+class BenefitResult:
+    id: str
+    kind: str
+    label: str
+    applies: bool | None
+    item: str | None = None
+    item_path: str | None = None
+    amount: Money | None = None
+    at_most: Money | None = None
+    missing_params: tuple[str, ...] = ()
+    unknowns: tuple[str, ...] = ()
+    reference: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "label": self.label,
+            "applies": self.applies,
+            "item": self.item,
+            "amount": money_dict(self.amount),
+            "at_most": money_dict(self.at_most),
+            "missing_params": list(self.missing_params),
+        }
+        if self.item_path is not None:
+            out["item_path"] = self.item_path
+        if self.reference is not None:
+            out["reference"] = self.reference
+        return out
+
+
+@attrs.frozen
+class TargetResult:
+    id: str
+    label: str
+    applies: bool | None
+    met: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "applies": self.applies, "met": self.met}
+
+
+@attrs.frozen
+class MeasureResult:
+    id: str
+    title: str
+    status: str
+    agencies: tuple[str, ...]
+    benefits: tuple[BenefitResult, ...]
+    total: Money | None
+    unknowns: tuple[str, ...]
+    targets: tuple[TargetResult, ...] = ()
+    directives: tuple[str, ...] = ()
+    # Built on demand: the explanation tree is not computed on the hot path.
+    _explain: Callable[[], Node] | None = attrs.field(default=None, eq=False, repr=False, alias="explainer")
+
+    @property
+    def explanation(self) -> Node:
+        if self._explain is None:
+            raise ValueError(f"no explanation available for {self.id}")
+        return self._explain()
+
+    def to_dict(self, explanation: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "agencies": list(self.agencies),
+            "benefits": [b.to_dict() for b in self.benefits],
+            "total": money_dict(self.total),
+            "unknowns": list(self.unknowns),
+        }
+        if self.targets:
+            out["targets"] = [t.to_dict() for t in self.targets]
+        if self.directives:
+            out["directives"] = list(self.directives)
+        if explanation:
+            out["explanation"] = self.explanation.to_dict()
+        return out
+
+
+@attrs.frozen
+class Result:
+    """The outcome of applying a policy to one enterprise on one day.
+
+    >>> result = policydsl.load("policies/sanmenxia").evaluate(profile, as_of=date(2024, 6, 1))
+    >>> result["M2"].status
+    'eligible'
+    """
+
+    policy: str
+    as_of: datetime.date
+    measures: tuple[MeasureResult, ...]
+    in_force: bool = True
+    warnings: tuple[str, ...] = ()
+    goals: tuple[tuple[str, bool | None], ...] = ()
+
+    def __getitem__(self, measure_id: str) -> MeasureResult:
+        for measure in self.measures:
+            if measure.id == measure_id:
+                return measure
+        raise KeyError(measure_id)
+
+    def __iter__(self) -> Iterator[MeasureResult]:
+        return iter(self.measures)
+
+    def to_dict(self, explanation: bool = True) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "as_of": self.as_of.isoformat(),
+            "measures": [m.to_dict(explanation) for m in self.measures],
+        }
+
+    def to_json(self, explanation: bool = True, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(explanation), ensure_ascii=False, indent=indent)
+
+    def explain(self, measure_id: str) -> str:
+        """The explanation of one measure as indented plain text."""
+        return explanation_text(self[measure_id].explanation)
+
+
+@cache
+def result_schema() -> dict[str, Any]:
+    """The JSON Schema every `Result.to_dict()` validates against (shipped in the package)."""
+    text = resources.files("policydsl").joinpath("result.schema.json").read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def show_decimal(value: Decimal) -> str:
+    return plain(value)
+
+
+def _mark(value: str | None) -> str:
+    if value is None:
+        return "•"
+    head = value.split(",")[0]
+    return {"true": "✓", "false": "✗", "unknown": "?", "eligible": "✓", "not_eligible": "✗",
+            "undetermined": "?"}.get(head, "•")
+
+
+def explanation_lines(node: Node, depth: int = 0) -> list[str]:
+    """The explanation tree as indented lines: value marks, clause text, facts read, quotes."""
+    pad = "  " * depth
+    value = f" = {node.value}" if node.value is not None else ""
+    lines = [f"{pad}{_mark(node.value)} {node.label}{value}"]
+    inner = pad + "    "
+    if node.text:
+        lines.append(f"{inner}where {node.text}")
+    for read in node.reads:
+        label = f" ({read.label})" if read.label else ""
+        note = f"  [{read.note}]" if read.note else ""
+        lines.append(f"{inner}· {read.path}{label} = {read.value}{note}")
+    if node.note:
+        lines.append(f"{inner}note: {node.note}")
+    for quote in node.quotes:
+        lines.append(f"{inner}「{quote}」")
+    for child in node.children:
+        lines.extend(explanation_lines(child, depth + 1))
+    return lines
+
+
+def explanation_text(node: Node) -> str:
+    return "\n".join(explanation_lines(node))
