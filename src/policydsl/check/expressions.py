@@ -22,6 +22,7 @@ class Scope:
     vars: dict[str, str] = attrs.field(factory=dict)  # loop variable → entity name
     measure: str | None = None
     conditions: dict[str, m.Condition] = attrs.field(factory=dict)
+    failed: frozenset[str] = frozenset()  # conditions whose own definition has an error
 
     def bind(self, var: str, entity: str) -> Scope:
         return attrs.evolve(self, vars={**self.vars, var: entity})
@@ -101,7 +102,6 @@ class Typer:
             return m.FieldRef(head, fact, fact.type, node.span)
         dotted = node.dotted
         if len(parts) == 1 and head in scope.conditions:
-            condition = scope.conditions[head]
             return m.CondRef(scope.measure or "", head, m.BOOL, node.span)
         if dotted in self.definition_nodes:
             definition = self.definition(dotted, node.span)
@@ -119,18 +119,18 @@ class Typer:
             owners = self.enum_values().get(head, [])
             if len(owners) == 1:
                 return m.Const(head, m.Type("enum", enum=owners[0]), node.span)
+        if len(parts) == 1 and head in scope.failed:
+            return None  # its own error is reported where it is defined
         candidates = list(scope.vars) + list(scope.conditions) + list(self.definition_nodes)
         candidates += list(self.parameters) + [f.name for f in self.schema.root.facts]
-        if expected is not None and expected.enum is not None:
-            candidates += list(expected.enum.values)
-            hint = did_you_mean(dotted, candidates) or (
-                f"{expected.enum.name} is one of: {', '.join(expected.enum.values)}"
-            )
+        enum_values = list(expected.enum.values) if expected is not None and expected.enum is not None else []
+        hint = did_you_mean(dotted, candidates + enum_values)
+        if expected is not None and expected.enum is not None and (
+            hint is None or any(f"'{v}'" in hint for v in enum_values)
+        ):
+            hint = hint or f"{expected.enum.name} is one of: {', '.join(expected.enum.values)}"
             self.error("PD205", f"'{dotted}' is not a value of {expected.enum.name}", node.span, hint)
             return None
-        hint = did_you_mean(dotted, candidates)
-        if hint is None and scope.conditions == {} and scope.measure is None and len(parts) == 1:
-            hint = None
         self.error("PD201", f"unknown name '{dotted}'", node.span, hint)
         return None
 

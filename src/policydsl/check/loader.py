@@ -37,10 +37,12 @@ class Loaded:
 
 
 def _display(path: Path) -> str:
+    """Paths under the working directory are shown relative to it, others in full."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def read_source(path: Path) -> tuple[Source | None, Diagnostic | None]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+
+import attrs
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -324,10 +326,9 @@ class PolicyChecker:
         by_id = {n.id: n for _, n in reversed(nodes)}
         out: dict[str, m.Measure] = {}
         for file, node in nodes:
-            if node.id in out:
-                continue
             policy = self.policy_of(file, header.id)
-            out[node.id] = self.measure(node, policy, typer, tables, header, by_id, amendments)
+            checked = self.measure(node, policy, typer, tables, header, by_id, amendments)
+            out.setdefault(node.id, checked)  # a duplicate is still checked, for its own mistakes
         return out
 
     def measure(self, node: ast.Measure, policy: str, typer: Typer, tables: dict[str, m.AgencyTable],
@@ -344,7 +345,9 @@ class PolicyChecker:
             typed = typer.boolean(condition.expr, scope, f"condition {condition.name}")
             if typed is not None:
                 conditions.append(m.Condition(condition.name, condition.label, typed, condition.span))
-                scope = Scope(measure=node.id, conditions={**scope.conditions, condition.name: conditions[-1]})
+                scope = attrs.evolve(scope, conditions={**scope.conditions, condition.name: conditions[-1]})
+            else:
+                scope = attrs.evolve(scope, failed=scope.failed | {condition.name})
         agencies = []
         for agency in node.agencies:
             when = typer.boolean(agency.when, scope, "the condition of an agency") if agency.when else None
@@ -377,11 +380,11 @@ class PolicyChecker:
 
     def benefit(self, node: ast.Benefit, measure: ast.Measure, scope: Scope, typer: Typer,
                 by_id: dict[str, ast.Measure]) -> m.Benefit | None:
-        if node.kind not in m.BENEFIT_KINDS:
+        bad_kind = node.kind not in m.BENEFIT_KINDS
+        if bad_kind:
             self.error("PD210", f"unknown benefit kind '{node.kind}'", node.kind_span,
                        hint=did_you_mean(node.kind, m.BENEFIT_KINDS)
                        or f"the kinds are {', '.join(m.BENEFIT_KINDS)}")
-            return None
         base_when: tuple[m.TExpr, ...] = ()
         for_each: m.ForEach | None = None
         amount = cap = None
@@ -409,11 +412,11 @@ class PolicyChecker:
             for_each = m.ForEach(node.for_each.var, collection, entity)
             scope = scope.bind(node.for_each.var, entity)
         when = base_when
+        failed = False
         if node.when is not None:
             typed = typer.boolean(node.when, scope, "the condition of a benefit")
-            if typed is None:
-                return None
-            when = when + (typed,)
+            failed = typed is None
+            when = when + ((typed,) if typed is not None else ())
         if node.amount is not None:
             amount = self.money(node.amount, scope, "an amount")
         if node.match is not None:
@@ -423,7 +426,10 @@ class PolicyChecker:
                 amount = m.Arith("*", base_amount, ratio, m.MONEY, node.match.span)
         if node.cap is not None:
             cap = self.money(node.cap, scope, "a cap")
-        self.benefit_shape(node, amount)
+        if not bad_kind:
+            self.benefit_shape(node, amount)
+        if bad_kind or failed or (node.amount is not None and amount is None) or (node.cap is not None and cap is None):
+            return None
         return m.Benefit(node.id, node.kind, node.label, for_each, when, amount, cap, reference,
                          node.quotes, base_id, node.span)
 

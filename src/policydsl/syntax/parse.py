@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -11,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
+from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.tree import Meta
 
@@ -20,16 +23,31 @@ from policydsl.syntax import ast
 MAX_NESTING = 200  # deeper expressions are refused before the recursive passes see them
 
 
+def _cache_file(grammar: str) -> str | bool:
+    """Where Lark keeps the analysed grammar between runs (building it takes ~0.4 s)."""
+    digest = hashlib.sha256(f"{grammar}\0{lark_version}".encode()).hexdigest()[:16]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "policydsl")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return True  # Lark falls back to the temporary folder
+    return os.path.join(folder, f"grammar-{digest}.lark")
+
+
 @cache
 def parser() -> Lark:
     grammar = resources.files("policydsl.syntax").joinpath("grammar.lark").read_text("utf-8")
-    return Lark(
-        grammar,
+    options: dict[str, Any] = dict(
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=False,
     )
+    try:
+        return Lark(grammar, cache=_cache_file(grammar), **options)
+    except OSError:  # an unwritable cache must not stop parsing
+        return Lark(grammar, **options)
 
 
 # Friendly names for terminals in "expected …" messages.
