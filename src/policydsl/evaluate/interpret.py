@@ -7,11 +7,14 @@ from collections.abc import Mapping
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
+import attrs
+
 from policydsl import model as m
 from policydsl.result import BenefitResult, MeasureResult, Node, Read, Result, TargetResult
 from policydsl.values import Money, Unknown, merge_unknown, plain
 
 Env = Mapping[str, tuple[dict[str, object], str]]  # loop variable → (item, its profile path)
+UNKNOWN_ITEM: dict[str, object] = {}  # stands for the items of a list that is not known
 
 
 def show(value: object, typ: m.Type | None = None) -> str:
@@ -103,6 +106,8 @@ class Evaluation:
             return result
         if isinstance(expr, m.FieldRef):
             item, path = env[expr.var]
+            if item is UNKNOWN_ITEM:  # an item of a list that is itself unknown
+                return Unknown(frozenset({path}))
             value = item.get(expr.fact.name)
             full = f"{path}.{expr.fact.name}"
             result = Unknown(frozenset({full})) if value is None else value
@@ -346,11 +351,17 @@ class Evaluation:
         collection = self.value(benefit.for_each.collection, {})
         path = _collection_path(benefit.for_each.collection, {})
         if isinstance(collection, Unknown):
-            result = BenefitResult(benefit.id, benefit.kind, benefit.label, None,
-                                   unknowns=tuple(sorted(collection.paths)), reference=benefit.reference)
-            node = Node("benefit", benefit.label, "unknown", None,
-                        (Read(path, None, "unknown"),), note=f"{path} is not known")
-            return [result], [node]
+            # Decide what can be decided without the items: a known false condition (say, not
+            # SRDI) makes the benefit not apply whatever the list holds.
+            env = {benefit.for_each.var: (UNKNOWN_ITEM, path)}
+            result, node = self.benefit_item(benefit, env, None, None)
+            if result.applies is not False:
+                paths = tuple(sorted(set(result.unknowns) | collection.paths))
+                result = BenefitResult(benefit.id, benefit.kind, benefit.label, None, unknowns=paths,
+                                       reference=benefit.reference)
+                if node is not None:
+                    node = attrs.evolve(node, value="unknown", note=f"{path} is not known")
+            return [result], [node] if node else []
         if not collection:
             result = BenefitResult(benefit.id, benefit.kind, benefit.label, False, reference=benefit.reference)
             return [result], [Node("benefit", benefit.label, "false", note=f"{path} is empty")]

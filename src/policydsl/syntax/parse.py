@@ -116,12 +116,8 @@ _ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "an amount and its unit are written together",
         "write 150万元 without a space between the number and the unit",
     ): ["define x = 150 万元", 'measure M "t" { condition c = a >= 150 万元 }'],
-    (
-        "PD107",
-        "'&&', '||' and '!' are not operators",
-        "write `and`, `or` and `not`",
-    ): ["define x = a & b", "define x = a | b", "define x = !a"],
 }
+_C_OPERATORS = ("PD107", "'&&', '||' and '!' are not operators", "write `and`, `or` and `not`")
 
 
 def _error_signature(error: UnexpectedInput) -> tuple[object, ...]:
@@ -160,8 +156,9 @@ def _match_known(error: UnexpectedInput) -> tuple[str, str, str] | None:
     return _example_signatures().get(_error_signature(error))
 
 
-def _syntax_diagnostic(error: UnexpectedInput, source: Source) -> Diagnostic:
-    text = source.text
+def _syntax_diagnostic(error: UnexpectedInput, source: Source, parsed_text: str | None = None) -> Diagnostic:
+    """One syntax error as a diagnostic; `parsed_text` is the text the parser saw (a blanked chunk)."""
+    text = parsed_text if parsed_text is not None else source.text
     offset = getattr(error, "pos_in_stream", None)
     if isinstance(error, UnexpectedToken) and error.token.type != "$END":
         offset = error.token.start_pos
@@ -181,6 +178,9 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source) -> Diagnostic:
                 Span(source, offset, max(offset + 1, line_end)),
                 hint='close the string with a double quote (") on the same line',
             )
+        if char in "&|!":
+            code, message, hint = _C_OPERATORS
+            return Diagnostic(code, message, Span(source, offset, end), hint=hint)
         known = _match_known(error)
         if known:
             return Diagnostic(known[0], known[1], Span(source, offset, end), hint=known[2])
@@ -197,7 +197,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source) -> Diagnostic:
         token = error.token
         if token.type == "$END":
             span = Span(source, max(0, len(text.rstrip()) - 1), max(1, len(text.rstrip())))
-            found = "the end of the file"
+            found = "end: the declaration is not complete"
         else:
             span = Span(source, token.start_pos or 0, token.end_pos or (token.start_pos or 0) + 1)
             found = f"{describe_terminal(token.type)} {str(token)!r}" if token.type in (
@@ -872,7 +872,7 @@ def _parse_with_recovery(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
         try:
             tree = parser().parse(chunk_text)
         except UnexpectedInput as error:
-            problems.append(_syntax_diagnostic(error, source))
+            problems.append(_syntax_diagnostic(error, source, chunk_text))
             continue
         built, chunk_problems = _build(tree, source)
         declarations.extend(built)

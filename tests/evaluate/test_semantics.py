@@ -1,0 +1,173 @@
+"""The reference semantics: Kleene logic, exact money, unknowns named, amendments, windows."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from policydsl.values import Money
+from tests.evaluate.helpers import policy_from, run
+
+MEASURES = '''
+parameter cap "上限" : money
+parameter ratio "比例" : ratio = 30%
+parameter threshold "门槛" : money
+
+measure M1 "或" {
+  condition either "二者之一" = is_srdi or pool
+  benefit service s "服务" { when either }
+}
+
+measure M2 "项目" {
+  condition srdi "专精特新" = is_srdi
+  amend srdi_terms "专精特新门槛与比例" when is_srdi { threshold = 150万元  ratio = 40% }
+  benefit grant g "项目资金" {
+    for each p in projects
+    when srdi and p.category = intelligent_upgrade and p.investment >= threshold
+    amount p.investment * ratio
+    cap cap
+  }
+}
+
+measure M3 "研发" {
+  benefit service s "服务" { when rd_ratio >= 3% }
+}
+
+measure M4 "窗口" {
+  valid from 2021-01-01 until 2022-12-31
+  benefit service s "服务" { when true }
+}
+
+measure M5 "指令" {
+  directive "各县制定措施"
+}
+'''
+
+
+@pytest.fixture
+def policy(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return policy_from(tmp_path, MEASURES)
+
+
+def project(investment: object, category: str = "intelligent_upgrade", name: str = "产线") -> dict[str, object]:
+    return {"name": name, "category": category, "investment": investment}
+
+
+def test_true_or_unknown_is_true(policy) -> None:  # type: ignore[no-untyped-def]
+    result = run(policy, {"pool": True})
+    assert result["M1"].status == "eligible"
+    assert result["M1"].unknowns == ()
+
+
+def test_false_or_unknown_is_unknown_and_named(policy) -> None:  # type: ignore[no-untyped-def]
+    result = run(policy, {"pool": False})
+    assert result["M1"].status == "undetermined"
+    assert result["M1"].unknowns == ("level",)
+
+
+def test_false_and_unknown_is_false_without_unknowns(policy) -> None:  # type: ignore[no-untyped-def]
+    # Not SRDI: M2 is decided even though the projects are not known.
+    result = run(policy, {"level": "innovative"})
+    assert result["M2"].status == "not_eligible"
+    assert result["M2"].unknowns == ()
+
+
+def test_amendment_applies_for_srdi_and_amounts_are_exact(policy) -> None:  # type: ignore[no-untyped-def]
+    # 800万元 × 40% = 320万元, under the 500万元 cap.
+    result = run(policy, {"level": "little_giant", "projects": (project(Money.of(800)),)},
+                 {"cap": Money.of(500)})
+    m2 = result["M2"]
+    assert m2.status == "eligible"
+    assert m2.total == Money.of(320)
+    assert m2.benefits[0].item == "产线"
+
+
+def test_cap_limits_the_amount(policy) -> None:  # type: ignore[no-untyped-def]
+    # 2000万元 × 40% = 800万元, capped at 500万元.
+    result = run(policy, {"level": "provincial", "projects": (project(Money.of(2000)),)}, {"cap": Money.of(500)})
+    assert result["M2"].total == Money.of(500)
+
+
+def test_missing_cap_gives_a_bound_and_names_the_parameter(policy) -> None:  # type: ignore[no-untyped-def]
+    result = run(policy, {"level": "little_giant", "projects": (project(Money.of(800)),)})
+    m2 = result["M2"]
+    assert m2.status == "eligible"  # the status does not depend on the cap
+    assert m2.total is None
+    benefit = m2.benefits[0]
+    assert benefit.amount is None and benefit.at_most == Money.of(320)
+    assert benefit.missing_params == ("cap",)
+    assert m2.unknowns == ("cap",)
+
+
+@pytest.mark.parametrize(
+    ("investment", "applies", "total"),
+    [("149.99", False, None), ("150", True, "60"), ("150.01", True, "60.004")],  # 40% of the investment
+)
+def test_threshold_boundary(policy, investment: str, applies: bool, total: str | None) -> None:  # type: ignore[no-untyped-def]
+    result = run(policy, {"level": "provincial", "projects": (project(Money.of(investment)),)},
+                 {"cap": Money.of(500)})
+    assert result["M2"].benefits[0].applies is applies
+    assert result["M2"].total == (Money.of(total) if total else None)
+
+
+def test_per_item_unknown_is_named_by_path(policy) -> None:  # type: ignore[no-untyped-def]
+    result = run(policy, {"level": "provincial", "projects": (project(Money.of(800)), project(None, name="二期"))},
+                 {"cap": Money.of(500)})
+    m2 = result["M2"]
+    assert [b.applies for b in m2.benefits] == [True, None]
+    assert m2.status == "eligible"
+    assert m2.total == Money.of(320)
+    assert "projects[1].investment" in m2.unknowns
+
+
+def test_empty_and_unknown_lists(policy) -> None:  # type: ignore[no-untyped-def]
+    empty = run(policy, {"level": "provincial", "projects": ()})
+    assert empty["M2"].status == "not_eligible"
+    unknown = run(policy, {"level": "provincial"})
+    assert unknown["M2"].status == "undetermined"
+    assert unknown["M2"].unknowns == ("projects",)
+
+
+def test_unknown_amendment_condition_makes_the_parameter_unknown(policy) -> None:  # type: ignore[no-untyped-def]
+    result = run(policy, {"projects": (project(Money.of(800)),)}, {"cap": Money.of(500)})
+    m2 = result["M2"]
+    assert m2.status == "undetermined"
+    assert set(m2.unknowns) == {"level", "threshold"}
+
+
+def test_division_by_zero_is_unknown(policy) -> None:  # type: ignore[no-untyped-def]
+    result = run(policy, {"revenue": Money.of(0), "rd_expense": Money.of(10)})
+    assert result["M3"].status == "undetermined"
+    assert result["M3"].unknowns == ("revenue",)
+
+
+def test_ratio_is_exact(policy) -> None:  # type: ignore[no-untyped-def]
+    # 450 / 15000 = 3% exactly: the boundary holds with no float error.
+    result = run(policy, {"revenue": Money.of("1.5", "亿元"), "rd_expense": Money.of(450)})
+    assert result["M3"].status == "eligible"
+
+
+def test_windows(policy) -> None:  # type: ignore[no-untyped-def]
+    inside = run(policy, {}, as_of=datetime.date(2022, 12, 31))
+    assert inside["M4"].status == "eligible"
+    after = run(policy, {}, as_of=datetime.date(2023, 1, 1))
+    assert after["M4"].status == "not_in_force"
+    late = run(policy, {}, as_of=datetime.date(2026, 1, 1))
+    assert {m.status for m in late} == {"not_in_force"}
+    assert not late.in_force
+
+
+def test_directive_only_measure_is_not_applicable(policy) -> None:  # type: ignore[no-untyped-def]
+    assert run(policy, {})["M5"].status == "not_applicable"
+
+
+def test_explanation_names_the_amendment_and_the_facts(policy) -> None:  # type: ignore[no-untyped-def]
+    result = run(policy, {"level": "little_giant", "projects": (project(Money.of(800)),)}, {"cap": Money.of(500)})
+    tree = result["M2"].explanation
+    reads = {r.path: r for node in tree.walk() for r in node.reads}
+    assert reads["level"].value.startswith("little_giant")
+    assert reads["projects[0].investment"].value == "800万元"
+    assert "amended by M2 srdi_terms" in (reads["threshold"].note or "")
+    assert reads["ratio"].value == "40%"
