@@ -22,7 +22,10 @@ VALUE_MARK = {"true": "[green]✓[/]", "false": "[red]✗[/]", "unknown": "[yell
 
 def _console() -> Console:
     # Wide enough for Chinese titles when piped; soft wrapping keeps long quotes readable.
-    return Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=False, width=160)  # files and pipes: no 80-column wrap
+    return console
 
 
 def _out_of_force_banner(console: Console, result: Result, policies: PolicySet) -> None:

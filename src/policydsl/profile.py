@@ -1,0 +1,742 @@
+"""JSON enterprise profile → typed facts, with every validation problem collected (PD3xx)."""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import functools
+import json
+import math
+import numbers
+import os
+import re
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import NoReturn
+
+import attrs
+
+from policydsl.diagnostics import Diagnostic, ProfileError, Source, Span, did_you_mean
+from policydsl.model import Entity, EnumType, Schema, Type
+from policydsl.values import DEFAULT_UNIT, UNITS, Money, ValueError_, parse_money, parse_ratio
+
+# Numbers beyond these limits are refused (PD307) rather than carried into arithmetic that
+# would overflow the decimal context or a SQL column.
+MAX_INTEGER = 2**63 - 1  # |integer fact| ≤ this: what a 64-bit BIGINT holds
+MAX_MONEY = Decimal(10) ** 18  # |money| ≤ this many 万元 (10^22 元)
+MAX_NUMBER = Decimal(10) ** 18  # |decimal| and |ratio| facts ≤ this
+MIN_EXPONENT = -28  # a nonzero number smaller than 10^-28 is a typo that would underflow
+_MAX_EXPONENT = 18  # both limits are 10^18: Decimal.adjusted() tests them cheaply
+
+CODES: dict[str, str] = {
+    "PD301": "a value of the wrong type (a string for a number, 1 for true, 320.0 for an integer)",
+    "PD302": "a field that is not a fact of its entity (a misspelled name)",
+    "PD303": "a value that is not one of the enum's values",
+    "PD304": "a number below the fact's declared minimum (a negative amount or head count)",
+    "PD305": 'a string that does not spell an amount, ratio or date ("lots", "15万美元")',
+    "PD306": "wrong structure: the profile, a list fact or a list entry is not the object or list it must be",
+    "PD307": "a number out of range for its type (limits: policydsl.profile.MAX_INTEGER and others)",
+    "PD308": "a key repeated within one JSON object",
+    "PD309": "the profile cannot be read: missing file, not UTF-8, or not valid JSON",
+    "PD310": "NaN or Infinity, which are not numbers a profile may hold",
+    "PD311": "JSON nested too deeply to be read",
+    "PD312": "a value repeated in a set",
+    "PD320": "warning: facts valid one by one but unusual together; evaluated as given",
+}
+
+
+@attrs.frozen
+class Facts:
+    """The typed facts of one profile: every root fact is a key, None where unknown.
+
+    >>> facts = read_profile(schema, {"revenue": "1.5亿元", "projects": []})
+    >>> facts.values["revenue"], facts.values["projects"], facts.values["employees"]
+    (Money(yuan=Decimal('150000000.0')), (), None)
+    """
+
+    values: dict[str, object]
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+class _Odd:
+    """What JSON text decodes NaN/Infinity or an over-long integer to, so they are reported by path."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _DuplicateKeys(dict):  # type: ignore[type-arg]
+    """A decoded JSON object in which some key was repeated (the last value is kept)."""
+
+    __slots__ = ("duplicates",)
+    duplicates: list[str]
+
+
+class _Invalid(Exception):
+    """What a reader raises; the caller, which knows the path, turns it into a Diagnostic."""
+
+    __slots__ = ("code", "hint", "message")
+
+    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+        self.code, self.message, self.hint = code, message, hint
+
+    def at(self, path: str) -> Diagnostic:
+        return Diagnostic(self.code, self.message, hint=self.hint, path=path)
+
+
+# ---- messages ------------------------------------------------------------------------
+
+
+def _number_text(number: object) -> str:
+    text = str(number)
+    return f"{Decimal(number):.6E}" if len(text) > 30 and isinstance(number, Decimal | int) else text  # type: ignore[arg-type]
+
+
+def _describe(raw: object) -> str:
+    """A value as a message shows it; never a full repr, since containers may be huge or deep."""
+    if raw is None or raw is True or raw is False:
+        return json.dumps(raw)
+    if isinstance(raw, str):
+        return "the string " + json.dumps(raw if len(raw) <= 40 else raw[:40] + "…", ensure_ascii=False)
+    if isinstance(raw, int | Decimal | float):
+        return f"the number {_number_text(raw)}"
+    if isinstance(raw, _Odd):
+        return raw.text if not raw.text[-1:].isdigit() else f"a number with {len(raw.text)} digits"
+    for kinds, shown in ((Money, None), (Mapping, "an object"), (list | tuple, "a list"), (set | frozenset, "a set")):
+        if isinstance(raw, kinds):
+            return shown or str(raw)
+    return f"a Python {type(raw).__name__}"
+
+
+def _key_path(prefix: str, key: object) -> str:
+    if isinstance(key, str) and key.isidentifier():
+        return prefix + key
+    return f"{prefix.removesuffix('.')}[{json.dumps(str(key), ensure_ascii=False)}]"
+
+
+def _an(word: str) -> str:
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def _choices(enum: EnumType) -> str:
+    listed = (f"{value} ({label})" if label and label != value else value
+              for value, label in zip(enum.values, enum.labels, strict=True))
+    return f"allowed values of {enum.name}: {', '.join(listed)}"
+
+
+_MONEY_HINT = ('write a number of 万元 (150) or a string with the unit 元, 万元 or 亿元: '
+               '"150万元", "1.5亿元", "1500000元"; other currencies and units are not accepted')
+_HINTS = {
+    "bool": "write true or false without quotes (not 0/1, \"yes\" or \"true\")",
+    "integer": "write a whole number without quotes or decimal point, e.g. 320 (not 320.0)",
+    "decimal": "write a number without quotes, e.g. 1.5",
+    "money": _MONEY_HINT,
+    "ratio": 'write a fraction (0.035) or a percentage string ("3.5%")',
+    "date": 'write an ISO date string "YYYY-MM-DD", e.g. "2024-06-01"',
+    "text": 'write a string in quotes, e.g. "智能产线"',
+}
+_EXPECTED = {"bool": "true or false", "integer": "a whole number", "decimal": "a number",
+             "money": "an amount of money", "ratio": "a ratio", "date": "a date", "text": "a string"}
+_NUMERIC = ("integer", "decimal", "money", "ratio")
+
+
+def _non_finite(raw: object) -> str | None:
+    """"NaN" or "Infinity" for the values that neither JSON nor exact arithmetic admit."""
+    if isinstance(raw, _Odd):
+        return None if raw.text[-1:].isdigit() else raw.text
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return "NaN" if math.isnan(raw) else "Infinity"
+    if isinstance(raw, Decimal) and not raw.is_finite():  # no comparisons: a signalling NaN would raise
+        return "NaN" if raw.is_nan() else "Infinity"
+    return None
+
+
+def _limit_hint(kind: str) -> str:
+    if kind == "integer":
+        return f"whole numbers are limited to ±{MAX_INTEGER} (2**63 − 1)"
+    unit = " 万元" if kind == "money" else ""
+    return f"numbers are limited to ±10^18{unit}; a nonzero number must be at least 10^{MIN_EXPONENT}"
+
+
+def _wrong(subject: str, kind: str, raw: object, expected: str | None = None, hint: str | None = None) -> _Invalid:
+    """The error for a value of the wrong type (or NaN/Infinity, or an over-long integer)."""
+    non_finite = _non_finite(raw)
+    if non_finite is not None:
+        return _Invalid("PD310", f"{subject} cannot be {non_finite}",
+                        "JSON has no NaN or Infinity; leave the fact out (or null) when it is unknown")
+    if isinstance(raw, _Odd) and kind in _NUMERIC:
+        return _Invalid("PD307", f"{subject} is too large: {_describe(raw)}", _limit_hint(kind))
+    if hint is None:
+        hint = _HINTS.get(kind)
+        if kind in ("integer", "decimal") and isinstance(raw, str) and re.fullmatch(r"\s*[+-]?\d+(\.\d+)?\s*", raw):
+            hint = f"write the number without quotes: {raw.strip()}"
+    return _Invalid("PD301", f"{subject} must be {expected or _EXPECTED.get(kind, kind)}, not {_describe(raw)}", hint)
+
+
+def _below(subject: str, shown: str, minimum: str) -> _Invalid:
+    hint = "negative values are not allowed" if minimum in ("0", "0万元") else f"the smallest allowed value is {minimum}"
+    return _Invalid("PD304", f"{subject} must be at least {minimum}, not {shown}", hint)
+
+
+# ---- scalar readers: a raw JSON/Python value → its typed value, or raise _Invalid ---------
+
+ScalarReader = Callable[[object], object]
+CompositeReader = Callable[[object, str, list[Diagnostic]], object]
+EntityReader = Callable[[Mapping[str, object], str, list[Diagnostic]], dict[str, object]]
+
+
+def _checked(number: Decimal, limit: Decimal, subject: str, kind: str) -> Decimal:
+    """`number` if it is finite and in range, so that later exact arithmetic cannot overflow."""
+    if not number.is_finite():
+        raise _wrong(subject, kind, number)
+    magnitude = number.adjusted()  # O(1); the common case stops here
+    if MIN_EXPONENT <= magnitude < _MAX_EXPONENT:
+        return number
+    if not number:
+        return Decimal(0)  # a zero such as 0E-50 carries a needless exponent
+    if magnitude < MIN_EXPONENT:
+        raise _Invalid("PD307", f"{subject} is too small to be meant: {_number_text(number)}", _limit_hint(kind))
+    if not -limit <= number <= limit:
+        raise _Invalid("PD307", f"{subject} is too large: {_number_text(number)}", _limit_hint(kind))
+    return number
+
+
+def _number(raw: object, subject: str, kind: str, limit: Decimal) -> Decimal:
+    """A JSON/Python number (not a string, not a bool) as an exact Decimal."""
+    # Exact types first: an isinstance test against an ABC such as numbers.Integral is slow.
+    if type(raw) is Decimal:
+        return _checked(raw, limit, subject, kind)
+    if type(raw) is int:
+        return _checked(Decimal(raw), limit, subject, kind)
+    if isinstance(raw, float):  # read by its shortest printed form, so 149.99 stays 149.99
+        return _checked(Decimal(float.__repr__(raw)) if math.isfinite(raw) else Decimal(raw), limit, subject, kind)
+    if isinstance(raw, Decimal):
+        return _checked(Decimal(raw), limit, subject, kind)
+    if isinstance(raw, numbers.Integral) and not isinstance(raw, bool):
+        return _checked(Decimal(int(raw)), limit, subject, kind)
+    raise _wrong(subject, kind, raw)
+
+
+def _bool_reader(subject: str) -> ScalarReader:
+    def read(raw: object) -> object:
+        if raw is True or raw is False:
+            return raw
+        raise _wrong(subject, "bool", raw)
+
+    return read
+
+
+def _integer_reader(subject: str, minimum: Decimal | None) -> ScalarReader:
+    low = None if minimum is None else math.ceil(minimum)
+
+    def read(raw: object) -> object:
+        if type(raw) is int:
+            value = raw
+        elif isinstance(raw, numbers.Integral) and not isinstance(raw, bool):
+            value = int(raw)  # an int subclass, numpy.int64 and the like
+        else:  # floats and decimals are refused even when integral: 320.0 is not a head count
+            raise _wrong(subject, "integer", raw)
+        if not -MAX_INTEGER <= value <= MAX_INTEGER:
+            raise _Invalid("PD307", f"{subject} is too large: {_number_text(value)}", _limit_hint("integer"))
+        if low is not None and value < low:
+            raise _below(subject, str(value), str(minimum))
+        return value
+
+    return read
+
+
+def _decimal_reader(subject: str, minimum: Decimal | None, kind: str) -> ScalarReader:
+    def read(raw: object) -> object:
+        if isinstance(raw, str) and kind == "ratio":
+            try:
+                value = _checked(parse_ratio(raw), MAX_NUMBER, subject, kind)
+            except (ValueError_, InvalidOperation):
+                raise _Invalid("PD305", f"{subject}: {_describe(raw)} is not a ratio", _HINTS["ratio"]) from None
+        else:
+            value = _number(raw, subject, kind, MAX_NUMBER)
+        if minimum is not None and value < minimum:
+            raise _below(subject, _number_text(value), str(minimum))
+        return value
+
+    return read
+
+
+_WAN = UNITS[DEFAULT_UNIT]
+_MAX_MONEY_INT = int(MAX_MONEY)
+_ZERO_MONEY = Money(Decimal(0))
+
+
+def _money_reader(subject: str, minimum: Decimal | None) -> ScalarReader:
+    low = None if minimum is None else minimum * _WAN
+    shown_minimum = "" if minimum is None else str(Money.of(minimum))
+
+    def read(raw: object) -> object:
+        if type(raw) is int and -_MAX_MONEY_INT <= raw <= _MAX_MONEY_INT:
+            money = Money(Decimal(raw * 10_000))
+        elif isinstance(raw, str) or type(raw) is Money:
+            try:
+                money = raw if isinstance(raw, Money) else parse_money(raw)
+            except (ValueError_, InvalidOperation):
+                raise _Invalid("PD305", f"{subject}: {_describe(raw)} is not an amount of money",
+                               _MONEY_HINT) from None
+            if not money.yuan:
+                money = _ZERO_MONEY  # 0E-50万元 carries a needless exponent
+            _checked(money.in_unit(), MAX_MONEY, subject, "money")
+        else:
+            money = Money(_number(raw, subject, "money", MAX_MONEY) * _WAN)
+        if low is not None and money.yuan < low:
+            raise _below(subject, str(money), shown_minimum)
+        return money
+
+    return read
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_reader(subject: str) -> ScalarReader:
+    def read(raw: object) -> object:
+        if isinstance(raw, str):
+            try:
+                if _ISO_DATE.fullmatch(raw):
+                    return datetime.date.fromisoformat(raw)
+            except ValueError:  # 2024-02-30
+                pass
+            raise _Invalid("PD305", f"{subject}: {_describe(raw)} is not a date", _HINTS["date"])
+        if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
+            return raw
+        raise _wrong(subject, "date", raw)
+
+    return read
+
+
+def _text_reader(subject: str) -> ScalarReader:
+    def read(raw: object) -> object:
+        if isinstance(raw, str):
+            return raw if type(raw) is str else str(raw)
+        raise _wrong(subject, "text", raw)
+
+    return read
+
+
+def _enum_hint(enum: EnumType, raw: str) -> str:
+    for value, label in zip(enum.values, enum.labels, strict=True):
+        if raw.strip() == label or raw.strip().casefold() == value.casefold():
+            return f"write \"{value}\"; {_choices(enum)}"
+    guess = did_you_mean(raw, enum.values)
+    return f"{guess} {_choices(enum)}" if guess else _choices(enum)
+
+
+def _enum_reader(subject: str, enum: EnumType) -> ScalarReader:
+    allowed = {value: value for value in enum.values}
+
+    def read(raw: object) -> object:
+        if not isinstance(raw, str):
+            raise _wrong(subject, "enum", raw, f"one of the values of {enum.name}", _choices(enum))
+        value = allowed.get(str(raw))
+        if value is None:
+            raise _Invalid("PD303", f"{subject} cannot be {_describe(raw).removeprefix('the string ')}",
+                           _enum_hint(enum, raw))
+        return value
+
+    return read
+
+
+def _scalar_reader(subject: str, typ: Type, minimum: Decimal | None) -> ScalarReader | None:
+    kind = typ.kind
+    if kind == "enum" and typ.enum is not None:
+        return _enum_reader(subject, typ.enum)
+    if kind in ("decimal", "ratio"):
+        return _decimal_reader(subject, minimum, kind)
+    if kind in ("integer", "money"):
+        return (_integer_reader if kind == "integer" else _money_reader)(subject, minimum)
+    make = {"bool": _bool_reader, "date": _date_reader, "text": _text_reader}.get(kind)
+    return make(subject) if make else None
+
+
+# ---- composite readers: sets and lists report their own problems, with their paths -------
+
+
+def _structure(subject: str, expected: str, raw: object, hint: str) -> _Invalid:
+    if _non_finite(raw) is not None:
+        return _wrong(subject, "", raw)
+    return _Invalid("PD306", f"{subject} must be {expected}, not {_describe(raw)}", hint)
+
+
+def _set_reader(subject: str, enum: EnumType) -> CompositeReader:
+    element = _enum_reader(f"an entry of {subject}", enum)
+    hint = f"write a list of distinct values, e.g. [\"{enum.values[0]}\"]; {_choices(enum)}"
+
+    def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
+        if type(raw) is list or isinstance(raw, list | tuple):
+            items: list[object] | tuple[object, ...] = raw  # type: ignore[assignment]
+        elif isinstance(raw, set | frozenset):
+            items = sorted(raw, key=repr)  # a stable order for the paths of any problems
+        else:
+            problems.append(_structure(subject, f"a list of values of {enum.name}", raw, hint).at(path))
+            return None
+        seen: set[object] = set()
+        for index, item in enumerate(items):
+            try:
+                value = element(item)
+            except _Invalid as bad:
+                problems.append(bad.at(f"{path}[{index}]"))
+                continue
+            if value in seen:
+                problems.append(Diagnostic("PD312", f"{subject} lists \"{value}\" more than once",
+                                           hint="a set names each value once; remove the repeat",
+                                           path=f"{path}[{index}]"))
+            seen.add(value)
+        return frozenset(seen)
+
+    return read
+
+
+def _list_reader(subject: str, entity: Entity, readers: Mapping[str, EntityReader]) -> CompositeReader:
+    hint = (f"write a JSON list of objects, [{{…}}, …]; {_an(entity.name)} object has the facts: "
+            + ", ".join(fact.name for fact in entity.facts))
+
+    def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
+        if type(raw) is not list and not isinstance(raw, list | tuple):
+            problems.append(_structure(subject, f"a list of {entity.name} objects", raw, hint).at(path))
+            return None
+        read_entity = readers[entity.name]  # looked up late: the entity readers are built together
+        items = []
+        for index, item in enumerate(raw):  # type: ignore[arg-type]
+            if type(item) is dict or isinstance(item, Mapping):
+                items.append(read_entity(item, f"{path}[{index}].", problems))
+            else:
+                problems.append(_structure(f"each entry of {subject}", f"{_an(entity.name)} object", item,
+                                           hint).at(f"{path}[{index}]"))
+        return tuple(items)
+
+    return read
+
+
+def _entity_reader(entity: Entity, entities: Mapping[str, Entity],
+                   readers: Mapping[str, EntityReader]) -> EntityReader:
+    scalars: dict[str, ScalarReader] = {}
+    composites: dict[str, CompositeReader] = {}
+    for fact in entity.facts:
+        subject, typ = fact.label or fact.name, fact.type
+        scalar = _scalar_reader(subject, typ, fact.minimum)
+        if scalar is not None:
+            scalars[fact.name] = scalar
+        elif typ.kind == "set" and typ.enum is not None:
+            composites[fact.name] = _set_reader(subject, typ.enum)
+        elif typ.kind == "list" and typ.entity in entities:
+            composites[fact.name] = _list_reader(subject, entities[typ.entity], readers)  # type: ignore[index]
+        else:  # pragma: no cover - the checker admits no other fact types
+            raise TypeError(f"cannot read a fact of type {typ}")
+    template: dict[str, object] = dict.fromkeys(fact.name for fact in entity.facts)
+    names = list(template)
+    where = f"{entity.label} ({entity.name})" if entity.label and entity.label != entity.name else entity.name
+
+    def read(obj: Mapping[str, object], prefix: str, problems: list[Diagnostic]) -> dict[str, object]:
+        values = template.copy()
+        for key, raw in obj.items():
+            scalar = scalars.get(key)
+            if scalar is not None:
+                if raw is not None:  # null is the same as absent: unknown
+                    try:
+                        values[key] = scalar(raw)
+                    except _Invalid as bad:
+                        problems.append(bad.at(prefix + key))
+                continue
+            composite = composites.get(key)
+            if composite is not None:
+                if raw is not None:
+                    values[key] = composite(raw, prefix + key, problems)
+                continue
+            shown = key if isinstance(key, str) else repr(key)  # a Python caller's dict may have any keys
+            problems.append(Diagnostic(
+                "PD302", f"unknown field '{shown}': {where} has no such fact", path=_key_path(prefix, key),
+                hint=did_you_mean(shown, names) or f"the facts of {entity.name} are: {', '.join(names)}"))
+        return values
+
+    return read
+
+
+# ---- warnings: facts valid one by one but unusual together ------------------------------
+
+
+@attrs.frozen
+class Coherence:
+    """A check of the published profile contract: it applies to a schema that declares the
+    facts it reads (with those types), and it warns, never refuses."""
+
+    needs: tuple[tuple[str, str, str | None], ...]  # (fact, type kind, an enum value it must have)
+    path: str  # the fact the warning is reported on
+    test: Callable[[Mapping[str, object]], str | None]  # a message when the combination is unusual
+    hint: str
+
+    def applies(self, root: Entity) -> bool:
+        for name, kind, value in self.needs:
+            fact = root.fact(name)
+            if fact is None or fact.type.kind != kind:
+                return False
+            if value is not None and (fact.type.enum is None or value not in fact.type.enum.values):
+                return False
+        return True
+
+
+def _key_giant_level(values: Mapping[str, object]) -> str | None:
+    level = values["srdi_level"]
+    if values["key_little_giant"] is True and level is not None and level != "little_giant":
+        return f"key_little_giant is true but srdi_level is {level}, not little_giant"
+    return None
+
+
+def _fund_without_key(values: Mapping[str, object]) -> str | None:
+    fund = values["national_fund_received"]
+    if values["key_little_giant"] is False and isinstance(fund, Money) and fund.yuan > 0:
+        return f"national_fund_received is {fund} but key_little_giant is false"
+    return None
+
+
+# The combinations the enterprise-profile contract (enterprise-profile.md) calls unusual.
+COHERENCE_CHECKS: tuple[Coherence, ...] = (
+    Coherence((("key_little_giant", "bool", None), ("srdi_level", "enum", "little_giant")),
+              "key_little_giant", _key_giant_level,
+              "a key little giant (国家重点“小巨人”) is normally a national little giant; evaluated as given"),
+    Coherence((("national_fund_received", "money", None), ("key_little_giant", "bool", None)),
+              "national_fund_received", _fund_without_key,
+              "the central funds are paid to key little giants; evaluated as given"),
+)
+
+
+# ---- one reader per schema, built once ----------------------------------------------------
+
+
+class _ProfileReader:
+    __slots__ = ("checks", "root")
+
+    def __init__(self, schema: Schema) -> None:
+        entities = {schema.root.name: schema.root, **schema.entities}
+        readers: dict[str, EntityReader] = {}
+        for name, entity in entities.items():
+            readers[name] = _entity_reader(entity, entities, readers)
+        self.root = readers[schema.root.name]
+        self.checks = tuple(check for check in COHERENCE_CHECKS if check.applies(schema.root))
+
+    def warnings(self, values: Mapping[str, object]) -> tuple[Diagnostic, ...]:
+        found: tuple[Diagnostic, ...] = ()
+        for check in self.checks:
+            message = check.test(values)
+            if message is not None:
+                found += (Diagnostic("PD320", message, hint=check.hint, severity="warning", path=check.path),)
+        return found
+
+
+# Keyed by id: a Schema holds dicts, so it is not hashable; the weak reference both checks
+# that the id still names the same schema and drops the entry when the schema goes.
+_READERS: dict[int, tuple[weakref.ref[Schema], _ProfileReader]] = {}
+
+
+def _reader_for(schema: Schema) -> _ProfileReader:
+    key = id(schema)
+    entry = _READERS.get(key)
+    if entry is not None and entry[0]() is schema:
+        return entry[1]
+    reader = _ProfileReader(schema)
+
+    def forget(ref: weakref.ref[Schema]) -> None:
+        if _READERS.get(key, (None,))[0] is ref:
+            del _READERS[key]
+
+    _READERS[key] = (weakref.ref(schema, forget), reader)
+    return reader
+
+
+# ---- JSON text ------------------------------------------------------------------------------
+
+
+def _fatal(code: str, message: str, path: str, hint: str | None = None, span: Span | None = None) -> NoReturn:
+    raise ProfileError([Diagnostic(code, message, span=span, hint=hint, path=path)])
+
+
+_DECODING = threading.local()  # .duplicates: whether this thread's current decode saw a repeated key
+
+
+def _pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    _DECODING.duplicates = True
+    marked, seen = _DuplicateKeys(obj), set()
+    marked.duplicates = [key for key, _ in pairs if key in seen or seen.add(key)]  # type: ignore[func-returns-value]
+    return marked
+
+
+def _int_or_odd(text: str) -> int | _Odd:
+    return int(text) if len(text) <= 4000 else _Odd(text)  # Python refuses int() of > 4300 digits
+
+
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_Odd, object_pairs_hook=_pairs)
+_LONG_INT_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_Odd, object_pairs_hook=_pairs,
+                                     parse_int=_int_or_odd)
+
+
+def _duplicates(document: object) -> list[Diagnostic]:
+    """PD308 for every repeated key, found by a walk with an explicit stack (no recursion)."""
+    found: list[Diagnostic] = []
+    stack: list[tuple[object, str]] = [(document, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            prefix = f"{path}." if path else ""
+            found.extend(Diagnostic("PD308", f"duplicate key '{key}'", path=_key_path(prefix, key),
+                                    hint="a key may appear once in an object; keep the one you mean")
+                         for key in getattr(node, "duplicates", ()))
+            stack.extend((value, _key_path(prefix, key)) for key, value in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}[{index}]") for index, value in reversed(list(enumerate(node))))
+    return found
+
+
+def _decode(data: bytes, source: str) -> tuple[object, list[Diagnostic]]:
+    """JSON bytes → the document (exact decimals) and its duplicate-key problems."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # also the UTF-32 marks
+        _fatal("PD309", f"{source} is encoded as UTF-16 or UTF-32", source, "save the profile as UTF-8")
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        text = data.decode("utf-8", errors="replace")
+        start = len(data[: error.start].decode("utf-8"))
+        _fatal("PD309", f"invalid UTF-8: the byte 0x{data[error.start]:02x} cannot be decoded", source,
+               "save the profile as UTF-8", Span(Source(source, text), start, start + 1))
+    _DECODING.duplicates = False
+    try:
+        try:
+            document = _DECODER.decode(text)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer literal beyond Python's digit limit: decode it apart
+            document = _LONG_INT_DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        _fatal("PD309", f"invalid JSON: {error.msg[:1].lower()}{error.msg[1:]}", source,
+               'a profile is one JSON object of facts: {"revenue": 150, "srdi_level": "provincial"}',
+               Span(Source(source, text), error.pos, min(error.pos + 1, len(text))))
+    except RecursionError:
+        _fatal("PD311", "the JSON nests too deeply to be read", source,
+               "a profile is an object of facts whose lists hold objects of facts")
+    return document, _duplicates(document) if _DECODING.duplicates else []
+
+
+def _load(data: object, source: str) -> tuple[object, list[Diagnostic], str]:
+    """What read_profile was given → (the document, decoding problems, the source's name)."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return (*_decode(bytes(data), source), source)
+    if not isinstance(data, str | os.PathLike):
+        return data, [], source
+    name = os.fsdecode(data)
+    source = name if source == "profile" else source
+    try:
+        with open(name, "rb") as file:
+            raw = file.read()
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        looks_like_json = isinstance(data, str) and data.lstrip().startswith(("{", "["))
+        _fatal("PD309", f"cannot read the profile {name!r}: {getattr(error, 'strerror', None) or error}", source,
+               "a str is read as a file path; pass JSON text as bytes or a dict" if looks_like_json else None)
+    return (*_decode(raw, source), source)
+
+
+# ---- public entry points ----------------------------------------------------------------
+
+
+def read_profile(schema: Schema, data: object, *, source: str = "profile") -> Facts:
+    """Validate one enterprise profile against `schema`; raise ProfileError listing every problem.
+
+    `data` is a dict (decoded JSON or Python values; a float is read by its printed form), a
+    path to a JSON file, or JSON text as bytes. `source` names the profile in diagnostics about
+    the whole document (a file's own path by default); a field's diagnostic has its JSON path.
+
+    >>> read_profile(schema, {"employees": 320, "revenue": "1.5亿元"}).values["revenue"]
+    Money(yuan=Decimal('150000000.0'))
+    """
+    reader = _reader_for(schema)
+    problems: list[Diagnostic] = []
+    document: object = data
+    if type(data) is not dict:
+        document, problems, source = _load(data, source)
+    if type(document) is not dict and not isinstance(document, Mapping):
+        _fatal("PD306", f"the profile must be a JSON object of facts, not {_describe(document)}", source,
+               'write {"revenue": 150, "srdi_level": "provincial", …}; a fact that is not known may be left out')
+    try:
+        values = reader.root(document, "", problems)
+    except RecursionError:  # only a schema whose entities nest could get here
+        _fatal("PD311", "the profile nests too deeply to be read", source)
+    if problems:
+        raise ProfileError(problems)
+    return Facts(values, reader.warnings(values) if reader.checks else ())
+
+
+_TRUE_FALSE = {"true": True, "false": False}
+_INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
+_DECIMAL_TEXT = re.compile(r"\s*[+-]?[0-9]+(?:\.[0-9]+)?\s*")
+
+
+def _from_text(typ: Type, text: str, subject: str) -> object:
+    """A command-line string → the raw value a profile would hold for `typ`."""
+    if typ.kind == "bool":
+        if text.strip().lower() in _TRUE_FALSE:
+            return _TRUE_FALSE[text.strip().lower()]
+        raise _Invalid("PD305", f"{subject}: {_describe(text)} is not true or false", "write true or false")
+    if typ.kind == "integer":
+        if _INTEGER_TEXT.fullmatch(text):
+            return _int_or_odd(text.strip())
+        raise _Invalid("PD305", f"{subject}: {_describe(text)} is not a whole number", _HINTS["integer"])
+    if typ.kind == "decimal":
+        if _DECIMAL_TEXT.fullmatch(text):
+            return Decimal(text)
+        raise _Invalid("PD305", f"{subject}: {_describe(text)} is not a number", "write a number such as 1.5")
+    if typ.kind == "set":
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return text  # money, ratio, date, text and enum values are strings in a profile too
+
+
+@functools.lru_cache(maxsize=512)
+def _value_reader(typ: Type, subject: str) -> CompositeReader:
+    scalar = _scalar_reader(subject, typ, None)
+    if typ.kind == "set" and typ.enum is not None:
+        return _set_reader(subject, typ.enum)
+
+    def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
+        try:
+            if scalar is None:
+                raise _Invalid("PD301", f"{subject} is of type {typ}, which is not given as one value")
+            return scalar(raw)
+        except _Invalid as bad:
+            problems.append(bad.at(path))
+            return None
+
+    return read
+
+
+def read_value(type: Type, raw: object, path: str, *, from_text: bool = False) -> object:
+    """Read one value of `type`, e.g. a parameter; raise ProfileError (PD3xx) when it is bad.
+
+    `path` names the value in diagnostics. None stays None (unknown). With `from_text=True` a
+    string is command-line text: "true"/"false" for bool, "320" for an integer, "a,b" for a
+    set; money is a bare number of 万元 or has a unit, as in a profile.
+
+    >>> read_value(MONEY, "500", "three_upgrades.cap", from_text=True)
+    Money(yuan=Decimal('5000000'))
+    """
+    if raw is None:
+        return None
+    if from_text and isinstance(raw, str):
+        try:
+            raw = _from_text(type, raw, path)
+        except _Invalid as bad:
+            raise ProfileError([bad.at(path)]) from None
+    problems: list[Diagnostic] = []
+    value = _value_reader(type, path)(raw, path, problems)
+    if problems:
+        raise ProfileError(problems)
+    return value
