@@ -28,6 +28,7 @@ MAX_INTEGER = 2**63 - 1  # |integer fact| ≤ this: what a 64-bit BIGINT holds
 MAX_MONEY = Decimal(10) ** 18  # |money| ≤ this many 万元 (10^22 元)
 MAX_NUMBER = Decimal(10) ** 18  # |decimal| and |ratio| facts ≤ this
 MIN_EXPONENT = -28  # a nonzero number smaller than 10^-28 is a typo that would underflow
+MAX_DIGITS = 28  # significant digits: what the default decimal context multiplies without rounding
 _MAX_EXPONENT = 18  # both limits are 10^18: Decimal.adjusted() tests them cheaply
 
 CODES: dict[str, str] = {
@@ -37,7 +38,7 @@ CODES: dict[str, str] = {
     "PD304": "a number below the fact's declared minimum (a negative amount or head count)",
     "PD305": 'a string that does not spell an amount, ratio or date ("lots", "15万美元")',
     "PD306": "wrong structure: the profile, a list fact or a list entry is not the object or list it must be",
-    "PD307": "a number out of range for its type (limits: policydsl.profile.MAX_INTEGER and others)",
+    "PD307": "a number out of range or too precise for its type (limits: policydsl.profile.MAX_*)",
     "PD308": "a key repeated within one JSON object",
     "PD309": "the profile cannot be read: missing file, not UTF-8, or not valid JSON",
     "PD310": "NaN or Infinity, which are not numbers a profile may hold",
@@ -68,6 +69,10 @@ class _Odd:
     def __init__(self, text: str) -> None:
         self.text = text
 
+    @property
+    def is_number(self) -> bool:  # an over-long integer rather than NaN or ±Infinity
+        return self.text[-1:].isdigit()
+
 
 class _DuplicateKeys(dict):  # type: ignore[type-arg]
     """A decoded JSON object in which some key was repeated (the last value is kept)."""
@@ -93,7 +98,7 @@ class _Invalid(Exception):
 
 def _number_text(number: object) -> str:
     text = str(number)
-    return f"{Decimal(number):.6E}" if len(text) > 30 and isinstance(number, Decimal | int) else text  # type: ignore[arg-type]
+    return f"{Decimal(number):.6E}" if len(text) > 30 and isinstance(number, Decimal | int) else text
 
 
 def _describe(raw: object) -> str:
@@ -105,7 +110,7 @@ def _describe(raw: object) -> str:
     if isinstance(raw, int | Decimal | float):
         return f"the number {_number_text(raw)}"
     if isinstance(raw, _Odd):
-        return raw.text if not raw.text[-1:].isdigit() else f"a number with {len(raw.text)} digits"
+        return f"a number with {len(raw.text.lstrip('-'))} digits" if raw.is_number else raw.text
     for kinds, shown in ((Money, None), (Mapping, "an object"), (list | tuple, "a list"), (set | frozenset, "a set")):
         if isinstance(raw, kinds):
             return shown or str(raw)
@@ -147,7 +152,7 @@ _NUMERIC = ("integer", "decimal", "money", "ratio")
 def _non_finite(raw: object) -> str | None:
     """"NaN" or "Infinity" for the values that neither JSON nor exact arithmetic admit."""
     if isinstance(raw, _Odd):
-        return None if raw.text[-1:].isdigit() else raw.text
+        return None if raw.is_number else raw.text
     if isinstance(raw, float) and not math.isfinite(raw):
         return "NaN" if math.isnan(raw) else "Infinity"
     if isinstance(raw, Decimal) and not raw.is_finite():  # no comparisons: a signalling NaN would raise
@@ -159,7 +164,8 @@ def _limit_hint(kind: str) -> str:
     if kind == "integer":
         return f"whole numbers are limited to ±{MAX_INTEGER} (2**63 − 1)"
     unit = " 万元" if kind == "money" else ""
-    return f"numbers are limited to ±10^18{unit}; a nonzero number must be at least 10^{MIN_EXPONENT}"
+    return (f"numbers are limited to ±10^18{unit} and {MAX_DIGITS} significant digits; "
+            f"a nonzero number must be at least 10^{MIN_EXPONENT}")
 
 
 def _wrong(subject: str, kind: str, raw: object, expected: str | None = None, hint: str | None = None) -> _Invalid:
@@ -189,12 +195,24 @@ CompositeReader = Callable[[object, str, list[Diagnostic]], object]
 EntityReader = Callable[[Mapping[str, object], str, list[Diagnostic]], dict[str, object]]
 
 
+def _precise(number: Decimal, subject: str, kind: str) -> None:
+    """Refuse more than MAX_DIGITS significant digits: converting units would round them."""
+    if len(str(number)) > MAX_DIGITS and len(bytes(number.as_tuple().digits).rstrip(b"\0")) > MAX_DIGITS:
+        raise _Invalid("PD307", f"{subject} has too many digits: {_number_text(number)}", _limit_hint(kind))
+
+
+def _precise_text(text: str, subject: str, kind: str) -> None:
+    """_precise for the number written in an amount or ratio, checked before a unit scales it."""
+    if len(text) > MAX_DIGITS and (number := re.search(r"\d+(?:\.\d+)?", text)) is not None:
+        _precise(Decimal(number.group()), subject, kind)
+
+
 def _checked(number: Decimal, limit: Decimal, subject: str, kind: str) -> Decimal:
-    """`number` if it is finite and in range, so that later exact arithmetic cannot overflow."""
+    """`number` if it is finite, in range and not over-precise, so later exact arithmetic is."""
     if not number.is_finite():
         raise _wrong(subject, kind, number)
-    magnitude = number.adjusted()  # O(1); the common case stops here
-    if MIN_EXPONENT <= magnitude < _MAX_EXPONENT:
+    magnitude = number.adjusted()  # O(1), and so is a short str: the common case stops here
+    if MIN_EXPONENT <= magnitude < _MAX_EXPONENT and len(str(number)) <= MAX_DIGITS:
         return number
     if not number:
         return Decimal(0)  # a zero such as 0E-50 carries a needless exponent
@@ -202,6 +220,7 @@ def _checked(number: Decimal, limit: Decimal, subject: str, kind: str) -> Decima
         raise _Invalid("PD307", f"{subject} is too small to be meant: {_number_text(number)}", _limit_hint(kind))
     if not -limit <= number <= limit:
         raise _Invalid("PD307", f"{subject} is too large: {_number_text(number)}", _limit_hint(kind))
+    _precise(number, subject, kind)
     return number
 
 
@@ -253,9 +272,11 @@ def _decimal_reader(subject: str, minimum: Decimal | None, kind: str) -> ScalarR
     def read(raw: object) -> object:
         if isinstance(raw, str) and kind == "ratio":
             try:
-                value = _checked(parse_ratio(raw), MAX_NUMBER, subject, kind)
+                value = parse_ratio(raw)
             except (ValueError_, InvalidOperation):
                 raise _Invalid("PD305", f"{subject}: {_describe(raw)} is not a ratio", _HINTS["ratio"]) from None
+            _precise_text(raw, subject, kind)
+            value = _checked(value, MAX_NUMBER, subject, kind)
         else:
             value = _number(raw, subject, kind, MAX_NUMBER)
         if minimum is not None and value < minimum:
@@ -283,6 +304,10 @@ def _money_reader(subject: str, minimum: Decimal | None) -> ScalarReader:
             except (ValueError_, InvalidOperation):
                 raise _Invalid("PD305", f"{subject}: {_describe(raw)} is not an amount of money",
                                _MONEY_HINT) from None
+            if isinstance(raw, Money):
+                _precise(raw.yuan, subject, "money")
+            else:
+                _precise_text(raw, subject, "money")  # before parse_money's unit scaling rounded it
             if not money.yuan:
                 money = _ZERO_MONEY  # 0E-50万元 carries a needless exponent
             _checked(money.in_unit(), MAX_MONEY, subject, "money")
@@ -373,7 +398,7 @@ def _set_reader(subject: str, enum: EnumType) -> CompositeReader:
 
     def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
         if type(raw) is list or isinstance(raw, list | tuple):
-            items: list[object] | tuple[object, ...] = raw  # type: ignore[assignment]
+            items: list[object] | tuple[object, ...] = raw
         elif isinstance(raw, set | frozenset):
             items = sorted(raw, key=repr)  # a stable order for the paths of any problems
         else:
@@ -406,7 +431,7 @@ def _list_reader(subject: str, entity: Entity, readers: Mapping[str, EntityReade
             return None
         read_entity = readers[entity.name]  # looked up late: the entity readers are built together
         items = []
-        for index, item in enumerate(raw):  # type: ignore[arg-type]
+        for index, item in enumerate(raw):
             if type(item) is dict or isinstance(item, Mapping):
                 items.append(read_entity(item, f"{path}[{index}].", problems))
             else:
