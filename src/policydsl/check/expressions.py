@@ -231,6 +231,8 @@ class Typer:
         left, right = self._pair(node.left, node.right, scope)
         if left is None or right is None:
             return None
+        if left.type.kind == "money" or right.type.kind == "money":
+            left, right = _zero_as_money(left, right.type), _zero_as_money(right, left.type)
         lk, rk = left.type.kind, right.type.kind
         op = node.op
         operand_type = left.type
@@ -404,6 +406,19 @@ class Typer:
             self.error(code, f"{name}(…) needs values of one kind, got {', '.join(sorted(kinds))}", node.span)
             return None
         return m.Func(name, tuple(typed), result, node.span)
+
+
+def _zero_as_money(expr: m.TExpr, other: m.Type | None = None) -> m.TExpr:
+    """A bare 0 compared with money is 0 in any unit: `national_fund_received > 0` is fine."""
+    if (
+        other is not None
+        and other.kind == "money"
+        and isinstance(expr, m.Const)
+        and expr.type.kind in m.NUMERIC
+        and expr.value == 0
+    ):
+        return m.Const(Money(Decimal(0)), m.MONEY, expr.span)
+    return expr
 
 
 def _flatten(node: ast.Expr, op: str) -> list[ast.Expr]:
