@@ -151,10 +151,11 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{matches[0]}'?" if matches else None
 
 
-def sort_key(diagnostic: Diagnostic) -> tuple[str, int, str]:
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, str, str]:
+    """Diagnostics are shown by file and position; code and message break ties deterministically."""
     if diagnostic.span is None:
-        return (diagnostic.path or "", 0, diagnostic.code)
-    return (diagnostic.span.source.path, diagnostic.span.start, diagnostic.code)
+        return (diagnostic.path or "", 0, diagnostic.code, diagnostic.message)
+    return (diagnostic.span.source.path, diagnostic.span.start, diagnostic.code, diagnostic.message)
 
 
 class PolicydslError(Exception):
