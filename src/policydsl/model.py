@@ -26,7 +26,8 @@ STATUSES = ("eligible", "not_eligible", "undetermined", "not_in_force", "not_app
 
 
 def _span() -> Span | None:
-    return attrs.field(default=None, eq=False, hash=False, repr=False)
+    span: Span | None = attrs.field(default=None, eq=False, hash=False, repr=False)
+    return span
 
 
 @attrs.frozen

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -69,7 +71,7 @@ def _bound(measure: MeasureResult) -> str:
     if bounds:
         from policydsl.values import Money
 
-        return f"≤ {Money(sum(b.yuan for b in bounds))}"
+        return f"≤ {Money(sum((b.yuan for b in bounds), Decimal(0)))}"
     return ""
 
 

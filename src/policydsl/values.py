@@ -76,8 +76,8 @@ Value: TypeAlias = (
     | Money
     | datetime.date
     | str
-    | frozenset
-    | tuple
+    | frozenset[str]
+    | tuple[dict[str, object], ...]
     | Unknown
 )
 

@@ -88,7 +88,7 @@ def test_invalid_profile_lists_every_field(tmp_path: Path, capsys: pytest.Captur
     bad = tmp_path / "bad.json"
     bad.write_text('{"revenue": "lots", "level": "giant", "projects": [{"investment": -5}], "revenu": 1}',
                    encoding="utf-8")
-    code, out, err = run(capsys, "eval", SMALL, str(bad))
+    code, _, err = run(capsys, "eval", SMALL, str(bad))
     assert code == 2
     for path in ("revenue", "level", "projects[0].investment", "revenu"):
         assert path in err

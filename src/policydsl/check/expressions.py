@@ -60,7 +60,7 @@ class Typer:
         if name in self.definitions:
             return self.definitions[name]
         if name in self._typing:
-            cycle = self._typing[self._typing.index(name):] + [name]
+            cycle = [*self._typing[self._typing.index(name):], name]
             node = self.definition_nodes[name]
             self.error(
                 "PD207",
@@ -432,9 +432,7 @@ def _is_reference(node: ast.Name, scope: Scope, typer: Typer) -> bool:
     head = node.parts[0]
     if head in scope.vars or node.dotted in typer.definition_nodes or node.dotted in typer.parameters:
         return True
-    if len(node.parts) == 1 and (head in scope.conditions or typer.schema.root.fact(head)):
-        return True
-    return False
+    return len(node.parts) == 1 and (head in scope.conditions or typer.schema.root.fact(head) is not None)
 
 
 def _arith_type(op: str, lk: str, rk: str) -> m.Type | None:

@@ -158,7 +158,7 @@ def load(path: str | os.PathLike[str]) -> Loaded:
         root = roots[0]
     elif files:
         # Every file is imported by another one: an import cycle; report it and pick one.
-        root = files[candidates[0]] if candidates[0] in files else None
+        root = files.get(candidates[0])
 
     ordered: list[LoadedFile] = []
     if root is not None:
@@ -219,7 +219,7 @@ def _report_cycles(files: dict[Path, LoadedFile], diagnostics: list[Diagnostic])
             if imported not in files:
                 continue
             if state.get(imported) == 1:
-                cycle = stack[stack.index(imported):] + [imported]
+                cycle = [*stack[stack.index(imported):], imported]
                 names = " → ".join(files[p].display for p in cycle)
                 diagnostics.append(Diagnostic(
                     "PD221", f"import cycle: {names}", span,

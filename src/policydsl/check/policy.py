@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-
-import attrs
 from collections.abc import Iterable
 from pathlib import Path
+
+import attrs
 
 from policydsl import model as m
 from policydsl.check.expressions import Scope, Typer
@@ -14,7 +14,6 @@ from policydsl.check.literals import NotALiteral, literal
 from policydsl.check.loader import Loaded, LoadedFile
 from policydsl.diagnostics import Diagnostic, Label, Span, did_you_mean
 from policydsl.syntax import ast
-from policydsl.values import Money
 
 SIMPLE_TYPES = {
     "bool": m.BOOL,

@@ -96,7 +96,7 @@ class Evaluation:
         return value, node
 
     # ---- expressions
-    def value(self, expr: m.TExpr, env: Env) -> object:  # noqa: C901 - one dispatch, kept flat
+    def value(self, expr: m.TExpr, env: Env) -> object:
         if isinstance(expr, m.Const):
             return expr.value
         if isinstance(expr, m.FactRef):
@@ -200,7 +200,8 @@ class Evaluation:
         decisive = expr.quantifier == "any"
         unknowns: list[Unknown] = []
         path = _collection_path(expr.collection, env)
-        for index, item in enumerate(collection):  # type: ignore[attr-defined]
+        items: tuple[dict[str, object], ...] = collection  # type: ignore[assignment]
+        for index, item in enumerate(items):
             inner = {**env, expr.var: (item, f"{path}[{index}]")}
             value = self.value(expr.body, inner)
             if isinstance(value, Unknown):
@@ -366,7 +367,8 @@ class Evaluation:
             result = BenefitResult(benefit.id, benefit.kind, benefit.label, False, reference=benefit.reference)
             return [result], [Node("benefit", benefit.label, "false", note=f"{path} is empty")]
         results, nodes = [], []
-        for index, item in enumerate(collection):  # type: ignore[arg-type]
+        items: tuple[dict[str, object], ...] = collection  # type: ignore[assignment]
+        for index, item in enumerate(items):
             item_path = f"{path}[{index}]"
             env = {benefit.for_each.var: (item, item_path)}
             name = item.get("name")
@@ -528,7 +530,8 @@ def _capped(raw: object, cap: object) -> tuple[Money | None, Money | None, set[s
         return None, raw, set(cap.paths)  # type: ignore[return-value]
     if isinstance(raw, Unknown):
         return None, cap, set(raw.paths)  # type: ignore[return-value]
-    return min(raw, cap), None, set()  # type: ignore[type-var,return-value]
+    assert isinstance(raw, Money) and isinstance(cap, Money)
+    return min(raw, cap), None, set()
 
 
 def _status(measure: m.Measure, benefits: list[BenefitResult]) -> str:

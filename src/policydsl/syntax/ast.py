@@ -13,7 +13,8 @@ from policydsl.diagnostics import Span
 
 def _span() -> Span | None:
     # Spans are positions, not meaning: `parse(fmt(x)) == parse(x)` must ignore them.
-    return attrs.field(default=None, eq=False, hash=False, repr=False)
+    span: Span | None = attrs.field(default=None, eq=False, hash=False, repr=False)
+    return span
 
 
 # ---- expressions -----------------------------------------------------------------------
