@@ -778,9 +778,7 @@ def _nesting_problem(source: Source) -> Diagnostic | None:
         if in_comment:
             in_comment = char != "\n"
         elif in_string:
-            if char == '"' and previous != "\\":
-                in_string = False
-            elif char == "\n":
+            if (char == '"' and previous != "\\") or char == "\n":
                 in_string = False
         elif char == "#":
             in_comment = True
