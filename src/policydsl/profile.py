@@ -18,6 +18,7 @@ from typing import NoReturn
 
 import attrs
 
+from policydsl.codes import CODES  # noqa: F401 - the profile codes are listed there
 from policydsl.diagnostics import Diagnostic, ProfileError, Source, Span, did_you_mean
 from policydsl.model import Entity, EnumType, Schema, Type
 from policydsl.values import DEFAULT_UNIT, UNITS, Money, ValueError_, parse_money, parse_ratio
@@ -31,21 +32,6 @@ MIN_EXPONENT = -28  # a nonzero number smaller than 10^-28 is a typo that would 
 MAX_DIGITS = 28  # significant digits: what the default decimal context multiplies without rounding
 _MAX_EXPONENT = 18  # both limits are 10^18: Decimal.adjusted() tests them cheaply
 
-CODES: dict[str, str] = {
-    "PD301": "a value of the wrong type (a string for a number, 1 for true, 320.0 for an integer)",
-    "PD302": "a field that is not a fact of its entity (a misspelled name)",
-    "PD303": "a value that is not one of the enum's values",
-    "PD304": "a number below the fact's declared minimum (a negative amount or head count)",
-    "PD305": 'a string that does not spell an amount, ratio or date ("lots", "15万美元")',
-    "PD306": "wrong structure: the profile, a list fact or a list entry is not the object or list it must be",
-    "PD307": "a number out of range or too precise for its type (limits: policydsl.profile.MAX_*)",
-    "PD308": "a key repeated within one JSON object",
-    "PD309": "the profile cannot be read: missing file, not UTF-8, or not valid JSON",
-    "PD310": "NaN or Infinity, which are not numbers a profile may hold",
-    "PD311": "JSON nested too deeply to be read",
-    "PD312": "a value repeated in a set",
-    "PD320": "warning: facts valid one by one but unusual together; evaluated as given",
-}
 
 
 @attrs.frozen
