@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from policydsl import model
 from policydsl.check.loader import load as load_files
 from policydsl.check.policy import check_loaded
@@ -74,7 +76,11 @@ class PolicySet:
         facts = read_profile(self.policy.schema, profile)
         values = self.read_params(params)
         day = as_of or datetime.date.today()
-        return interpret(self.policy, facts.values, values, day)
+        result = interpret(self.policy, facts.values, values, day)
+        if facts.warnings:
+            notes = tuple(f"{w.path}: {w.message}" if w.path else w.message for w in facts.warnings)
+            result = attrs.evolve(result, warnings=notes + result.warnings)
+        return result
 
 
 def load(path: str | os.PathLike[str]) -> PolicySet:

@@ -43,6 +43,9 @@ def _out_of_force_banner(console: Console, result: Result, policies: PolicySet) 
 def print_result(policies: PolicySet, result: Result) -> None:
     console = _console()
     _out_of_force_banner(console, result, policies)
+    for warning in result.warnings:
+        if result.in_force or "not in force" not in warning:
+            console.print(f"[yellow]warning:[/] {escape(warning)}")
     header = policies.policy.header
     console.print(f"[bold]{escape(header.title or header.id)}[/]")
     console.print(f"{escape(header.id)} · as of {result.as_of}\n")

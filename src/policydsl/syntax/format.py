@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import attrs
-from lark import Tree
+from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from policydsl.diagnostics import Diagnostic
@@ -168,8 +168,10 @@ class _Stmt:
     close_trailing: list[ast.Comment] = attrs.Factory(list)
 
     def inline_ok(self) -> bool:
-        return self.inline is not None and not self.tail and not any(
-            item.leading or item.trailing for item in self.body or ()
+        return (
+            self.inline is not None
+            and not self.tail
+            and not any(item.leading or item.trailing for item in self.body or ())
         )
 
 
@@ -187,19 +189,19 @@ _ITEM_RULES = frozenset(
 class _Places:
     """Where the items of one block were in the source, by grammar rule, in source order."""
 
-    def __init__(self, tree: Tree[object] | None) -> None:
+    def __init__(self, tree: Tree[Token] | None) -> None:
         self.tree = tree
-        self.items: dict[str, list[Tree[object]]] = {}
+        self.items: dict[str, list[Tree[Token]]] = {}
         for child in tree.children if tree is not None else ():
             if isinstance(child, Tree) and str(child.data) in _ITEM_RULES:
                 self.items.setdefault(str(child.data), []).append(child)
 
-    def get(self, rule: str, index: int = 0) -> Tree[object] | None:
+    def get(self, rule: str, index: int = 0) -> Tree[Token] | None:
         found = self.items.get(rule, [])
         return found[index] if index < len(found) else None
 
 
-def _stmt(head: list[str], tree: Tree[object] | None, body: list[_Stmt] | None = None) -> _Stmt:
+def _stmt(head: list[str], tree: Tree[Token] | None, body: list[_Stmt] | None = None) -> _Stmt:
     start = close = None
     if tree is not None and not tree.meta.empty:
         start = tree.meta.start_pos
@@ -226,7 +228,7 @@ def _window(window: ast.Window) -> str:
 class _Builder:
     """AST → statements in canonical order, each paired with its place in the source."""
 
-    def declaration(self, item: ast.Declaration, tree: Tree[object] | None) -> _Stmt:
+    def declaration(self, item: ast.Declaration, tree: Tree[Token] | None) -> _Stmt:
         places = _Places(tree)
         if isinstance(item, ast.PolicyHeader):
             return self.policy(item, tree, places)
@@ -235,17 +237,15 @@ class _Builder:
         if isinstance(item, ast.EnumDecl):
             return self.enum(item, tree, places)
         if isinstance(item, ast.EntityDecl):
-            facts = [
-                _stmt([self.fact(fact)], places.get("fact_decl", index)) for index, fact in enumerate(item.facts)
-            ]
+            facts = [_stmt([self.fact(fact)], places.get("fact_decl", index)) for index, fact in enumerate(item.facts)]
             return _stmt([f"entity {item.name} {_string(item.label)} {{"], tree, facts)
         if isinstance(item, ast.DefineDecl):
             return _stmt(_expr_lines(f"define {item.name}{_opt_label(item.label)} = ", item.expr, "", 0), tree)
         if isinstance(item, ast.ParamDecl):
-            head = f"parameter {item.name} {_string(item.label)} : {_type(item.type)}"
+            declared = f"parameter {item.name} {_string(item.label)} : {_type(item.type)}"
             if item.default is None:
-                return _stmt([head], tree)
-            return _stmt(_expr_lines(head + " = ", item.default, "", 0), tree)
+                return _stmt([declared], tree)
+            return _stmt(_expr_lines(declared + " = ", item.default, "", 0), tree)
         if isinstance(item, ast.TableDecl):
             rows = [_stmt([self.row(row)], places.get("table_row", index)) for index, row in enumerate(item.rows)]
             head = _expr_lines(f"table {item.name} {_string(item.label)} by ", item.key, " {", 0)
@@ -260,7 +260,7 @@ class _Builder:
             return self.example(item, tree, places)
         raise TypeError(f"not a declaration: {item!r}")
 
-    def policy(self, item: ast.PolicyHeader, tree: Tree[object] | None, places: _Places) -> _Stmt:
+    def policy(self, item: ast.PolicyHeader, tree: Tree[Token] | None, places: _Places) -> _Stmt:
         fields: list[_Stmt] = []
         for rule, keyword, value in (
             ("title", "title", item.title),
@@ -277,7 +277,7 @@ class _Builder:
             fields.append(_stmt([f"source {_string(item.source)}"], places.get("source")))
         return _stmt([f"policy {item.id} {{"], tree, fields)
 
-    def enum(self, item: ast.EnumDecl, tree: Tree[object] | None, places: _Places) -> _Stmt:
+    def enum(self, item: ast.EnumDecl, tree: Tree[Token] | None, places: _Places) -> _Stmt:
         values = [
             _stmt([value.name + _opt_label(value.label) + ","], places.get("enum_value", index))
             for index, value in enumerate(item.values)
@@ -297,7 +297,7 @@ class _Builder:
         key = "unknown" if row.key is None else row.key
         return f"{key} => " + ", ".join(_string(agency) for agency in row.agencies)
 
-    def measure(self, item: ast.Measure, tree: Tree[object] | None, places: _Places) -> _Stmt:
+    def measure(self, item: ast.Measure, tree: Tree[Token] | None, places: _Places) -> _Stmt:
         body: list[_Stmt] = []
         if item.ref is not None:
             body.append(_stmt([f"ref {_string(item.ref)}"], places.get("ref")))
@@ -326,9 +326,7 @@ class _Builder:
         text = _string(agency.name) if agency.name is not None else str(agency.table)
         return text if agency.when is None else f"{text} when {format_expr(agency.when)}"
 
-    def amendment(
-        self, item: ast.Amendment, tree: Tree[object] | None, places: _Places | None, indent: int
-    ) -> _Stmt:
+    def amendment(self, item: ast.Amendment, tree: Tree[Token] | None, places: _Places | None, indent: int) -> _Stmt:
         places = places or _Places(tree)
         sets = [
             _stmt(_expr_lines(f"{amend.target} = ", amend.value, "", indent + 2), places.get("amend_set", index))
@@ -337,7 +335,7 @@ class _Builder:
         head = _expr_lines(f"amend {item.id} {_string(item.label)} when ", item.when, " {", indent)
         return _stmt(head, tree, sets)
 
-    def benefit(self, item: ast.Benefit, tree: Tree[object] | None) -> _Stmt:
+    def benefit(self, item: ast.Benefit, tree: Tree[Token] | None) -> _Stmt:
         places = _Places(tree)
         body: list[_Stmt] = []
         if item.for_each is not None:
@@ -355,7 +353,7 @@ class _Builder:
         base = "" if item.base is None else f" from {item.base}"
         return _stmt([f"benefit {item.kind} {item.id} {_string(item.label)}{base} {{"], tree, body)
 
-    def target(self, item: ast.Target, tree: Tree[object] | None) -> _Stmt:
+    def target(self, item: ast.Target, tree: Tree[Token] | None) -> _Stmt:
         places = _Places(tree)
         body: list[_Stmt] = []
         for rule, expr in (("when", item.when), ("require", item.require)):
@@ -364,7 +362,7 @@ class _Builder:
         body += self.strings("quote", item.quotes, places)
         return _stmt([f"target {item.id} {_string(item.label)} {{"], tree, body)
 
-    def goal(self, item: ast.Goal, tree: Tree[object] | None, places: _Places) -> _Stmt:
+    def goal(self, item: ast.Goal, tree: Tree[Token] | None, places: _Places) -> _Stmt:
         body = [
             _stmt(_expr_lines("count ", item.count, "", 2), places.get("goal_count")),
             _stmt([f"at least {item.at_least}"], places.get("goal_least")),
@@ -373,7 +371,7 @@ class _Builder:
             body.append(_stmt([f"by {item.by.isoformat()}"], places.get("goal_by")))
         return _stmt([f"goal {item.id} {_string(item.label)} {{"], tree, body)
 
-    def example(self, item: ast.Example, tree: Tree[object] | None, places: _Places) -> _Stmt:
+    def example(self, item: ast.Example, tree: Tree[Token] | None, places: _Places) -> _Stmt:
         body: list[_Stmt] = []
         if item.profile is not None:
             body.append(_stmt([f"profile {_string(item.profile)}"], places.get("ex_profile")))
@@ -393,8 +391,8 @@ class _Builder:
             parts.append("total none")
         if expect.at_most is not None:
             parts.append(f"at most {format_expr(expect.at_most)}")
-        if expect.unknowns is not None:
-            parts.append("unknowns " + ", ".join(_string(name) for name in expect.unknowns))
+        if expect.unknowns is not None:  # () is `unknowns none`
+            parts.append("unknowns " + (", ".join(_string(name) for name in expect.unknowns) or "none"))
         return " ".join(parts)
 
 
@@ -440,9 +438,7 @@ class _Weaver:
                 return
             siblings, owner = last.body, last
 
-    def attach_own_line(
-        self, comment: ast.Comment, position: int, siblings: list[_Stmt], owner: _Stmt | None
-    ) -> None:
+    def attach_own_line(self, comment: ast.Comment, position: int, siblings: list[_Stmt], owner: _Stmt | None) -> None:
         """A comment on its own line belongs to the next statement, or ends its block."""
         while True:
             last = _last_starting(siblings, position, inclusive=False)
@@ -518,13 +514,13 @@ class _Printer:
         indent = INDENT * depth
         comments: list[ast.Comment | None] = [*stmt.trailing, *[None] * (len(stmt.head) - len(stmt.trailing))]
         closing = stmt.close_trailing
-        if stmt.body is not None and not stmt.body and not stmt.tail and len(closing) <= 1:
-            # An empty block closes on its head's last line, whose comment (if any) is then read
-            # back as the brace's comment; two comments cannot share that line.
-            if not closing or comments[-1] is None:
-                comments[-1] = closing[0] if closing else comments[-1]
-                self.head_lines([*stmt.head[:-1], stmt.head[-1] + "}"], comments, indent)
-                return
+        empty = stmt.body is not None and not stmt.body and not stmt.tail
+        # An empty block closes on its head's last line, whose comment (if any) is then read back
+        # as the brace's comment; two comments cannot share that line.
+        if empty and (not closing or (len(closing) == 1 and comments[-1] is None)):
+            comments[-1] = closing[0] if closing else comments[-1]
+            self.head_lines([*stmt.head[:-1], stmt.head[-1] + "}"], comments, indent)
+            return
         self.head_lines(stmt.head, comments, indent)
         if stmt.body is None:
             return
@@ -552,9 +548,9 @@ def _source_text(module: ast.Module) -> str | None:
     return None
 
 
-def _source_trees(module: ast.Module, text: str | None) -> list[Tree[object] | None]:
+def _source_trees(module: ast.Module, text: str | None) -> list[Tree[Token] | None]:
     """The parse tree of each declaration, if the module's own source still parses to it."""
-    none: list[Tree[object] | None] = [None] * len(module.items)
+    none: list[Tree[Token] | None] = [None] * len(module.items)
     if text is None:
         return none
     try:
