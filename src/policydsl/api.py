@@ -15,6 +15,7 @@ from policydsl import model
 from policydsl.check.loader import load as load_files
 from policydsl.check.policy import check_loaded
 from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError
+from policydsl.evaluate.compile import evaluate as run_compiled
 from policydsl.evaluate.interpret import evaluate as interpret
 from policydsl.profile import read_profile, read_value
 from policydsl.result import Result
@@ -32,9 +33,11 @@ class PolicySet:
     'eligible'
     """
 
-    def __init__(self, policy: model.Policy, warnings: tuple[Diagnostic, ...] = ()) -> None:
+    def __init__(self, policy: model.Policy, warnings: tuple[Diagnostic, ...] = (),
+                 engine: str = "compiled") -> None:
         self.policy = policy
         self.warnings = warnings
+        self.engine = engine  # "compiled" (the fast path) or "interpret" (the reference)
 
     @property
     def id(self) -> str:
@@ -76,7 +79,8 @@ class PolicySet:
         facts = read_profile(self.policy.schema, profile)
         values = self.read_params(params)
         day = as_of or datetime.date.today()
-        result = interpret(self.policy, facts.values, values, day)
+        engine = interpret if self.engine == "interpret" else run_compiled
+        result = engine(self.policy, facts.values, values, day)
         if facts.warnings:
             notes = tuple(f"{w.path}: {w.message}" if w.path else w.message for w in facts.warnings)
             result = attrs.evolve(result, warnings=notes + result.warnings)

@@ -438,6 +438,16 @@ class Evaluation:
             met = self.value(target.require, {})
         return TargetResult(target.id, target.label, _truth(applies), _truth(met) if met is not None else None)
 
+    def result(self) -> Result:
+        policy, as_of = self.policy, self.as_of
+        measures = tuple(self.measure(measure) for measure in policy.measures)
+        in_force = policy.header.window.contains(as_of)
+        goals = tuple((g.id, _truth(self.value(g.count, {}))) for g in policy.goals)
+        warnings: list[str] = []
+        if not in_force:
+            warnings.append(f"the policy is not in force on {as_of}: it is valid {policy.header.window.describe()}")
+        return Result(policy.header.id, as_of, measures, in_force, tuple(warnings), goals)
+
     # ---- explanations
     def explain(self, measure: m.Measure) -> Node:
         result = self.measure(measure)
@@ -583,11 +593,5 @@ def _unknown_note(value: object) -> str | None:
 
 def evaluate(policy: m.Policy, facts: Mapping[str, object], params: Mapping[str, object],
              as_of: datetime.date) -> Result:
-    evaluation = Evaluation(policy, facts, params, as_of)
-    measures = tuple(evaluation.measure(measure) for measure in policy.measures)
-    in_force = policy.header.window.contains(as_of)
-    goals = tuple((g.id, _truth(evaluation.value(g.count, {}))) for g in policy.goals)
-    warnings: list[str] = []
-    if not in_force:
-        warnings.append(f"the policy is not in force on {as_of}: it is valid {policy.header.window.describe()}")
-    return Result(policy.header.id, as_of, measures, in_force, tuple(warnings), goals)
+    """The reference evaluation of every measure of a policy for one enterprise."""
+    return Evaluation(policy, facts, params, as_of).result()
