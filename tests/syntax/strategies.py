@@ -44,7 +44,9 @@ plain_names: st.SearchStrategy[str] = st.one_of(
         st.text(LATIN + "_0123456789", max_size=6),
     ),
     st.text(CHINESE, min_size=1, max_size=4),  # 湖滨区, 经济开发区…
-    st.builds(lambda head, rest: head + rest, st.text(CHINESE, min_size=1, max_size=2), st.text(LATIN + "_0", max_size=3)),
+    st.builds(
+        lambda head, rest: head + rest, st.text(CHINESE, min_size=1, max_size=2), st.text(LATIN + "_0", max_size=3)
+    ),
 ).filter(_not_keyword)
 
 # `5g`: digits then a letter (never a money unit, or `5元` would be read as an amount).
@@ -126,7 +128,7 @@ def _logic(children: st.SearchStrategy[ast.Expr]) -> st.SearchStrategy[ast.Expr]
 
 arithmetic = st.recursive(st.one_of(literals, names), _arithmetic, max_leaves=4)
 comparisons: st.SearchStrategy[ast.Expr] = st.one_of(
-    st.builds(ast.Binary, st.sampled_from(sorted(ast.COMPARISONS)), arithmetic, arithmetic),  # type: ignore[arg-type]
+    st.builds(ast.Binary, st.sampled_from(sorted(ast.COMPARISONS)), arithmetic, arithmetic),
     st.builds(ast.Member, arithmetic, st.builds(ast.SetLit, _tuples(names, max_size=5)), st.booleans()),
     names,
 )
@@ -238,7 +240,7 @@ expects = st.builds(
     total=optional_exprs,
     no_total=st.booleans(),
     at_most=optional_exprs,
-    unknowns=st.none() | _tuples(labels, min_size=1),
+    unknowns=st.none() | _tuples(labels),  # () is `unknowns none`
 )
 
 examples = st.builds(

@@ -190,7 +190,6 @@ class _Places:
     """Where the items of one block were in the source, by grammar rule, in source order."""
 
     def __init__(self, tree: Tree[Token] | None) -> None:
-        self.tree = tree
         self.items: dict[str, list[Tree[Token]]] = {}
         for child in tree.children if tree is not None else ():
             if isinstance(child, Tree) and str(child.data) in _ITEM_RULES:
@@ -482,6 +481,10 @@ def _spread_trailing(stmts: list[_Stmt]) -> None:
             _spread_trailing(stmt.body)
 
 
+def _start(comment: ast.Comment) -> int | None:
+    return comment.span.start if comment.span else None
+
+
 class _Printer:
     def __init__(self, weaver: _Weaver | None) -> None:
         self.weaver = weaver
@@ -494,18 +497,17 @@ class _Printer:
         indent = INDENT * depth
         first = True
         for stmt in stmts:
-            group_first = True
-            for unit_start, unit in [(c.span.start if c.span else None, c) for c in stmt.leading] + [
-                (stmt.start, None)
-            ]:
-                if not first and ((depth == 0 and group_first) or self.blank(unit_start)):
+            # Its comments, then the statement; one blank line before each declaration's group.
+            units: list[tuple[int | None, str | None]] = [(_start(c), indent + c.text) for c in stmt.leading]
+            for index, (position, line) in enumerate([*units, (stmt.start, None)]):
+                if not first and ((depth == 0 and index == 0) or self.blank(position)):
                     self.lines.append("")
-                first = group_first = False
-                if unit is not None:
-                    self.lines.append(indent + unit.text)
+                first = False
+                if line is not None:
+                    self.lines.append(line)
             self.statement(stmt, depth)
         for comment in tail:
-            if not first and self.blank(comment.span.start if comment.span else None):
+            if not first and self.blank(_start(comment)):
                 self.lines.append("")
             first = False
             self.lines.append(indent + comment.text)
@@ -549,17 +551,19 @@ def _source_text(module: ast.Module) -> str | None:
 
 
 def _source_trees(module: ast.Module, text: str | None) -> list[Tree[Token] | None]:
-    """The parse tree of each declaration, if the module's own source still parses to it."""
+    """The parse tree of each declaration, if the module still is what its source parses to."""
     none: list[Tree[Token] | None] = [None] * len(module.items)
     if text is None:
         return none
     try:
-        tree = parser().parse(text)
+        children = [child for child in parser().parse(text).children if isinstance(child, Tree)]
     except LarkError:
         return none
-    children = [child for child in tree.children if isinstance(child, Tree)]
-    if len(children) != len(module.items):
-        return none
+    if len(children) != len(module.items) or any(
+        item.span is None or item.span.start != child.meta.start_pos
+        for item, child in zip(module.items, children, strict=True)
+    ):
+        return none  # e.g. a rewritten AST: comments then go to the end rather than astray
     return list(children)
 
 
@@ -573,21 +577,16 @@ def format_module(module: ast.Module) -> str:
     trees = _source_trees(module, text)
     builder = _Builder()
     top = [builder.declaration(item, tree) for item, tree in zip(module.items, trees, strict=True)]
-    weaver: _Weaver | None = None
-    tail: list[ast.Comment] = []
-    if text is not None:
-        weaver = _Weaver(text, top)
-        for comment in module.comments:
-            if comment.span is None or comment.span.source.text != text:
-                weaver.tail.append(comment)
-            else:
-                weaver.attach(comment)
-        tail = weaver.tail
-    else:
-        tail = list(module.comments)
+    weaver = _Weaver(text or "", top)
+    placed = text is not None and trees.count(None) < len(trees)
+    for comment in module.comments:
+        if placed and comment.span is not None and comment.span.source.text == text:
+            weaver.attach(comment)
+        else:
+            weaver.tail.append(comment)  # nowhere to place it: kept at the end, never lost
     _spread_trailing(top)
-    printer = _Printer(weaver)
-    printer.block(top, tail, 0)
+    printer = _Printer(weaver if text is not None else None)
+    printer.block(top, weaver.tail, 0)
     return "\n".join(printer.lines) + "\n" if printer.lines else ""
 
 
