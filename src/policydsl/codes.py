@@ -18,6 +18,8 @@ CODES: dict[str, str] = {
     "PD112": "brackets nested deeper than the parser allows",
     "PD113": "an empty file",
     "PD114": "a file that is not valid UTF-8",
+    "PD115": "a goal whose count is not a whole number",
+    "PD116": "a keyword used as a name",
     "PD201": "an unknown name (fact, definition, parameter, measure, table or loop field)",
     "PD202": "a type error: an operator or clause applied to values of the wrong type",
     "PD203": "a unit error: money, ratios and plain numbers mixed",

@@ -116,3 +116,15 @@ def test_empty_file() -> None:
     _, problems = parse_text("  \n# only a comment? no: blank\n".replace("# only a comment? no: blank", ""))
     assert problems[0].code == "PD113"
     assert problems[0].span is not None and (problems[0].span.line, problems[0].span.column) == (1, 1)
+
+
+def test_keywords_are_never_names() -> None:
+    _, problems = parse_text("define d = and\n")
+    assert [p.code for p in problems] == ["PD116"]
+    _, problems = parse_text('enum e "e" { or, b }\n')
+    assert [p.code for p in problems] == ["PD116"]
+
+
+def test_goal_counts_are_whole() -> None:
+    _, problems = parse_text('goal g "目标" { count true at least 3.5 }\n')
+    assert [p.code for p in problems] == ["PD115"]

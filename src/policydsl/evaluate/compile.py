@@ -34,7 +34,7 @@ class Compiler:
         for expr in _all_expressions(policy):
             self.fns[id(expr)] = self.compile(expr)
 
-    def compile(self, expr: m.TExpr) -> Fn:  # noqa: C901 - one dispatch, kept flat
+    def compile(self, expr: m.TExpr) -> Fn:
         if isinstance(expr, m.Const):
             value = expr.value
             return lambda ctx, env: value

@@ -20,7 +20,9 @@ from lark.tree import Meta
 from policydsl.diagnostics import Diagnostic, Label, Source, Span
 from policydsl.syntax import ast
 
-MAX_NESTING = 200  # deeper expressions are refused before the recursive passes see them
+MAX_NESTING = 200
+# Words of expressions that can never be names (none/open/unknown stay usable as enum values).
+RESERVED = frozenset({"and", "or", "not", "in", "true", "false", "any", "all"})  # deeper expressions are refused before the recursive passes see them
 
 
 def _cache_file(grammar: str) -> str | bool:
@@ -335,8 +337,18 @@ class _Builder(Transformer[Token, Any]):
     def start(self, items: list[Any]) -> list[Any]:
         return list(items)
 
+    def _not_keyword(self, token: Token) -> None:
+        # The contextual lexer reads `and` as a name where no keyword fits; refuse it anyway,
+        # so that a keyword always means the same thing wherever it stands.
+        if str(token) in RESERVED:
+            self.problems.append(Diagnostic(
+                "PD116", f"'{token}' is a keyword and cannot be used as a name", self._span(token),
+                hint="choose another name"))
+
     @v_args(inline=True, meta=True)
     def dotted(self, meta: Meta, *parts: Token) -> ast.Name:
+        for part in parts:
+            self._not_keyword(part)
         return ast.Name(tuple(str(p) for p in parts), self._span(meta))
 
     @v_args(meta=True)
@@ -401,6 +413,7 @@ class _Builder(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def enum_value(self, meta: Meta, children: list[Any]) -> ast.EnumValue:
+        self._not_keyword(children[0])
         label = self._string(children[1]) if len(children) > 1 else None
         return ast.EnumValue(str(children[0]), label, self._span(meta))
 
@@ -609,7 +622,12 @@ class _Builder(Transformer[Token, Any]):
 
     @v_args(inline=True)
     def goal_least(self, token: Token) -> int:
-        return int(Decimal(str(token)))
+        value = Decimal(str(token))
+        if value != value.to_integral_value():
+            self.problems.append(Diagnostic(
+                "PD115", f"a goal counts whole enterprises, not {token}", self._span(token),
+                hint="write a whole number, e.g. `at least 20`"))
+        return int(value)
 
     @v_args(inline=True)
     def goal_by(self, token: Token) -> datetime.date:
