@@ -52,6 +52,8 @@ class PolicySet:
         values: dict[str, object] = {}
         problems: list[Diagnostic] = []
         for name, raw in (params or {}).items():
+            if raw is None and name in self.policy.parameters:
+                continue  # like an absent fact, None means "not supplied"
             parameter = self.policy.parameters.get(name)
             if parameter is None:
                 from policydsl.diagnostics import did_you_mean

@@ -171,3 +171,25 @@ def test_explanation_names_the_amendment_and_the_facts(policy) -> None:  # type:
     assert reads["projects[0].investment"].value == "800万元"
     assert "amended by M2 srdi_terms" in (reads["threshold"].note or "")
     assert reads["ratio"].value == "40%"
+
+
+CONFLICT = '''
+parameter ratio "比例" : ratio = 30%
+measure A "甲" {
+  amend up "提高" when is_srdi { ratio = 40% }
+  amend pool_up "培育库提高" when pool { ratio = 35% }
+  benefit grant g "资金" { when true amount 100万元 * ratio }
+}
+'''
+
+
+def test_amendments_that_disagree_conflict(tmp_path: Path) -> None:
+    policy = policy_from(tmp_path, CONFLICT)
+    assert run(policy, {"level": "provincial", "pool": False})["A"].total == Money.of(40)
+    assert run(policy, {"level": "none", "pool": True})["A"].total == Money.of(35)
+    assert run(policy, {"level": "none", "pool": False})["A"].total == Money.of(30)
+    both = run(policy, {"level": "provincial", "pool": True})["A"]
+    assert both.total is None  # 40% and 35% both apply: a conflict, never a silent pick
+    assert "disagree" in (next(r for n in both.explanation.walk() for r in n.reads if r.path == "ratio").note or "")
+    # one applies, the other is unknown with another value: the ratio is unknown
+    assert run(policy, {"level": "provincial"})["A"].total is None

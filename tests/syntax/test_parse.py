@@ -128,3 +128,10 @@ def test_keywords_are_never_names() -> None:
 def test_goal_counts_are_whole() -> None:
     _, problems = parse_text('goal g "目标" { count true at least 3.5 }\n')
     assert [p.code for p in problems] == ["PD115"]
+
+
+def test_space_before_a_unit_and_only_then() -> None:
+    _, problems = parse_text("define d = revenue >= 150 万元\n")
+    assert [p.code for p in problems] == ["PD106"]
+    _, problems = parse_text("define d = 专精特新 湖滨区\n")
+    assert [p.code for p in problems] == ["PD101"]

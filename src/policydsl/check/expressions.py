@@ -392,6 +392,10 @@ class Typer:
             second = self.expr(node.args[1], scope, m.Type("enum", enum=enum))
             if second is None:
                 return None
+            if second.type.enum != enum:
+                self.error("PD202", f"contains(…) looks for a value of {enum.name if enum else 'the set'}, "
+                           f"not {second.type}", node.args[1].span)
+                return None
             return m.Func("contains", (typed[0], second), m.BOOL, node.span)
         if len(typed) < 2:
             self.error("PD202", f"{name}(…) takes two or more values", node.span)

@@ -81,9 +81,11 @@ class PolicyChecker:
         definitions = {n: d for n, d in typer.definitions.items() if d is not None}
         tables = self.tables(typer)
         amendments = [self.amendment(a, None) for _, a in self.of(ast.Amendment)]  # type: ignore[arg-type]
+        self.unique("amendment", [(a.id, a.span) for _, a in self.of(ast.Amendment)]  # type: ignore[union-attr]
+                    + [(a.id, a.span) for _, n in self.of(ast.Measure) for a in n.amendments])  # type: ignore[union-attr]
         measures = self.measures(typer, tables, header, root, amendments)
         goals = self.goals(typer)
-        examples = self.examples(root, measures)
+        examples = self.examples(root, {k: v for k, v in measures.items() if v.policy == header.id})
         source_text = self.source_text(root, header)
         if source_text is not None:
             self.quotes(measures, source_text, header)
@@ -222,7 +224,7 @@ class PolicyChecker:
         out: dict[str, m.Parameter] = {}
         for _, node in self.of(ast.ParamDecl):
             assert isinstance(node, ast.ParamDecl)
-            typ = self.type_of(node.type, schema.enums, set())
+            typ = self.type_of(node.type, schema.enums, set(schema.entities))
             if typ is None:
                 continue
             if typ.kind in ("list", "set"):
@@ -305,6 +307,11 @@ class PolicyChecker:
             value = typer.expr(item.value, Scope(), target_type)
             if value is None:
                 continue
+            if target_type.kind == "ratio" and isinstance(value, m.Const) and value.type.kind in m.NUMERIC \
+                    and value.value > 1:  # type: ignore[operator]
+                self.report(Diagnostic("PD225", f"'{item.target}' is a ratio, so {value.value} means "
+                                       f"{value.value * 100}%", item.value.span,  # type: ignore[operator]
+                                       hint=f"did you mean {value.value}%?", severity="warning"))
             if value.type != target_type and not (
                 target_type.kind in ("decimal", "ratio") and value.type.kind in m.NUMERIC
             ):
@@ -337,16 +344,8 @@ class PolicyChecker:
         window = header.window if policy == header.id else m.Window()
         if own_window is not None:
             window = _intersect(window, own_window)
-        scope = Scope(measure=node.id)
-        conditions: list[m.Condition] = []
         self.unique(f"condition of {node.id}", [(c.name, c.span) for c in node.conditions])
-        for condition in node.conditions:
-            typed = typer.boolean(condition.expr, scope, f"condition {condition.name}")
-            if typed is not None:
-                conditions.append(m.Condition(condition.name, condition.label, typed, condition.span))
-                scope = attrs.evolve(scope, conditions={**scope.conditions, condition.name: conditions[-1]})
-            else:
-                scope = attrs.evolve(scope, failed=scope.failed | {condition.name})
+        scope, conditions = self.conditions(node, typer)
         agencies = []
         for agency in node.agencies:
             when = typer.boolean(agency.when, scope, "the condition of an agency") if agency.when else None
@@ -377,6 +376,19 @@ class PolicyChecker:
                          tuple(agencies), tuple(conditions), tuple(benefits), tuple(targets), node.directives,
                          node.span)
 
+    def conditions(self, node: ast.Measure, typer: Typer) -> tuple[Scope, list[m.Condition]]:
+        """A measure's named conditions, typed in order; each may use the ones before it."""
+        scope = Scope(measure=node.id)
+        conditions: list[m.Condition] = []
+        for condition in node.conditions:
+            typed = typer.boolean(condition.expr, scope, f"condition {condition.name}")
+            if typed is not None:
+                conditions.append(m.Condition(condition.name, condition.label, typed, condition.span))
+                scope = attrs.evolve(scope, conditions={**scope.conditions, condition.name: conditions[-1]})
+            else:
+                scope = attrs.evolve(scope, failed=scope.failed | {condition.name})
+        return scope, conditions
+
     def benefit(self, node: ast.Benefit, measure: ast.Measure, scope: Scope, typer: Typer,
                 by_id: dict[str, ast.Measure]) -> m.Benefit | None:
         bad_kind = node.kind not in m.BENEFIT_KINDS
@@ -397,9 +409,15 @@ class PolicyChecker:
             if node.for_each or node.amount or node.cap or node.match:
                 self.error("PD229", "a benefit taken `from` another keeps its loop, amount and cap", node.span,
                            hint="only `when`, `reference` and `quote` may be added; amend the base instead")
-            base = self.benefit(base_node, base_measure, Scope(measure=base_measure.id), typer, by_id)
+            if base_node.kind != node.kind and not bad_kind:
+                self.error("PD229", f"benefit {node.id} is a {node.kind}, but {node.base} is a {base_node.kind}",
+                           node.kind_span, hint=f"write `benefit {base_node.kind} {node.id} …`")
+            base_scope, _ = self.conditions(base_measure, typer)
+            base = self.benefit(base_node, base_measure, base_scope, typer, by_id)
             if base is None:
                 return None
+            if base.for_each is not None:  # the added condition may read the base's loop variable
+                scope = scope.bind(base.for_each.var, base.for_each.entity)
             base_when, for_each, amount, cap = base.when, base.for_each, base.amount, base.cap
             reference = reference or base.reference
             base_id = f"{base_measure.id}.{base_node.id}"
@@ -445,6 +463,9 @@ class PolicyChecker:
         if kind == "reward" and node.reference is None and node.base is None:
             self.error("PD212", f"reward {node.id} names no document", node.span,
                        hint='add `reference "三政办〔2020〕14号"`')
+        if node.amount is not None and node.match is not None:
+            self.error("PD212", f"benefit {node.id} has both an amount and a match", node.span,
+                       hint="a matching benefit's amount is its `match`; drop the `amount`")
         if node.cap is not None and node.amount is None and node.match is None:
             self.error("PD212", f"benefit {node.id} has a cap but no amount", node.span)
 

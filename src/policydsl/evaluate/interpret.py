@@ -282,23 +282,37 @@ class Evaluation:
         return value
 
     def _apply_amendments(self, name: str, base: object, typ: m.Type) -> tuple[object, str | None]:
-        """Catala-style exceptions: an amendment whose condition holds replaces the base value."""
+        """Catala-style exceptions: an amendment whose condition holds replaces the base value.
+
+        Two amendments that hold with different values conflict (unknown, the note says so); one
+        whose condition is unknown makes the value unknown unless it would give the same value.
+        """
+        holding: list[tuple[object, m.Amendment]] = []
         pending: list[tuple[Unknown, object, m.Amendment]] = []
         for amendment in self._amended.get(name, ()):
             holds = self._quiet(amendment.when)
             new = self._quiet(next(v for t, v in amendment.sets if t == name))
             if holds is True:
-                where = f"{amendment.measure} " if amendment.measure else ""
-                return new, f"amended by {where}{amendment.id} ({amendment.label}); base value {show(base, typ)}"
-            if isinstance(holds, Unknown):
+                holding.append((new, amendment))
+            elif isinstance(holds, Unknown):
                 pending.append((holds, new, amendment))
-        if not pending:
-            return base, None
-        if all(not isinstance(new, Unknown) and new == base for _, new, _ in pending):
-            return base, None
-        unknown = merge_unknown(base, *(holds for holds, _, _ in pending))
-        ids = ", ".join(a.id for _, _, a in pending)
-        return unknown, f"unknown whether amendment {ids} applies"
+        if holding:
+            value, first = holding[0]
+            clashing = [a.id for v, a in holding[1:] if v != value]
+            if clashing:
+                ids = ", ".join([first.id, *clashing])
+                return Unknown(frozenset(), "conflicting amendments"), f"amendments {ids} all apply and disagree"
+        else:
+            value = base
+        undecided = [(holds, a) for holds, new, a in pending if isinstance(new, Unknown) or new != value]
+        if undecided:
+            unknown = merge_unknown(value, *(holds for holds, _ in undecided))
+            ids = ", ".join(a.id for _, a in undecided)
+            return unknown, f"unknown whether amendment {ids} applies"
+        if holding:
+            where = f"{first.measure} " if first.measure else ""
+            return value, f"amended by {where}{first.id} ({first.label}); base value {show(base, typ)}"
+        return base, None
 
     def _quiet(self, expr: m.TExpr) -> object:
         """Evaluate without recording reads (amendment conditions are shown in their note)."""

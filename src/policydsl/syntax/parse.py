@@ -113,11 +113,6 @@ _ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "a measure needs a title after its id",
         'write `measure M1 "落实财政奖励政策" { … }`',
     ): ["measure M1 {", "measure M1 }"],
-    (
-        "PD106",
-        "an amount and its unit are written together",
-        "write 150万元 without a space between the number and the unit",
-    ): ["define x = 150 万元", 'measure M "t" { condition c = a >= 150 万元 }'],
 }
 _C_OPERATORS = ("PD107", "'&&', '||' and '!' are not operators", "write `and`, `or` and `not`")
 
@@ -213,6 +208,11 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source, parsed_text: str 
             ) else describe_terminal(token.type)
         if known:
             return Diagnostic(known[0], known[1], span, hint=known[2])
+        if token.type == "NAME" and str(token) in ("元", "万元", "亿元") and re.search(
+            r"\d[ \t]+$", text[: token.start_pos or 0]
+        ):
+            return Diagnostic("PD106", "an amount and its unit are written together", span,
+                              hint=f"write the number and {token} without a space, e.g. 150{token}")
         return Diagnostic(
             "PD101",
             f"unexpected {found}",
