@@ -411,6 +411,7 @@ class Evaluation:
         if applies is True and unknowns:
             applies = merge_unknown(*unknowns)
         amount = at_most = None
+        capped_note: str | None = None
         missing: list[str] = []
         result_unknowns: set[str] = set()
         if isinstance(applies, Unknown):
@@ -425,6 +426,10 @@ class Evaluation:
                 if node:
                     children.append(node)
             amount, at_most, lacking = _capped(raw, cap)
+            if isinstance(raw, Money) and isinstance(cap, Money) and cap < raw:
+                capped_note = f"the cap applies: min({raw}, {cap}) = {cap}"
+            elif at_most is not None and isinstance(cap, Unknown):
+                capped_note = f"the cap is not known: the amount is at most {at_most}"
             result_unknowns |= lacking
             missing = sorted(p for p in lacking if p in self.policy.parameters)
         truth = _truth(applies)
@@ -437,11 +442,12 @@ class Evaluation:
             shown += f", {amount}"
         elif at_most is not None:
             shown += f", at most {at_most}"
-        note = None
-        if benefit.base:
-            note = f"the benefit {benefit.base}, as this measure applies it"
+        notes = [capped_note] if capped_note else []
         if benefit.reference:
-            note = f"amount set by {benefit.reference}" + (f"; {note}" if note else "")
+            notes.append(f"amount set by {benefit.reference}")
+        if benefit.base:
+            notes.append(f"the benefit {benefit.base}, as this measure applies it")
+        note = "; ".join(notes) or None
         label = f"{benefit.kind} {benefit.id}: {benefit.label}" + (f" — {item}" if item else "")
         return result, Node("benefit", label, shown, None, (), tuple(children), benefit.quotes, note)
 

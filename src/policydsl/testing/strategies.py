@@ -1,0 +1,451 @@
+"""Hypothesis strategies for enterprise profiles: valid ones at a policy's boundaries, and bad ones."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import os
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, TypeAlias
+
+import attrs
+from hypothesis import strategies as st
+
+from policydsl import model as m
+from policydsl.api import PolicySet, load
+from policydsl.diagnostics import PolicydslError, did_you_mean
+from policydsl.profile import read_value
+from policydsl.testing.boundaries import NO_BOUNDARIES, Boundaries, find_boundaries, neighbours
+from policydsl.values import Money, plain
+
+PolicyLike: TypeAlias = "PolicySet | m.Policy | m.Schema | str | os.PathLike[str]"
+Profile: TypeAlias = dict[str, Any]
+
+_ABSENT = object()  # a fact left out of the profile (unknown, like null)
+_WAN = Decimal(10_000)
+MONEY_RANGE = (Decimal(0), Decimal(100_000))  # 万元: up to 10亿元, past the 4亿元 SME line
+INTEGER_RANGE = (0, 100_000)
+DECIMAL_RANGE = (Decimal(0), Decimal(1000))
+DATE_RANGE = (datetime.date(2015, 1, 1), datetime.date(2030, 12, 31))
+TEXTS = ("", "智能产线", "绿色工厂", "Project 5G", "“引号”与\\反斜杠")
+MAX_LIST = 8  # a `count(projects) >= n` threshold may raise max_items up to this
+
+
+def resolve(target: PolicyLike) -> tuple[m.Schema, m.Policy | None]:
+    """The schema of a policy set, a checked policy, a schema, or a policy path (loaded)."""
+    if isinstance(target, m.Schema):
+        return target, None
+    if isinstance(target, m.Policy):
+        return target.schema, target
+    if isinstance(target, PolicySet):
+        return target.policy.schema, target.policy
+    policy = load(target).policy
+    return policy.schema, policy
+
+
+def thresholds(policy: PolicyLike, params: Mapping[str, object] | None = None) -> dict[str, tuple[object, ...]]:
+    """The constants each fact is compared with, by profile path (`projects.investment` for a field
+    of every project); the values `profiles()` tries on both sides of.
+
+    >>> thresholds("policies/sanmenxia")["projects.investment"]
+    (Money(yuan=Decimal('1500000')),)
+    """
+    schema, checked = resolve(policy)
+    if checked is None:
+        return {}
+    found = find_boundaries(checked, _typed_params(checked, params))
+    out: dict[str, tuple[object, ...]] = {}
+    for path, fact in fact_paths(schema):
+        values = found.of(fact)
+        if values:
+            out[path] = tuple(sorted(values, key=_order_key))
+    return out
+
+
+def fact_paths(schema: m.Schema) -> list[tuple[str, m.Fact]]:
+    """Every fact with its path pattern: `revenue`, `projects`, `projects.investment`."""
+    out: list[tuple[str, m.Fact]] = []
+
+    def visit(entity: m.Entity, prefix: str, depth: int) -> None:
+        for fact in entity.facts:
+            out.append((prefix + fact.name, fact))
+            if fact.type.kind == "list" and fact.type.entity in schema.entities and depth < 3:
+                visit(schema.entities[fact.type.entity], f"{prefix}{fact.name}.", depth + 1)
+
+    visit(schema.root, "", 0)
+    return out
+
+
+def _order_key(value: object) -> tuple[str, object]:
+    if isinstance(value, Money):
+        return ("money", value.yuan)
+    return (type(value).__name__, value)
+
+
+def _typed_params(policy: m.Policy, params: Mapping[str, object] | None) -> dict[str, object]:
+    return PolicySet(policy).read_params(params) if params else {}
+
+
+# ---- raw values: what a JSON profile holds --------------------------------------------------
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | Decimal) and not isinstance(value, bool)
+
+
+def _number(value: Decimal) -> object:
+    """A JSON number read back exactly: an int, or a float whose printed form is the decimal."""
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else None
+
+
+def money_forms(wan: Decimal) -> list[object]:
+    """The ways a profile may write an amount of 万元: a number, or a string with a unit."""
+    forms: list[object] = []
+    number = _number(wan)
+    if number is not None:
+        forms.append(number)
+    forms += [f"{plain(wan)}万元", f"{plain(wan * _WAN)}元", f"{plain(wan / _WAN)}亿元", f"{plain(wan)} 万元"]
+    return forms
+
+
+def ratio_forms(ratio: Decimal) -> list[object]:
+    number = _number(ratio)
+    return ([number] if number is not None else []) + [f"{plain(ratio * 100)}%"]
+
+
+def _points(fact: m.Fact, boundaries: Boundaries) -> list[object]:
+    """The boundary values of a fact and their neighbours, in range, smallest first."""
+    found: set[object] = set()
+    for value in boundaries.of(fact):
+        found.update(neighbours(fact, value))
+    kind = fact.type.kind
+    if kind == "money":
+        found.add(Money(Decimal(0)))
+    elif kind == "integer":
+        found.add(0)
+    minimum = fact.minimum
+    if minimum is not None:
+        low = Money.of(minimum) if kind == "money" else minimum
+        found = {value for value in found if not isinstance(value, type(low)) or value >= low}  # type: ignore[operator]
+    return sorted(found, key=_order_key)
+
+
+def _low(fact: m.Fact, default: Decimal) -> Decimal:
+    return default if fact.minimum is None else max(default, fact.minimum)
+
+
+def _known(fact: m.Fact, schema: m.Schema, boundaries: Boundaries, max_items: int,
+           overrides: Mapping[str, st.SearchStrategy[Any]], prefix: str, depth: int) -> st.SearchStrategy[Any]:
+    """Raw values of one fact, never unknown (the items of a list may have unknown fields)."""
+    typ, points = fact.type, _points(fact, boundaries)
+    kind = typ.kind
+    if kind == "bool":
+        return st.booleans()
+    if kind == "integer":
+        low = int(_low(fact, Decimal(-100) if fact.minimum is None else Decimal(INTEGER_RANGE[0])).to_integral_value())
+        whole = st.integers(low, INTEGER_RANGE[1])
+        return st.sampled_from(points) | whole if points else whole
+    if kind == "money":
+        low = _low(fact, Decimal(-1000) if fact.minimum is None else MONEY_RANGE[0])
+        wan = st.decimals(low, MONEY_RANGE[1], places=2)
+        if points:
+            wan = st.sampled_from([p.in_unit() for p in points if isinstance(p, Money)]) | wan
+        return st.tuples(wan, st.integers(0, 4)).map(lambda pair: _pick(money_forms(pair[0]), pair[1]))
+    if kind == "decimal":
+        low = _low(fact, Decimal(-100) if fact.minimum is None else DECIMAL_RANGE[0])
+        number = st.decimals(low, DECIMAL_RANGE[1], places=2)
+        number = st.sampled_from(points) | number if points else number
+        return number.map(lambda value: _number(value) if _number(value) is not None else float(value))
+    if kind == "ratio":
+        ratio = st.decimals(_low(fact, Decimal(0)), Decimal(1), places=4)
+        ratio = st.sampled_from(points) | ratio if points else ratio
+        return st.tuples(ratio, st.integers(0, 1)).map(lambda pair: _pick(ratio_forms(pair[0]), pair[1]))
+    if kind == "date":
+        day = st.dates(*DATE_RANGE)
+        return (st.sampled_from(points) | day if points else day).map(lambda value: value.isoformat())
+    if kind == "text":
+        return st.sampled_from(sorted({*TEXTS, *(p for p in points if isinstance(p, str))}))
+    if kind == "enum" and typ.enum is not None:
+        return st.sampled_from(typ.enum.values)
+    if kind == "set" and typ.enum is not None:
+        return st.lists(st.sampled_from(typ.enum.values), unique=True)
+    if kind == "list" and typ.entity in schema.entities:
+        entity = schema.entities[typ.entity]  # type: ignore[index]
+        sizes = boundaries.count_of(fact)
+        size = min(MAX_LIST, max([max_items, *(n + 1 for n in sizes)]))
+        item = _entity(entity, schema, boundaries, max_items, overrides, f"{prefix}{fact.name}.", depth + 1, True)
+        return st.lists(item, max_size=size if depth < 2 else 1)
+    raise TypeError(f"cannot generate a fact of type {typ}")  # pragma: no cover - the checker admits no others
+
+
+def _pick(forms: list[object], index: int) -> object:
+    return forms[min(index, len(forms) - 1)]
+
+
+@st.composite
+def _maybe_unknown(draw: st.DrawFn, known: st.SearchStrategy[Any]) -> object:
+    # One fact in four is unknown; shrinking goes towards unknown (left out), so a shrunk
+    # counterexample shows only the facts the failure needs.
+    if draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from((_ABSENT, None)))
+    return draw(known)
+
+
+def _entity(entity: m.Entity, schema: m.Schema, boundaries: Boundaries, max_items: int,
+            overrides: Mapping[str, st.SearchStrategy[Any]], prefix: str, depth: int,
+            unknowns: bool) -> st.SearchStrategy[Profile]:
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    for fact in entity.facts:
+        override = overrides.get(prefix + fact.name)
+        if override is not None:
+            fields[fact.name] = override
+            continue
+        known = _known(fact, schema, boundaries, max_items, overrides, prefix, depth)
+        fields[fact.name] = _maybe_unknown(known) if unknowns else known
+    return st.fixed_dictionaries(fields).map(lambda drawn: {k: v for k, v in drawn.items() if v is not _ABSENT})
+
+
+def _override_strategies(schema: m.Schema, overrides: Mapping[str, object]) -> dict[str, st.SearchStrategy[Any]]:
+    paths = [path for path, _ in fact_paths(schema)]
+    out: dict[str, st.SearchStrategy[Any]] = {}
+    for name, value in overrides.items():
+        if name not in paths:
+            hint = did_you_mean(name, paths) or f"the facts are: {', '.join(paths)}"
+            raise ValueError(f"profiles(): no fact '{name}' in the schema; {hint}")
+        out[name] = value if isinstance(value, st.SearchStrategy) else st.just(value)
+    return out
+
+
+def _ratio_adjustments(schema: m.Schema, boundaries: Boundaries) -> list[tuple[m.Fact, m.Fact, Decimal]]:
+    out = []
+    for ratio in boundaries.ratios:
+        numerator, denominator = schema.root.fact(ratio.numerator), schema.root.fact(ratio.denominator)
+        if numerator is not None and denominator is not None:
+            out.append((numerator, denominator, ratio.value))
+    return out
+
+
+@st.composite
+def _at_ratio(draw: st.DrawFn, base: st.SearchStrategy[Profile],
+              ratios: Sequence[tuple[m.Fact, m.Fact, Decimal]]) -> Profile:
+    """Sometimes put `numerator / denominator` just at, below or above a ratio threshold."""
+    profile = draw(base)
+    for numerator, denominator, value in ratios:
+        step = draw(st.sampled_from((None, 0, -1, 1)))  # None (no change) first: shrinks away
+        raw = profile.get(denominator.name)
+        if step is None or raw is None:
+            continue
+        amount = read_value(m.MONEY, raw, denominator.name)
+        assert isinstance(amount, Money)
+        wan = amount.in_unit() * value + Decimal("0.01") * step
+        if wan >= (numerator.minimum if numerator.minimum is not None else Decimal(0)):
+            profile = {**profile, numerator.name: f"{plain(wan)}万元"}
+    return profile
+
+
+def profiles(
+    policy: PolicyLike,
+    *,
+    unknowns: bool = True,
+    max_items: int = 3,
+    params: Mapping[str, object] | None = None,
+    **overrides: object,
+) -> st.SearchStrategy[Profile]:
+    """Valid enterprise profiles for a policy's schema, as JSON-like dicts `read_profile` accepts.
+
+    Every fact is sometimes unknown (left out or null; `unknowns=False` for complete profiles);
+    numbers cluster at every threshold the policy compares them with (149.99 / 150 / 150.01万元
+    for `p.investment >= 150万元`, found through definitions, parameter defaults, the supplied
+    `params` and amendment values); money is written as a number of 万元 or with a unit
+    ("1.5亿元", "1500000元"), ratios as fractions or "3.5%", every enum value occurs, sets are
+    lists, lists of projects have 0 to `max_items` entries. A keyword fixes a fact to a value or a
+    strategy; a field of every item is named by its path: `**{"projects.category": "5g"}`.
+
+    >>> @given(profiles(policies, srdi_level=st.sampled_from(["provincial", "little_giant"])))
+    ... def test_srdi(profile): ...
+    """
+    schema, checked = resolve(policy)
+    boundaries = find_boundaries(checked, _typed_params(checked, params)) if checked is not None else NO_BOUNDARIES
+    strategy = _entity(schema.root, schema, boundaries, max(0, max_items), _override_strategies(schema, overrides),
+                       "", 0, unknowns)
+    ratios = [r for r in _ratio_adjustments(schema, boundaries) if r[0].name not in overrides]
+    return _at_ratio(strategy, ratios) if ratios else strategy
+
+
+@st.composite
+def _completed(draw: st.DrawFn, entity: m.Entity, schema: m.Schema, boundaries: Boundaries,
+               profile: Mapping[str, Any], prefix: str) -> Profile:
+    out: Profile = dict(profile)
+    for fact in entity.facts:
+        raw = profile.get(fact.name)
+        if raw is None:
+            out[fact.name] = draw(_known(fact, schema, boundaries, 3, {}, prefix, 0).map(
+                lambda value, fact=fact: _complete_items(value, fact, schema, draw, boundaries, prefix)))
+        elif fact.type.kind == "list" and fact.type.entity in schema.entities and isinstance(raw, list):
+            item_entity = schema.entities[fact.type.entity]  # type: ignore[index]
+            out[fact.name] = [draw(_completed(item_entity, schema, boundaries, item, f"{prefix}{fact.name}."))
+                              if isinstance(item, Mapping) else item for item in raw]
+    return out
+
+
+def _complete_items(value: object, fact: m.Fact, schema: m.Schema, draw: st.DrawFn, boundaries: Boundaries,
+                    prefix: str) -> object:
+    if fact.type.kind != "list" or not isinstance(value, list):
+        return value
+    entity = schema.entities[fact.type.entity]  # type: ignore[index]
+    return [draw(_completed(entity, schema, boundaries, item, f"{prefix}{fact.name}.")) for item in value]
+
+
+def completions(policy: PolicyLike, profile: Mapping[str, Any]) -> st.SearchStrategy[Profile]:
+    """Profiles that keep every known fact of `profile` and fill in every unknown one (in list
+    items too): the enterprise as it may turn out to be.
+
+    >>> @given(st.data())
+    ... def test_sound(data):
+    ...     partial = data.draw(profiles(policies))
+    ...     assert_sound_under_unknowns(policies, partial, data.draw(completions(policies, partial)))
+    """
+    schema, checked = resolve(policy)
+    boundaries = find_boundaries(checked) if checked is not None else NO_BOUNDARIES
+    return _completed(schema.root, schema, boundaries, profile, "")
+
+
+# ---- invalid profiles -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class InvalidProfile:
+    """A profile with exactly one bad field, labelled with its JSON path and the code
+    `read_profile` reports for it.
+
+    >>> bad.path, bad.code, bad.reason
+    ('projects[0].investment', 'PD304', 'money below its minimum')
+    """
+
+    profile: Profile
+    path: str
+    code: str
+    reason: str
+
+
+Corruption = tuple[object, str, str]  # (raw value, expected code, reason)
+
+
+def _corruptions(fact: m.Fact) -> list[Corruption]:
+    """Bad values of a fact's type, each with the code read_profile gives it."""
+    typ, minimum = fact.type, fact.minimum
+    kind = typ.kind
+    common: list[Corruption] = [([1], "PD301", "a list where one value is expected")]
+    if kind == "bool":
+        return [("true", "PD301", "a quoted boolean"), (1, "PD301", "1 for true"), ("是", "PD301", "a word for yes")]
+    if kind == "text":
+        return [(5, "PD301", "a number for a text"), (True, "PD301", "a boolean for a text"), *common]
+    if kind == "date":
+        return [("2024-02-30", "PD305", "a day that does not exist"), ("2024/06/01", "PD305", "slashes in a date"),
+                (20240601, "PD301", "a number for a date")]
+    if kind == "enum" and typ.enum is not None:
+        return [("not_a_value", "PD303", "a value outside the enum"), (3, "PD301", "a number for an enum value"),
+                (f" {typ.enum.values[0]}", "PD303", "an enum value with a leading space")]
+    if kind == "set" and typ.enum is not None:
+        first = typ.enum.values[0]
+        return [(first, "PD306", "one value where a list is expected"), ({"a": 1}, "PD306", "an object for a set"),
+                ([first, first], "PD312", "a value listed twice"), (["not_a_value"], "PD303", "an unknown value")]
+    if kind == "list":
+        return [({}, "PD306", "an object where a list is expected"), ([5], "PD306", "a number as a list entry"),
+                ("x", "PD306", "a string where a list is expected")]
+    numeric: list[Corruption] = [(True, "PD301", "a boolean for a number"), (float("nan"), "PD310", "NaN")]
+    if minimum is not None:
+        below = minimum - 1
+        if kind == "integer":
+            below = Decimal(int(minimum.to_integral_value()) - 1)
+        numeric.append((int(below) if kind == "integer" else _number(below) or float(below), "PD304",
+                        f"{kind} below its minimum"))
+    if kind == "integer":
+        return [*numeric, (320.5, "PD301", "a fraction for a whole number"), ("320", "PD301", "a quoted number"),
+                (320.0, "PD301", "a float for a whole number"), (2**63, "PD307", "beyond 64 bits")]
+    if kind == "decimal":
+        return [*numeric, ("1.5", "PD301", "a quoted number"), (1e30, "PD307", "beyond 10^18")]
+    if kind == "money":
+        return [*numeric, ("150美元", "PD305", "a currency that is not 元"), ("一百万元", "PD305", "a number in words"),
+                (10**19, "PD307", "beyond 10^18 万元"), *common]
+    if kind == "ratio":
+        return [*numeric, ("3.5 percent", "PD305", "a ratio in words"), ("abc", "PD305", "not a number")]
+    return common  # pragma: no cover
+
+
+def _typo(name: str, entity: m.Entity) -> str:
+    names = {fact.name for fact in entity.facts}
+    for candidate in (name + "s", name[:-1] if len(name) > 1 else name + "_", "x_" + name, name + "_x"):
+        if candidate and candidate not in names:
+            return candidate
+    return "no_such_fact_" + name  # pragma: no cover
+
+
+@st.composite
+def _invalid(draw: st.DrawFn, schema: m.Schema, base: st.SearchStrategy[Profile],
+             items: Mapping[str, st.SearchStrategy[Profile]]) -> InvalidProfile:
+    profile = copy.deepcopy(draw(base))
+    targets = [(path, fact) for path, fact in fact_paths(schema) if path.count(".") <= 1]
+    path, fact = draw(st.sampled_from(targets))
+    holder: dict[str, Any] = profile
+    json_path = path
+    entity = schema.root
+    if "." in path:  # a field of one item of a list: make sure there is an item to spoil
+        list_name, _ = path.split(".")
+        entries = profile.get(list_name)
+        if not isinstance(entries, list) or not entries:
+            entries = [draw(items[list_name])]
+            profile[list_name] = entries
+        index = draw(st.integers(0, len(entries) - 1))
+        holder = entries[index]
+        json_path = f"{list_name}[{index}].{fact.name}"
+        entity = schema.entities[fact.entity]
+    if draw(st.integers(0, 7)) == 0:  # now and then a misspelt fact name instead of a bad value
+        key = _typo(fact.name, entity)
+        holder[key] = holder.pop(fact.name, 1)
+        where = json_path.rsplit(".", 1)[0] + "." if "." in json_path else ""
+        return InvalidProfile(profile, where + key, "PD302", f"unknown field '{key}'")
+    value, code, reason = draw(st.sampled_from(_corruptions(fact)))
+    holder[fact.name] = value
+    if code in ("PD303", "PD312", "PD306") and isinstance(value, list) and value:
+        # a bad entry of a set or list is reported at the entry
+        json_path += f"[{len(value) - 1 if code == 'PD312' else 0}]"
+    return InvalidProfile(profile, json_path, code, reason)
+
+
+def invalid_profiles(policy: PolicyLike) -> st.SearchStrategy[InvalidProfile]:
+    """Profiles with exactly one bad field, each an `InvalidProfile(profile, path, code, reason)`:
+    wrong types, values below a fact's minimum, unknown enum values, bad units and dates, NaN,
+    numbers too large, repeated set values, list entries that are not objects, misspelt facts.
+
+    >>> @given(invalid_profiles(policies))
+    ... def test_rejected(bad):
+    ...     with pytest.raises(policydsl.ProfileError) as error:
+    ...         policies.evaluate(bad.profile)
+    ...     assert [d.path for d in error.value.diagnostics] == [bad.path]
+    """
+    schema, checked = resolve(policy)
+    boundaries = find_boundaries(checked) if checked is not None else NO_BOUNDARIES
+    base = _entity(schema.root, schema, boundaries, 2, {}, "", 0, True)
+    items = {fact.name: _entity(schema.entities[fact.type.entity], schema, boundaries, 2, {}, f"{fact.name}.", 1, True)
+             for fact in schema.root.facts if fact.type.kind == "list" and fact.type.entity in schema.entities}
+    return _invalid(schema, base, items)
+
+
+def is_valid(policy: PolicyLike, profile: Mapping[str, Any]) -> bool:  # pragma: no cover - a debugging aid
+    schema, _ = resolve(policy)
+    from policydsl.profile import read_profile
+
+    try:
+        read_profile(schema, dict(profile))
+    except PolicydslError:
+        return False
+    return True
+
+
+__all__ = ["InvalidProfile", "completions", "fact_paths", "invalid_profiles", "profiles", "thresholds"]
+_unused: Callable[..., object] = is_valid
