@@ -1,0 +1,149 @@
+"""The Sanmenxia encoding is faithful to its source and meets the JSON contract end to end."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import policydsl
+from policydsl.cli import main
+from policydsl.examples import run_examples
+from tests.conftest import SANMENXIA
+
+SOURCE = (SANMENXIA / "source.txt").read_text("utf-8")
+PROFILES = SANMENXIA / "examples" / "profiles"
+AS_OF = datetime.date(2024, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def policies() -> policydsl.PolicySet:
+    return policydsl.load(SANMENXIA)
+
+
+def _seed_measures() -> dict[str, str]:
+    """Measure number → title, read from the seed: the text before the first 。 of `N.…`."""
+    found = {}
+    for line in SOURCE.splitlines():
+        match = re.match(r"^(\d+)\.([^。]*)。", line)
+        if match:
+            found[f"M{match.group(1)}"] = match.group(2)
+    return found
+
+
+def test_every_measure_of_the_document_is_encoded_with_its_title(policies: policydsl.PolicySet) -> None:
+    seed = _seed_measures()
+    assert len(seed) == 28
+    assert {m.id: m.title for m in policies.measures} == seed
+    assert [m.id for m in policies.measures] == [f"M{n}" for n in range(1, 29)]  # document order
+
+
+def test_every_quote_occurs_verbatim_in_the_source(policies: policydsl.PolicySet) -> None:
+    quotes = []
+    for measure in policies.measures:
+        assert measure.ref and measure.ref.startswith("三、(")
+        assert measure.quotes, measure.id
+        quotes += [*measure.quotes, *measure.guidance, *measure.directives]
+        for benefit in measure.benefits:
+            quotes += benefit.quotes
+        for target in measure.targets:
+            quotes += target.quotes
+    assert quotes and all(q in SOURCE for q in quotes)
+
+
+def test_header_and_goals(policies: policydsl.PolicySet) -> None:
+    header = policies.policy.header
+    assert header.id == "sanmenxia.srdi"
+    assert header.number == "三政办〔2022〕8号"
+    assert header.window.end.date == datetime.date(2025, 12, 31)
+    assert header.window.start.kind == "unknown"
+    goals = {g.id: g.at_least for g in policies.policy.goals}
+    assert goals == {"little_giants": 20, "provincial_srdi": 100}
+
+
+def test_every_example_passes(policies: policydsl.PolicySet) -> None:
+    runs = list(run_examples(policies))
+    assert len(runs) >= 10
+    failures = [c.describe() for r in runs for c in r.checks if not c.ok] + [r.error for r in runs if r.error]
+    assert not failures, "\n".join(str(f) for f in failures)
+    assert sum(len(r.checks) for r in runs) == 28 * len(runs)  # every measure expected in every example
+
+
+def test_examples_cover_counties_statuses_and_units(policies: policydsl.PolicySet) -> None:
+    profiles = [json.loads(p.read_text("utf-8")) for p in PROFILES.glob("*.json")]
+    assert len(profiles) >= 10
+    counties = {p.get("county") for p in profiles}
+    assert {"湖滨区", "陕州区", "义马市", "灵宝市", "渑池县", "卢氏县", "城乡一体化示范区", "经济开发区"} <= counties
+    texts = " ".join(p.read_text("utf-8") for p in PROFILES.glob("*.json"))
+    assert "亿元" in texts and '"1500000元"' in texts
+    statuses = {e.status for r in run_examples(policies) for e in r.example.expects}
+    assert statuses == {"eligible", "not_eligible", "undetermined", "not_in_force", "not_applicable"}
+
+
+def test_m2_amount_with_and_without_the_cap(policies: policydsl.PolicySet) -> None:
+    profile = PROFILES / "lingbao-little-giant.json"
+    capped = policies.evaluate(profile, as_of=AS_OF, params={"three_upgrades.cap": 500})["M2"]
+    assert capped.status == "eligible"
+    assert capped.total == policydsl.Money.of(320)  # 800万元 × 40%
+    open_cap = policies.evaluate(profile, as_of=AS_OF)["M2"]
+    assert open_cap.status == "eligible" and open_cap.total is None
+    assert open_cap.benefits[0].at_most == policydsl.Money.of(320)
+    assert open_cap.benefits[0].missing_params == ("three_upgrades.cap",)
+
+
+@pytest.mark.parametrize(
+    ("profile", "m4", "m26", "m28"),
+    [
+        ("mianchi-key-little-giant.json", ["渑池县人民政府"], ["市工业和信息化局"], ["渑池县人民政府"]),
+        ("demonstration-zone-partial.json", ["城乡一体化示范区管理委员会"], ["城乡一体化示范区工业和信息化主管部门"],
+         ["城乡一体化示范区管理委员会"]),
+        ("unknown-county-threshold.json", ["各县(市、区)政府", "城乡一体化示范区、开发区管委会"],
+         ["县级工业和信息化主管部门"], ["各县(市、区)政府", "城乡一体化示范区、开发区管委会"]),
+        # level unknown: both the city and the county authority are candidates for M26
+        ("hubin-level-unknown-project.json", ["湖滨区人民政府"], ["市工业和信息化局", "湖滨区工业和信息化主管部门"],
+         ["湖滨区人民政府"]),
+    ],
+)
+def test_agencies_resolved_from_the_county(policies: policydsl.PolicySet, profile: str, m4: list[str],
+                                           m26: list[str], m28: list[str]) -> None:
+    result = policies.evaluate(PROFILES / profile, as_of=AS_OF)
+    assert list(result["M4"].agencies) == m4
+    assert list(result["M26"].agencies) == m26
+    assert list(result["M28"].agencies) == m28
+    assert list(result["M1"].agencies) == ["市财政局", "市工业和信息化局"]
+
+
+def test_json_contract_for_every_profile(policies: policydsl.PolicySet, capsys: pytest.CaptureFixture[str]) -> None:
+    for profile in sorted(PROFILES.glob("*.json")):
+        code = main(["eval", str(SANMENXIA), str(profile), "--as-of", "2024-06-01", "--param",
+                     "three_upgrades.cap=500", "--format", "json"])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        document = json.loads(captured.out)
+        jsonschema.validate(document, policydsl.result_schema())
+        assert [m["id"] for m in document["measures"]] == [f"M{n}" for n in range(1, 29)]
+        for measure in document["measures"]:
+            for money in [measure["total"], *(b["amount"] for b in measure["benefits"])]:
+                if money is not None:
+                    Decimal(money["value"])  # exact decimal strings, never floats
+
+
+def test_not_in_force_after_2025(policies: policydsl.PolicySet) -> None:
+    result = policies.evaluate(PROFILES / "lingbao-little-giant.json", as_of=datetime.date(2026, 1, 1))
+    assert {m.status for m in result.measures} == {"not_in_force"}
+    assert not result.in_force
+
+
+def test_cli_test_command_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["test", str(SANMENXIA)]) == 0
+    assert re.search(r"^\d+ passed, 0 failed$", capsys.readouterr().out, re.MULTILINE)
+
+
+def test_profiles_stay_inside_the_policy_folder() -> None:
+    for path in SANMENXIA.rglob("*"):
+        assert Path(path).resolve().is_relative_to(SANMENXIA.resolve())
