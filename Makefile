@@ -27,7 +27,8 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
-	$(BIN)/policydsl test policies/sanmenxia
+	$(BIN)/policydsl fmt --check policies docs/tutorial
+	$(BIN)/policydsl test policies/sanmenxia docs/tutorial/matching.pol
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
