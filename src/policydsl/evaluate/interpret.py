@@ -470,15 +470,23 @@ class Evaluation:
 
     # ---- explanations
     def explain(self, measure: m.Measure) -> Node:
-        result = self.measure(measure)
+        """The explanation tree of one measure; its values are computed once, while tracing."""
+        if not measure.window.contains(self.as_of):
+            return self.explain_out_of_force(measure)
         children: list[Node] = [self.window_node(measure)]
         for condition in measure.conditions:
-            _, node = self.clause("condition", f"{condition.name}: {condition.label or condition.name}",
-                                  condition.expr, {})
+            value, node = self.clause("condition", f"{condition.name}: {condition.label or condition.name}",
+                                      condition.expr, {})
+            self._conditions[(measure.id, condition.name)] = value
             if node:
                 children.append(node)
+        results: list[BenefitResult] = []
         for benefit in measure.benefits:
-            children.extend(self.benefit(benefit)[1])
+            entries, nodes = self.benefit(benefit)
+            results.extend(entries)
+            children.extend(nodes)
+        status, total = _status(measure, results), _total(results)
+        agencies = self.agencies(measure)
         for target in measure.targets:
             applies, when_node = self.clause("when", "applies to", target.when, {})
             met, require_node = self.clause("require", "requires", target.require, {})
@@ -486,14 +494,14 @@ class Evaluation:
             shown = "does not apply" if applies is False else show(met, m.BOOL)
             children.append(Node("target", f"target {target.id}: {target.label}", shown, children=parts,
                                  quotes=target.quotes, note="a target is reported; it does not decide eligibility"))
-        if result.agencies or measure.agencies:
-            children.append(self.agencies_node(measure, result.agencies))
+        if agencies or measure.agencies:
+            children.append(self.agencies_node(measure, agencies))
         for directive in measure.directives:
             children.append(Node("directive", "directive to agencies", None, quotes=(directive,)))
         for guidance in measure.guidance:
             children.append(Node("guidance", "guidance (gives nothing to claim)", None, quotes=(guidance,)))
-        total = f", total {result.total}" if result.total is not None else ""
-        return Node("measure", f"{measure.id} {measure.title}", f"{result.status}{total}", None, (),
+        shown_total = f", total {total}" if total is not None else ""
+        return Node("measure", f"{measure.id} {measure.title}", f"{status}{shown_total}", None, (),
                     tuple(children), measure.quotes, f"source: {measure.ref}" if measure.ref else None)
 
     def window_node(self, measure: m.Measure) -> Node:
