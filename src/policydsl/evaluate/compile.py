@@ -14,11 +14,21 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from policydsl import model as m
-from policydsl.evaluate.interpret import UNKNOWN_ITEM, Env, Evaluation, _collection_path, arithmetic
-from policydsl.result import Result
+from policydsl.evaluate.interpret import (
+    UNKNOWN_ITEM,
+    Env,
+    Evaluation,
+    _capped,
+    _collection_path,
+    _status,
+    _total,
+    arithmetic,
+)
+from policydsl.result import BenefitResult, MeasureResult, Node, Result
 from policydsl.values import Money, Unknown, merge_unknown
 
 Fn = Callable[["CompiledEvaluation", Env], object]
+EMPTY_ENV: Env = {}
 
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -208,6 +218,60 @@ class CompiledEvaluation(Evaluation):
         super().__init__(compiler.policy, facts, params, as_of)
         self._fns = compiler.fns
         self._params: dict[str, object] = {}
+
+    def measure(self, measure: m.Measure) -> MeasureResult:
+        """The interpreter's `measure()`, with the clause wrappers and per-call lookups taken out."""
+        if not measure.window.contains(self.as_of):
+            return super().measure(measure)
+        fns = self._fns
+        conditions = self._conditions
+        for condition in measure.conditions:
+            conditions[(measure.id, condition.name)] = fns[id(condition.expr)](self, EMPTY_ENV)
+        benefits: list[BenefitResult] = []
+        for benefit in measure.benefits:
+            if benefit.for_each is None:
+                benefits.append(self.fast_item(benefit, EMPTY_ENV, None, None))
+            else:
+                benefits.extend(self.benefit(benefit)[0])
+        status = _status(measure, benefits)
+        unknowns = sorted({u for b in benefits for u in b.unknowns})
+        policy, facts, params, as_of = self.policy, self.facts, self.params, self.as_of
+        return MeasureResult(
+            measure.id, measure.title, status, self.agencies(measure), tuple(benefits), _total(benefits),
+            tuple(unknowns), tuple(self.target(t) for t in measure.targets) if measure.targets else (),
+            measure.directives,
+            explainer=lambda: Evaluation(policy, facts, params, as_of, trace=True).explain(measure),
+        )
+
+    def benefit_item(self, benefit: m.Benefit, env: Env, item: str | None,
+                     item_path: str | None) -> tuple[BenefitResult, Node | None]:
+        if self.trace:
+            return super().benefit_item(benefit, env, item, item_path)
+        return self.fast_item(benefit, env, item, item_path), None
+
+    def fast_item(self, benefit: m.Benefit, env: Env, item: str | None, item_path: str | None) -> BenefitResult:
+        fns = self._fns
+        unknowns: list[Unknown] = []
+        for when in benefit.when:
+            value = fns[id(when)](self, env)
+            if value is False:
+                return BenefitResult(benefit.id, benefit.kind, benefit.label, False, item, item_path,
+                                     reference=benefit.reference)
+            if isinstance(value, Unknown):
+                unknowns.append(value)
+        if unknowns:
+            paths = merge_unknown(*unknowns).paths
+            return BenefitResult(benefit.id, benefit.kind, benefit.label, None, item, item_path,
+                                 unknowns=tuple(sorted(paths)), reference=benefit.reference)
+        if benefit.amount is None:
+            return BenefitResult(benefit.id, benefit.kind, benefit.label, True, item, item_path,
+                                 reference=benefit.reference)
+        raw = fns[id(benefit.amount)](self, env)
+        cap = fns[id(benefit.cap)](self, env) if benefit.cap is not None else None
+        amount, at_most, lacking = _capped(raw, cap)
+        missing = tuple(sorted(p for p in lacking if p in self.policy.parameters)) if lacking else ()
+        return BenefitResult(benefit.id, benefit.kind, benefit.label, True, item, item_path, amount, at_most,
+                             missing, tuple(sorted(lacking)), benefit.reference)
 
     def value(self, expr: m.TExpr, env: Env) -> object:
         fn = self._fns.get(id(expr))
