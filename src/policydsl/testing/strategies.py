@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import datetime
+import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeAlias
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from policydsl import model as m
 from policydsl.api import PolicySet, load
-from policydsl.diagnostics import PolicydslError, did_you_mean
+from policydsl.diagnostics import did_you_mean
 from policydsl.profile import read_value
 from policydsl.testing.boundaries import NO_BOUNDARIES, Boundaries, find_boundaries, neighbours
 from policydsl.values import Money, plain
@@ -24,9 +25,11 @@ Profile: TypeAlias = dict[str, Any]
 
 _ABSENT = object()  # a fact left out of the profile (unknown, like null)
 _WAN = Decimal(10_000)
-MONEY_RANGE = (Decimal(0), Decimal(100_000))  # 万元: up to 10亿元, past the 4亿元 SME line
-INTEGER_RANGE = (0, 100_000)
-DECIMAL_RANGE = (Decimal(0), Decimal(1000))
+# How far numbers go: from the fact's minimum (or a little below zero) up to at least these.
+MONEY_TOP = Decimal(100_000)  # 万元: 10亿元, past the 4亿元 SME line
+INTEGER_TOP = Decimal(100_000)
+DECIMAL_TOP = Decimal(1000)
+RATIO_TOP = Decimal(1)
 DATE_RANGE = (datetime.date(2015, 1, 1), datetime.date(2030, 12, 31))
 TEXTS = ("", "智能产线", "绿色工厂", "Project 5G", "“引号”与\\反斜杠")
 MAX_LIST = 8  # a `count(projects) >= n` threshold may raise max_items up to this
@@ -46,7 +49,8 @@ def resolve(target: PolicyLike) -> tuple[m.Schema, m.Policy | None]:
 
 def thresholds(policy: PolicyLike, params: Mapping[str, object] | None = None) -> dict[str, tuple[object, ...]]:
     """The constants each fact is compared with, by profile path (`projects.investment` for a field
-    of every project); the values `profiles()` tries on both sides of.
+    of every project; `rd_expense / revenue` for a ratio of two facts): the values `profiles()`
+    tries on both sides of.
 
     >>> thresholds("policies/sanmenxia")["projects.investment"]
     (Money(yuan=Decimal('1500000')),)
@@ -60,6 +64,9 @@ def thresholds(policy: PolicyLike, params: Mapping[str, object] | None = None) -
         values = found.of(fact)
         if values:
             out[path] = tuple(sorted(values, key=_order_key))
+    for ratio in found.ratios:
+        key = f"{ratio.numerator} / {ratio.denominator}"
+        out[key] = (*out.get(key, ()), ratio.value)
     return out
 
 
@@ -127,86 +134,110 @@ def _points(fact: m.Fact, boundaries: Boundaries) -> list[object]:
         found.add(Money(Decimal(0)))
     elif kind == "integer":
         found.add(0)
-    minimum = fact.minimum
-    if minimum is not None:
-        low = Money.of(minimum) if kind == "money" else minimum
-        found = {value for value in found if not isinstance(value, type(low)) or value >= low}  # type: ignore[operator]
+    if fact.minimum is not None:
+        found = {value for value in found if _at_least(value, fact.minimum)}
     return sorted(found, key=_order_key)
 
 
+def _at_least(value: object, minimum: Decimal) -> bool:
+    if isinstance(value, Money):
+        return value.in_unit() >= minimum
+    if _is_number(value):
+        return value >= minimum  # type: ignore[operator]
+    return True
+
+
 def _low(fact: m.Fact, default: Decimal) -> Decimal:
-    return default if fact.minimum is None else max(default, fact.minimum)
+    """The smallest value to generate: the fact's minimum, or a little below zero when it has none."""
+    return fact.minimum if fact.minimum is not None else default
 
 
-def _known(fact: m.Fact, schema: m.Schema, boundaries: Boundaries, max_items: int,
-           overrides: Mapping[str, st.SearchStrategy[Any]], prefix: str, depth: int) -> st.SearchStrategy[Any]:
-    """Raw values of one fact, never unknown (the items of a list may have unknown fields)."""
-    typ, points = fact.type, _points(fact, boundaries)
-    kind = typ.kind
-    if kind == "bool":
-        return st.booleans()
-    if kind == "integer":
-        low = int(_low(fact, Decimal(-100) if fact.minimum is None else Decimal(INTEGER_RANGE[0])).to_integral_value())
-        whole = st.integers(low, INTEGER_RANGE[1])
-        return st.sampled_from(points) | whole if points else whole
-    if kind == "money":
-        low = _low(fact, Decimal(-1000) if fact.minimum is None else MONEY_RANGE[0])
-        wan = st.decimals(low, MONEY_RANGE[1], places=2)
-        if points:
-            wan = st.sampled_from([p.in_unit() for p in points if isinstance(p, Money)]) | wan
-        return st.tuples(wan, st.integers(0, 4)).map(lambda pair: _pick(money_forms(pair[0]), pair[1]))
-    if kind == "decimal":
-        low = _low(fact, Decimal(-100) if fact.minimum is None else DECIMAL_RANGE[0])
-        number = st.decimals(low, DECIMAL_RANGE[1], places=2)
-        number = st.sampled_from(points) | number if points else number
-        return number.map(lambda value: _number(value) if _number(value) is not None else float(value))
-    if kind == "ratio":
-        ratio = st.decimals(_low(fact, Decimal(0)), Decimal(1), places=4)
-        ratio = st.sampled_from(points) | ratio if points else ratio
-        return st.tuples(ratio, st.integers(0, 1)).map(lambda pair: _pick(ratio_forms(pair[0]), pair[1]))
-    if kind == "date":
-        day = st.dates(*DATE_RANGE)
-        return (st.sampled_from(points) | day if points else day).map(lambda value: value.isoformat())
-    if kind == "text":
-        return st.sampled_from(sorted({*TEXTS, *(p for p in points if isinstance(p, str))}))
-    if kind == "enum" and typ.enum is not None:
-        return st.sampled_from(typ.enum.values)
-    if kind == "set" and typ.enum is not None:
-        return st.lists(st.sampled_from(typ.enum.values), unique=True)
-    if kind == "list" and typ.entity in schema.entities:
-        entity = schema.entities[typ.entity]  # type: ignore[index]
-        sizes = boundaries.count_of(fact)
-        size = min(MAX_LIST, max([max_items, *(n + 1 for n in sizes)]))
-        item = _entity(entity, schema, boundaries, max_items, overrides, f"{prefix}{fact.name}.", depth + 1, True)
-        return st.lists(item, max_size=size if depth < 2 else 1)
-    raise TypeError(f"cannot generate a fact of type {typ}")  # pragma: no cover - the checker admits no others
+def _range(fact: m.Fact, below_zero: Decimal, top: Decimal) -> tuple[Decimal, Decimal]:
+    low = _low(fact, below_zero)
+    return low, max(top, low + top)
+
+
+@attrs.frozen
+class _Generator:
+    """What the strategies of one schema share: its boundaries, list sizes and the fixed facts."""
+
+    schema: m.Schema
+    boundaries: Boundaries = NO_BOUNDARIES
+    max_items: int = 3
+    overrides: Mapping[str, st.SearchStrategy[Any]] = attrs.field(factory=dict)
+
+    def known(self, fact: m.Fact, prefix: str = "", depth: int = 0, unknowns: bool = True) -> st.SearchStrategy[Any]:
+        """Raw values of one fact, never unknown (with `unknowns`, list items may have unknown fields)."""
+        typ, points = fact.type, _points(fact, self.boundaries)
+        kind = typ.kind
+        if kind == "bool":
+            return st.booleans()
+        if kind == "integer":
+            low, high = _range(fact, Decimal(-100), INTEGER_TOP)
+            whole = st.integers(math.ceil(low), int(high))
+            return st.sampled_from(points) | whole if points else whole
+        if kind == "money":
+            wan = st.decimals(*_range(fact, Decimal(-1000), MONEY_TOP), places=2)
+            if points:
+                wan = st.sampled_from([p.in_unit() for p in points if isinstance(p, Money)]) | wan
+            return st.tuples(wan, st.integers(0, 4)).map(lambda pair: _pick(money_forms(pair[0]), pair[1]))
+        if kind == "decimal":
+            number = st.decimals(*_range(fact, Decimal(-100), DECIMAL_TOP), places=2)
+            return (st.sampled_from(points) | number if points else number).map(_decimal_number)
+        if kind == "ratio":
+            ratio = st.decimals(*_range(fact, Decimal(0), RATIO_TOP), places=4)
+            ratio = st.sampled_from([p for p in points if isinstance(p, Decimal)]) | ratio if points else ratio
+            return st.tuples(ratio, st.integers(0, 1)).map(lambda pair: _pick(ratio_forms(pair[0]), pair[1]))
+        if kind == "date":
+            day = st.dates(*DATE_RANGE)
+            if points:
+                day = st.sampled_from([p for p in points if isinstance(p, datetime.date)]) | day
+            return day.map(lambda value: value.isoformat())
+        if kind == "text":
+            return st.sampled_from(sorted({*TEXTS, *(p for p in points if isinstance(p, str))}))
+        if kind == "enum" and typ.enum is not None:
+            return st.sampled_from(typ.enum.values)
+        if kind == "set" and typ.enum is not None:
+            return st.lists(st.sampled_from(typ.enum.values), unique=True)
+        if kind == "list" and typ.entity in self.schema.entities:
+            entity = self.schema.entities[typ.entity]  # type: ignore[index]
+            size = min(MAX_LIST, max([self.max_items, *(n + 1 for n in self.boundaries.count_of(fact))]))
+            item = self.entity(entity, f"{prefix}{fact.name}.", depth + 1, unknowns)
+            return st.lists(item, max_size=size if depth < 2 else 1)
+        raise TypeError(f"cannot generate a fact of type {typ}")  # pragma: no cover - the checker admits no others
+
+    def entity(self, entity: m.Entity, prefix: str = "", depth: int = 0,
+               unknowns: bool = True) -> st.SearchStrategy[Profile]:
+        fields: dict[str, st.SearchStrategy[Any]] = {}
+        for fact in entity.facts:
+            override = self.overrides.get(prefix + fact.name)
+            if override is not None:
+                fields[fact.name] = override
+                continue
+            known = self.known(fact, prefix, depth, unknowns)
+            fields[fact.name] = _maybe_unknown(known) if unknowns else known
+        order = tuple(fields)  # the schema's order, whatever order the dictionary was drawn in
+        return st.fixed_dictionaries(fields).map(
+            lambda drawn: {name: drawn[name] for name in order if drawn[name] is not _ABSENT})
 
 
 def _pick(forms: list[object], index: int) -> object:
     return forms[min(index, len(forms) - 1)]
 
 
+def _decimal_number(value: object) -> object:
+    assert isinstance(value, Decimal)
+    number = _number(value)
+    return float(value) if number is None else number
+
+
 @st.composite
 def _maybe_unknown(draw: st.DrawFn, known: st.SearchStrategy[Any]) -> object:
-    # One fact in four is unknown; shrinking goes towards unknown (left out), so a shrunk
+    # One fact in eight is unknown; shrinking goes towards unknown (left out), so a shrunk
     # counterexample shows only the facts the failure needs.
-    if draw(st.integers(0, 3)) == 0:
+    if draw(st.integers(0, 7)) == 0:
         return draw(st.sampled_from((_ABSENT, None)))
     return draw(known)
-
-
-def _entity(entity: m.Entity, schema: m.Schema, boundaries: Boundaries, max_items: int,
-            overrides: Mapping[str, st.SearchStrategy[Any]], prefix: str, depth: int,
-            unknowns: bool) -> st.SearchStrategy[Profile]:
-    fields: dict[str, st.SearchStrategy[Any]] = {}
-    for fact in entity.facts:
-        override = overrides.get(prefix + fact.name)
-        if override is not None:
-            fields[fact.name] = override
-            continue
-        known = _known(fact, schema, boundaries, max_items, overrides, prefix, depth)
-        fields[fact.name] = _maybe_unknown(known) if unknowns else known
-    return st.fixed_dictionaries(fields).map(lambda drawn: {k: v for k, v in drawn.items() if v is not _ABSENT})
 
 
 def _override_strategies(schema: m.Schema, overrides: Mapping[str, object]) -> dict[str, st.SearchStrategy[Any]]:
@@ -220,13 +251,11 @@ def _override_strategies(schema: m.Schema, overrides: Mapping[str, object]) -> d
     return out
 
 
-def _ratio_adjustments(schema: m.Schema, boundaries: Boundaries) -> list[tuple[m.Fact, m.Fact, Decimal]]:
-    out = []
-    for ratio in boundaries.ratios:
-        numerator, denominator = schema.root.fact(ratio.numerator), schema.root.fact(ratio.denominator)
-        if numerator is not None and denominator is not None:
-            out.append((numerator, denominator, ratio.value))
-    return out
+def _generator(policy: PolicyLike, max_items: int = 3, params: Mapping[str, object] | None = None,
+               overrides: Mapping[str, object] | None = None) -> _Generator:
+    schema, checked = resolve(policy)
+    boundaries = find_boundaries(checked, _typed_params(checked, params)) if checked is not None else NO_BOUNDARIES
+    return _Generator(schema, boundaries, max(0, max_items), _override_strategies(schema, overrides or {}))
 
 
 @st.composite
@@ -242,7 +271,7 @@ def _at_ratio(draw: st.DrawFn, base: st.SearchStrategy[Profile],
         amount = read_value(m.MONEY, raw, denominator.name)
         assert isinstance(amount, Money)
         wan = amount.in_unit() * value + Decimal("0.01") * step
-        if wan >= (numerator.minimum if numerator.minimum is not None else Decimal(0)):
+        if wan >= _low(numerator, Decimal(0)):
             profile = {**profile, numerator.name: f"{plain(wan)}万元"}
     return profile
 
@@ -268,36 +297,28 @@ def profiles(
     >>> @given(profiles(policies, srdi_level=st.sampled_from(["provincial", "little_giant"])))
     ... def test_srdi(profile): ...
     """
-    schema, checked = resolve(policy)
-    boundaries = find_boundaries(checked, _typed_params(checked, params)) if checked is not None else NO_BOUNDARIES
-    strategy = _entity(schema.root, schema, boundaries, max(0, max_items), _override_strategies(schema, overrides),
-                       "", 0, unknowns)
-    ratios = [r for r in _ratio_adjustments(schema, boundaries) if r[0].name not in overrides]
+    generator = _generator(policy, max_items, params, overrides)
+    strategy = generator.entity(generator.schema.root, unknowns=unknowns)
+    root = generator.schema.root
+    ratios = [(numerator, denominator, ratio.value) for ratio in generator.boundaries.ratios
+              if (numerator := root.fact(ratio.numerator)) is not None
+              and (denominator := root.fact(ratio.denominator)) is not None and numerator.name not in overrides]
     return _at_ratio(strategy, ratios) if ratios else strategy
 
 
 @st.composite
-def _completed(draw: st.DrawFn, entity: m.Entity, schema: m.Schema, boundaries: Boundaries,
-               profile: Mapping[str, Any], prefix: str) -> Profile:
+def _completed(draw: st.DrawFn, generator: _Generator, entity: m.Entity, profile: Mapping[str, Any],
+               prefix: str) -> Profile:
     out: Profile = dict(profile)
     for fact in entity.facts:
         raw = profile.get(fact.name)
         if raw is None:
-            out[fact.name] = draw(_known(fact, schema, boundaries, 3, {}, prefix, 0).map(
-                lambda value, fact=fact: _complete_items(value, fact, schema, draw, boundaries, prefix)))
-        elif fact.type.kind == "list" and fact.type.entity in schema.entities and isinstance(raw, list):
-            item_entity = schema.entities[fact.type.entity]  # type: ignore[index]
-            out[fact.name] = [draw(_completed(item_entity, schema, boundaries, item, f"{prefix}{fact.name}."))
+            out[fact.name] = draw(generator.known(fact, prefix, unknowns=False))
+        elif fact.type.kind == "list" and fact.type.entity in generator.schema.entities and isinstance(raw, list):
+            items = generator.schema.entities[fact.type.entity]  # type: ignore[index]
+            out[fact.name] = [draw(_completed(generator, items, item, f"{prefix}{fact.name}."))
                               if isinstance(item, Mapping) else item for item in raw]
     return out
-
-
-def _complete_items(value: object, fact: m.Fact, schema: m.Schema, draw: st.DrawFn, boundaries: Boundaries,
-                    prefix: str) -> object:
-    if fact.type.kind != "list" or not isinstance(value, list):
-        return value
-    entity = schema.entities[fact.type.entity]  # type: ignore[index]
-    return [draw(_completed(entity, schema, boundaries, item, f"{prefix}{fact.name}.")) for item in value]
 
 
 def completions(policy: PolicyLike, profile: Mapping[str, Any]) -> st.SearchStrategy[Profile]:
@@ -309,9 +330,8 @@ def completions(policy: PolicyLike, profile: Mapping[str, Any]) -> st.SearchStra
     ...     partial = data.draw(profiles(policies))
     ...     assert_sound_under_unknowns(policies, partial, data.draw(completions(policies, partial)))
     """
-    schema, checked = resolve(policy)
-    boundaries = find_boundaries(checked) if checked is not None else NO_BOUNDARIES
-    return _completed(schema.root, schema, boundaries, profile, "")
+    generator = _generator(policy)
+    return _completed(generator, generator.schema.root, profile, "")
 
 
 # ---- invalid profiles -------------------------------------------------------------------------
@@ -362,7 +382,7 @@ def _corruptions(fact: m.Fact) -> list[Corruption]:
         below = minimum - 1
         if kind == "integer":
             below = Decimal(int(minimum.to_integral_value()) - 1)
-        numeric.append((int(below) if kind == "integer" else _number(below) or float(below), "PD304",
+        numeric.append((int(below) if kind == "integer" else _decimal_number(below), "PD304",
                         f"{kind} below its minimum"))
     if kind == "integer":
         return [*numeric, (320.5, "PD301", "a fraction for a whole number"), ("320", "PD301", "a quoted number"),
@@ -428,24 +448,8 @@ def invalid_profiles(policy: PolicyLike) -> st.SearchStrategy[InvalidProfile]:
     ...         policies.evaluate(bad.profile)
     ...     assert [d.path for d in error.value.diagnostics] == [bad.path]
     """
-    schema, checked = resolve(policy)
-    boundaries = find_boundaries(checked) if checked is not None else NO_BOUNDARIES
-    base = _entity(schema.root, schema, boundaries, 2, {}, "", 0, True)
-    items = {fact.name: _entity(schema.entities[fact.type.entity], schema, boundaries, 2, {}, f"{fact.name}.", 1, True)
+    generator = _generator(policy, max_items=2)
+    schema = generator.schema
+    items = {fact.name: generator.entity(schema.entities[fact.type.entity], f"{fact.name}.", 1)  # type: ignore[index]
              for fact in schema.root.facts if fact.type.kind == "list" and fact.type.entity in schema.entities}
-    return _invalid(schema, base, items)
-
-
-def is_valid(policy: PolicyLike, profile: Mapping[str, Any]) -> bool:  # pragma: no cover - a debugging aid
-    schema, _ = resolve(policy)
-    from policydsl.profile import read_profile
-
-    try:
-        read_profile(schema, dict(profile))
-    except PolicydslError:
-        return False
-    return True
-
-
-__all__ = ["InvalidProfile", "completions", "fact_paths", "invalid_profiles", "profiles", "thresholds"]
-_unused: Callable[..., object] = is_valid
+    return _invalid(schema, generator.entity(schema.root), items)
