@@ -18,7 +18,7 @@ from policydsl.diagnostics import ProfileError
 from tests.conftest import SANMENXIA
 
 SRDI = (SANMENXIA / "srdi.pol").read_text("utf-8")
-NOISE = list('"{}()[]=<>!&|#:,.%-+*/\\\n\t 0123456789万元亿湖滨区and or not in') + ["\ufeff", "\r\n", "\x00"]
+NOISE = [*'"{}()[]=<>!&|#:,.%-+*/\\\n\t 0123456789万元亿湖滨区and or not in', "\ufeff", "\r", "\x00"]
 
 
 @st.composite

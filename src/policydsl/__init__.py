@@ -5,14 +5,40 @@
 >>> result = policies.evaluate({"srdi_level": "little_giant"}, as_of=datetime.date(2024, 6, 1))
 >>> result["M3"].status
 'eligible'
+
+Names are imported on first use, so that `import policydsl.testing.plugin` (pytest start-up) does
+not pull in the parser and the checker.
 """
 
-from policydsl.api import PolicySet, load
-from policydsl.diagnostics import Diagnostic, PolicydslError, PolicyError, ProfileError, UsageError
-from policydsl.result import BenefitResult, MeasureResult, Node, Result, result_schema
-from policydsl.values import Money, Unknown
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policydsl.api import PolicySet, load
+    from policydsl.diagnostics import Diagnostic, PolicydslError, PolicyError, ProfileError, UsageError
+    from policydsl.result import BenefitResult, MeasureResult, Node, Result, result_schema
+    from policydsl.values import Money, Unknown
 
 __version__ = "0.1.0"
+
+_HOMES = {
+    "PolicySet": "policydsl.api",
+    "load": "policydsl.api",
+    "Diagnostic": "policydsl.diagnostics",
+    "PolicydslError": "policydsl.diagnostics",
+    "PolicyError": "policydsl.diagnostics",
+    "ProfileError": "policydsl.diagnostics",
+    "UsageError": "policydsl.diagnostics",
+    "BenefitResult": "policydsl.result",
+    "MeasureResult": "policydsl.result",
+    "Node": "policydsl.result",
+    "Result": "policydsl.result",
+    "result_schema": "policydsl.result",
+    "Money": "policydsl.values",
+    "Unknown": "policydsl.values",
+}
 
 __all__ = [
     "BenefitResult",
@@ -30,3 +56,16 @@ __all__ = [
     "load",
     "result_schema",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'policydsl' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])

@@ -20,6 +20,7 @@ class Source:
 
     path: str
     text: str
+    file: str | None = None  # the absolute path, where the text came from a file
 
     @cached_property
     def line_starts(self) -> list[int]:

@@ -55,9 +55,12 @@ def _location(node: ast.Example | ast.Expect) -> str:
 
 
 def profile_path(example: ast.Example) -> str:
+    """The example's profile, relative to the .pol file that names it (not to the working folder)."""
     assert example.profile is not None
-    folder = os.path.dirname(example.span.source.path) if example.span is not None else "."
-    return os.path.join(folder, example.profile)
+    if example.span is None:
+        return example.profile
+    source = example.span.source
+    return os.path.join(os.path.dirname(source.file or source.path), example.profile)
 
 
 def example_params(policy: m.Policy, example: ast.Example) -> dict[str, object]:
@@ -74,7 +77,8 @@ def describe_measure(result: MeasureResult) -> str:
     return " ".join(parts)
 
 
-def _expected(expect: ast.Expect) -> str:
+def expected_text(expect: ast.Expect) -> str:
+    """An `expect` line as text, for failure messages: `eligible total 320万元 unknowns none`."""
     parts = [expect.status]
     if expect.total is not None:
         parts.append(f"total {literal(expect.total, m.MONEY)}")
@@ -116,7 +120,7 @@ def run_example(policies: PolicySet, example: ast.Example) -> ExampleRun:
         measure = result[expect.measure]
         ok = check_expect(expect, measure)
         checks.append(Check(
-            example.id, expect.measure, _location(expect), ok, _expected(expect), describe_measure(measure),
+            example.id, expect.measure, _location(expect), ok, expected_text(expect), describe_measure(measure),
             "" if ok else explanation_text(measure.explanation),
         ))
     return ExampleRun(example, tuple(checks))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
@@ -420,3 +421,56 @@ class Policy:
 
     def measure(self, measure_id: str) -> Measure | None:
         return self.all_measures.get(measure_id)
+
+
+# ---- walking typed expressions ----------------------------------------------------------
+
+
+def top_level_expressions(policy: Policy) -> Iterator[TExpr]:
+    """Every typed expression of a policy that evaluation may read, base policies included."""
+    for definition in policy.definitions.values():
+        yield definition.expr
+    for table in policy.tables.values():
+        yield table.key
+    for amendment in policy.amendments:
+        yield amendment.when
+        for _, value in amendment.sets:
+            yield value
+    for goal in policy.goals:
+        yield goal.count
+    for measure in policy.all_measures.values():
+        for condition in measure.conditions:
+            yield condition.expr
+        for agency in measure.agencies:
+            if agency.when is not None:
+                yield agency.when
+        for benefit in measure.benefits:
+            if benefit.for_each is not None:
+                yield benefit.for_each.collection
+            yield from benefit.when
+            yield from (part for part in (benefit.amount, benefit.cap) if part is not None)
+        for target in measure.targets:
+            yield from (part for part in (target.when, target.require) if part is not None)
+
+
+def children(expr: TExpr) -> tuple[TExpr, ...]:
+    """The sub-expressions of a typed expression (references to definitions are not followed)."""
+    if isinstance(expr, Not | Neg):
+        return (expr.operand,)
+    if isinstance(expr, Logic):
+        return expr.items
+    if isinstance(expr, Arith | Compare):
+        return (expr.left, expr.right)
+    if isinstance(expr, In):
+        return (expr.value,)
+    if isinstance(expr, Quant):
+        return (expr.collection, expr.body)
+    if isinstance(expr, Func):
+        return expr.args
+    return ()
+
+
+def walk(expr: TExpr) -> Iterator[TExpr]:
+    yield expr
+    for child in children(expr):
+        yield from walk(child)

@@ -70,6 +70,12 @@ def money_dict(value: Money | None) -> dict[str, str] | None:
 
 @attrs.frozen
 class BenefitResult:
+    """One benefit of a measure (one entry per item for `for each` benefits).
+
+    `applies` is True, False or None (unknown); `amount` is None when it has no money amount or a
+    missing parameter leaves it open, then `at_most` bounds it and `missing_params` names them.
+    """
+
     id: str
     kind: str
     label: str
@@ -102,6 +108,8 @@ class BenefitResult:
 
 @attrs.frozen
 class TargetResult:
+    """A target of a measure (reported, never deciding eligibility): whether it applies and is met."""
+
     id: str
     label: str
     applies: bool | None
@@ -113,6 +121,13 @@ class TargetResult:
 
 @attrs.frozen
 class MeasureResult:
+    """The outcome of one measure: status, agencies, benefits, total, and the unknowns it depends on.
+
+    >>> result["M2"].status, result["M2"].total
+    ('eligible', Money(yuan=Decimal('3200000')))
+    >>> result["M2"].explanation      # built on demand
+    """
+
     id: str
     title: str
     status: str

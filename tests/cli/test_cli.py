@@ -111,3 +111,15 @@ def test_help_is_there_for_every_command(capsys: pytest.CaptureFixture[str]) -> 
     for command in ("check", "eval", "explain", "test", "fmt"):
         assert main([command, "--help"]) == 0
         assert "usage: policydsl" in capsys.readouterr().out
+
+
+def test_examples_run_from_any_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import policydsl
+
+    policies = policydsl.load(ROOT / "policies" / "sanmenxia")  # loaded here, run elsewhere
+    monkeypatch.chdir(tmp_path)
+    from policydsl.examples import run_examples
+
+    assert all(run.ok for run in run_examples(policies))
+    assert main(["test", str(ROOT / "docs" / "tutorial" / "matching.pol")]) == 0

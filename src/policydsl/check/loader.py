@@ -65,7 +65,7 @@ def read_source(path: Path) -> tuple[Source | None, Diagnostic | None]:
             Span(source, offset, offset + 1),
             hint="save the file as UTF-8",
         )
-    return Source(display, text), None
+    return Source(display, text, str(path.resolve())), None
 
 
 def parse_cached(source: Source) -> tuple[ast.Module, tuple[Diagnostic, ...]]:

@@ -84,6 +84,7 @@ class PolicyChecker:
         self.unique("amendment", [(a.id, a.span) for _, a in self.of(ast.Amendment)]  # type: ignore[union-attr]
                     + [(a.id, a.span) for _, n in self.of(ast.Measure) for a in n.amendments])  # type: ignore[union-attr]
         measures = self.measures(typer, tables, header, root, amendments)
+        self.amendment_cycles(definitions, [a for a in amendments if a is not None])
         goals = self.goals(typer)
         examples = self.examples(root, {k: v for k, v in measures.items() if v.policy == header.id})
         source_text = self.source_text(root, header)
@@ -323,6 +324,28 @@ class PolicyChecker:
         if when is None:
             return None
         return m.Amendment(node.id, node.label, measure, when, tuple(sets), node.span)
+
+    def amendment_cycles(self, definitions: dict[str, m.Definition], amendments: list[m.Amendment]) -> None:
+        """An amendment whose condition or value reads, perhaps through others, what it amends."""
+        def reads(expr: m.TExpr) -> set[str]:
+            return {n.name for n in m.walk(expr) if isinstance(n, m.DefRef | m.ParamRef)}
+
+        edges: dict[str, set[str]] = {name: reads(d.expr) for name, d in definitions.items()}
+        owners: dict[str, list[m.Amendment]] = {}
+        for amendment in amendments:
+            for target, value in amendment.sets:
+                edges.setdefault(target, set()).update(reads(amendment.when) | reads(value))
+                owners.setdefault(target, []).append(amendment)
+        reported: set[str] = set()
+        for amendment in amendments:
+            for target, _ in amendment.sets:
+                path = _path_back(edges, target)
+                if path is None or amendment.id in reported:
+                    continue
+                reported.add(amendment.id)
+                self.error("PD207", f"amendment {amendment.id} depends on what it amends: {' → '.join(path)}",
+                           amendment.span, hint="an amendment's condition cannot read the value it changes; "
+                           "test the facts that decide it instead")
 
     # ---- measures
     def measures(self, typer: Typer, tables: dict[str, m.AgencyTable], header: m.Header,
@@ -580,6 +603,21 @@ class PolicyChecker:
                     self.error("PD215", f"quote not found verbatim in {header.source}: {sentence[:40]}…"
                                if len(sentence) > 40 else f"quote not found verbatim in {header.source}: {sentence}",
                                _quote_span(span, sentence), hint=close and close.replace("did you mean", "closest line:"))
+
+
+def _path_back(edges: dict[str, set[str]], start: str) -> list[str] | None:
+    """A path from `start` through the read-graph back to `start`, if there is one."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        name, path = stack.pop()
+        for follower in sorted(edges.get(name, ())):
+            if follower == start:
+                return [*path, start]
+            if follower not in seen:
+                seen.add(follower)
+                stack.append((follower, [*path, follower]))
+    return None
 
 
 def _quote_span(span: Span | None, sentence: str) -> Span | None:

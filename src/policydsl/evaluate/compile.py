@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from policydsl import model as m
@@ -41,7 +41,7 @@ class Compiler:
     def __init__(self, policy: m.Policy) -> None:
         self.policy = policy
         self.fns: dict[int, Fn] = {}
-        for expr in _all_expressions(policy):
+        for expr in m.top_level_expressions(policy):
             self.fns[id(expr)] = self.compile(expr)
 
     def compile(self, expr: m.TExpr) -> Fn:
@@ -294,37 +294,6 @@ class CompiledEvaluation(Evaluation):
 
     def collection_path(self, expr: m.TExpr, env: Env) -> str:
         return _collection_path(expr, env)
-
-
-def _all_expressions(policy: m.Policy) -> Iterator[m.TExpr]:
-    """Every top-level typed expression the evaluator may hand to `value()`."""
-    for definition in policy.definitions.values():
-        yield definition.expr
-    for table in policy.tables.values():
-        yield table.key
-    for amendment in policy.amendments:
-        yield amendment.when
-        for _, value in amendment.sets:
-            yield value
-    for goal in policy.goals:
-        yield goal.count
-    for measure in policy.all_measures.values():
-        for condition in measure.conditions:
-            yield condition.expr
-        for agency in measure.agencies:
-            if agency.when is not None:
-                yield agency.when
-        for benefit in measure.benefits:
-            if benefit.for_each is not None:
-                yield benefit.for_each.collection
-            yield from benefit.when
-            for part in (benefit.amount, benefit.cap):
-                if part is not None:
-                    yield part
-        for target in measure.targets:
-            for part in (target.when, target.require):
-                if part is not None:
-                    yield part
 
 
 _COMPILERS: dict[int, tuple[m.Policy, Compiler]] = {}

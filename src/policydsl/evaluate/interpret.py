@@ -225,8 +225,7 @@ class Evaluation:
     def dependencies(self, expr: m.TExpr, env: Env) -> frozenset[str]:
         """The facts and parameters an expression reads (used to name why a division failed)."""
         found: set[str] = set()
-
-        def walk(node: object) -> None:
+        for node in m.walk(expr):
             if isinstance(node, m.FactRef):
                 found.add(node.fact.name)
             elif isinstance(node, m.FieldRef):
@@ -234,17 +233,7 @@ class Evaluation:
             elif isinstance(node, m.ParamRef):
                 found.add(node.name)
             elif isinstance(node, m.DefRef):
-                walk(self.policy.definitions[node.name].expr)
-            elif hasattr(node, "__attrs_attrs__"):
-                for field in node.__attrs_attrs__:  # type: ignore[attr-defined]
-                    child = getattr(node, field.name)
-                    if isinstance(child, tuple):
-                        for part in child:
-                            walk(part)
-                    elif field.name not in ("type", "span", "fact", "operand_type"):
-                        walk(child)
-
-        walk(expr)
+                found |= self.dependencies(self.policy.definitions[node.name].expr, env)
         return frozenset(found)
 
     # ---- definitions and parameters, with amendments (exceptions) applied

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
@@ -41,54 +41,8 @@ class Boundaries:
 NO_BOUNDARIES = Boundaries({}, {})
 
 
-def top_level_expressions(policy: m.Policy) -> Iterator[m.TExpr]:
-    """Every typed expression of a policy that evaluation may read, base policies included."""
-    for definition in policy.definitions.values():
-        yield definition.expr
-    for table in policy.tables.values():
-        yield table.key
-    for amendment in policy.amendments:
-        yield amendment.when
-        for _, value in amendment.sets:
-            yield value
-    for goal in policy.goals:
-        yield goal.count
-    for measure in policy.all_measures.values():
-        for condition in measure.conditions:
-            yield condition.expr
-        for agency in measure.agencies:
-            if agency.when is not None:
-                yield agency.when
-        for benefit in measure.benefits:
-            if benefit.for_each is not None:
-                yield benefit.for_each.collection
-            yield from benefit.when
-            yield from (part for part in (benefit.amount, benefit.cap) if part is not None)
-        for target in measure.targets:
-            yield from (part for part in (target.when, target.require) if part is not None)
-
-
-def children(expr: m.TExpr) -> tuple[m.TExpr, ...]:
-    """The sub-expressions of a typed expression (references to definitions are not followed)."""
-    if isinstance(expr, m.Not | m.Neg):
-        return (expr.operand,)
-    if isinstance(expr, m.Logic):
-        return expr.items
-    if isinstance(expr, m.Arith | m.Compare):
-        return (expr.left, expr.right)
-    if isinstance(expr, m.In):
-        return (expr.value,)
-    if isinstance(expr, m.Quant):
-        return (expr.collection, expr.body)
-    if isinstance(expr, m.Func):
-        return expr.args
-    return ()
-
-
-def walk(expr: m.TExpr) -> Iterator[m.TExpr]:
-    yield expr
-    for child in children(expr):
-        yield from walk(child)
+# The walkers live in the model, shared with the compiler and the checker.
+top_level_expressions, children, walk = m.top_level_expressions, m.children, m.walk
 
 
 class _Finder:

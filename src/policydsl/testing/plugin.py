@@ -299,14 +299,14 @@ def run_example(policies: PolicySet, example: ast.Example, folder: Path) -> Resu
 def check_expectation(example: ast.Example, expect: ast.Expect, measure: MeasureResult) -> str | None:
     """None when the expectation holds, else the report: expected and actual, each part that
     differs, and the explanation of the measure."""
-    from policydsl.examples import _expected, check_expect, describe_measure
+    from policydsl.examples import check_expect, describe_measure, expected_text
     from policydsl.result import explanation_text
 
     if check_expect(expect, measure):
         return None
     where = expect.span.location() if expect.span is not None else example.id
     lines = [f"{where}: example {example.id}, measure {expect.measure}",
-             f"  expected: {_expected(expect)}",
+             f"  expected: {expected_text(expect)}",
              f"  actual:   {describe_measure(measure)}"]
     lines += [f"  ✗ {difference}" for difference in _differences(expect, measure)]
     lines.append(f"explanation of {expect.measure}:")
