@@ -49,6 +49,8 @@ CODES: dict[str, str] = {
     "PD227": "an agency table that misses enum values or its `unknown` row",
     "PD228": "a target that requires nothing",
     "PD229": "a benefit taken `from` another that redefines its loop, amount or cap",
+    "PD230": "warning: a measure whose own window does not overlap the policy's",
+    "PD231": "warning: an example without an `as of` date",
     "PD301": "a profile value of the wrong type (a string for a number, 1 for true, 320.0 for an integer)",
     "PD302": "a profile field that is not a fact of its entity (a misspelled name)",
     "PD303": "a profile value that is not one of the enum's values",

@@ -12,7 +12,7 @@ import policydsl
 from tests.conftest import ROOT, SANMENXIA
 
 sys.path.insert(0, str(ROOT / "bench"))
-from handwritten import evaluate_by_hand  # noqa: E402
+from handwritten import evaluate_by_hand
 
 LEVELS = ["none", "innovative", "provincial", "little_giant"]
 COUNTIES = ["湖滨区", "陕州区", "义马市", "灵宝市", "渑池县", "卢氏县", "城乡一体化示范区", "经济开发区"]

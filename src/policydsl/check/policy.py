@@ -367,6 +367,13 @@ class PolicyChecker:
         window = header.window if policy == header.id else m.Window()
         if own_window is not None:
             window = _intersect(window, own_window)
+            start, end = window.start.date, window.end.date
+            if start and end and start > end and not (own_window.start.date and own_window.end.date
+                                                      and own_window.start.date > own_window.end.date):
+                self.report(Diagnostic("PD230", f"measure {node.id} is never in force: its window and the "
+                                       f"policy's do not overlap ({start} > {end})", node.window.span if node.window
+                                       else node.span, severity="warning",
+                                       hint="check the dates of both windows"))
         self.unique(f"condition of {node.id}", [(c.name, c.span) for c in node.conditions])
         scope, conditions = self.conditions(node, typer)
         agencies = []
@@ -536,6 +543,10 @@ class PolicyChecker:
         self.unique("example", [(e.id, e.span) for _, e in nodes])
         folder = self.loaded.folder
         for file, node in nodes:
+            if node.as_of is None:
+                self.report(Diagnostic("PD231", f"example {node.id} has no `as of` date, so it runs on the day "
+                                       "it is run and its result changes with time", node.span, severity="warning",
+                                       hint="add `as of 2024-06-01` (a day inside the policy's window)"))
             if node.profile is None:
                 self.error("PD217", f"example {node.id} names no profile", node.span,
                            hint='add `profile "examples/profiles/NAME.json"`')
