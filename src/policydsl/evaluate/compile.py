@@ -43,6 +43,19 @@ class Compiler:
         self.fns: dict[int, Fn] = {}
         for expr in m.top_level_expressions(policy):
             self.fns[id(expr)] = self.compile(expr)
+        # Results that do not depend on the enterprise are built once: a benefit that does not
+        # apply or applies without an amount, and the agencies of measures with fixed names.
+        self.constant_benefits: dict[tuple[str, str, bool], BenefitResult] = {}
+        for measure in policy.all_measures.values():
+            for benefit in measure.benefits:
+                for applies in (True, False):
+                    self.constant_benefits[(measure.id, benefit.id, applies)] = BenefitResult(
+                        benefit.id, benefit.kind, benefit.label, applies, reference=benefit.reference)
+        self.fixed_agencies: dict[str, tuple[str, ...]] = {
+            measure.id: tuple(dict.fromkeys(a.name for a in measure.agencies if a.name is not None))
+            for measure in policy.all_measures.values()
+            if all(a.name is not None and a.when is None for a in measure.agencies)
+        }
 
     def compile(self, expr: m.TExpr) -> Fn:
         if isinstance(expr, m.Const):
@@ -217,6 +230,8 @@ class CompiledEvaluation(Evaluation):
                  as_of: datetime.date) -> None:
         super().__init__(compiler.policy, facts, params, as_of)
         self._fns = compiler.fns
+        self._constant = compiler.constant_benefits
+        self._fixed_agencies = compiler.fixed_agencies
         self._params: dict[str, object] = {}
 
     def measure(self, measure: m.Measure) -> MeasureResult:
@@ -230,14 +245,15 @@ class CompiledEvaluation(Evaluation):
         benefits: list[BenefitResult] = []
         for benefit in measure.benefits:
             if benefit.for_each is None:
-                benefits.append(self.fast_item(benefit, EMPTY_ENV, None, None))
+                benefits.append(self.fast_item(benefit, EMPTY_ENV, None, None, measure.id))
             else:
                 benefits.extend(self.benefit(benefit)[0])
         status = _status(measure, benefits)
         unknowns = sorted({u for b in benefits for u in b.unknowns})
         policy, facts, params, as_of = self.policy, self.facts, self.params, self.as_of
         return MeasureResult(
-            measure.id, measure.title, status, self.agencies(measure), tuple(benefits), _total(benefits),
+            measure.id, measure.title, status, self._fixed_agencies.get(measure.id) or self.agencies(measure),
+            tuple(benefits), _total(benefits),
             tuple(unknowns), tuple(self.target(t) for t in measure.targets) if measure.targets else (),
             measure.directives,
             explainer=lambda: Evaluation(policy, facts, params, as_of, trace=True).explain(measure),
@@ -249,12 +265,15 @@ class CompiledEvaluation(Evaluation):
             return super().benefit_item(benefit, env, item, item_path)
         return self.fast_item(benefit, env, item, item_path), None
 
-    def fast_item(self, benefit: m.Benefit, env: Env, item: str | None, item_path: str | None) -> BenefitResult:
+    def fast_item(self, benefit: m.Benefit, env: Env, item: str | None, item_path: str | None,
+                  measure: str | None = None) -> BenefitResult:
         fns = self._fns
         unknowns: list[Unknown] = []
         for when in benefit.when:
             value = fns[id(when)](self, env)
             if value is False:
+                if measure is not None:
+                    return self._constant[(measure, benefit.id, False)]
                 return BenefitResult(benefit.id, benefit.kind, benefit.label, False, item, item_path,
                                      reference=benefit.reference)
             if isinstance(value, Unknown):
@@ -264,6 +283,8 @@ class CompiledEvaluation(Evaluation):
             return BenefitResult(benefit.id, benefit.kind, benefit.label, None, item, item_path,
                                  unknowns=tuple(sorted(paths)), reference=benefit.reference)
         if benefit.amount is None:
+            if measure is not None:
+                return self._constant[(measure, benefit.id, True)]
             return BenefitResult(benefit.id, benefit.kind, benefit.label, True, item, item_path,
                                  reference=benefit.reference)
         raw = fns[id(benefit.amount)](self, env)
