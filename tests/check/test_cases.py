@@ -1,4 +1,9 @@
-"""Golden cases in the language's own text: tests/cases/<feature>/{good,bad}/*.pol."""
+"""Golden cases in the language's own text: tests/cases/<feature>/{good,bad,warn}/*.pol.
+
+A folder beside them holding .pol files (`tests/cases/imports/bad/cycle/`) is one case checked as a
+policy folder, for what only several files show (import cycles, two policies in one folder); its
+expected output is `cycle.check.out` beside the folder.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from tests.conftest import ROOT
 from tests.golden import assert_golden
 
 CASES = sorted((ROOT / "tests" / "cases").glob("*/*/*.pol"))
+FOLDER_CASES = sorted(p for p in (ROOT / "tests" / "cases").glob("*/*/*") if p.is_dir() and any(p.glob("*.pol")))
 
 
 def _run_check(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
@@ -19,7 +25,8 @@ def _run_check(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return f"{out.out}{out.err}exit: {code}\n"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[str(c.relative_to(ROOT / "tests" / "cases")) for c in CASES])
+@pytest.mark.parametrize("case", CASES + FOLDER_CASES,
+                         ids=[str(c.relative_to(ROOT / "tests" / "cases")) for c in CASES + FOLDER_CASES])
 def test_case(case: Path, capsys: pytest.CaptureFixture[str], update_golden: bool) -> None:
     output = _run_check(case, capsys)
     kind = case.parent.name

@@ -1,0 +1,159 @@
+"""Each error code documents itself: docs/errors.md, the catalogue and the tests that trigger each code agree.
+
+PD1xx and PD2xx codes are triggered by the golden cases under tests/cases; the profile (PD3xx)
+and usage (PD4xx) codes by the tests below, through the API and the command line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from policydsl import PolicySet, ProfileError, load
+from policydsl.cli import main
+from policydsl.codes import CODES
+from policydsl.profile import read_profile
+from tests.conftest import ROOT, SANMENXIA
+
+DOCS = ROOT / "docs" / "errors.md"
+CASES = ROOT / "tests" / "cases"
+PROFILE = str((SANMENXIA / "examples" / "profiles" / "lingbao-little-giant.json").relative_to(ROOT))
+
+# A profile (a dict, or JSON bytes as read from a file) that triggers each profile code on the
+# Sanmenxia schema; PD320 is a warning, so the profile is read and the warning kept.
+PROFILE_TRIGGERS: dict[str, object] = {
+    "PD301": {"tech_sme": 1},
+    "PD302": {"revenu": "1.5亿元"},
+    "PD303": {"srdi_level": "little_gaint"},
+    "PD304": {"revenue": -5},
+    "PD305": {"revenue": "15万美元"},
+    "PD306": {"projects": {"investment": "1200万元"}},
+    "PD307": {"revenue": 10**30},
+    "PD308": b'{"revenue": 150, "revenue": 1500}',
+    "PD309": b'{"revenue": 150,}',
+    "PD310": b'{"revenue": NaN}',
+    "PD311": b'{"projects": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "PD312": {"heritage_titles": ["time_honored_brand", "time_honored_brand"]},
+    "PD320": {"srdi_level": "provincial", "key_little_giant": True},
+}
+
+# A command line that triggers each usage code, and the exit code it must end with (`check` counts a
+# path it cannot use among the problems it found: 1, not 2).
+USAGE_TRIGGERS: dict[str, tuple[Sequence[str], int]] = {
+    "PD401": (["eval", "policies/sanmenxia", "tests/cases/no-such-profile.json", "--as-of", "2024-06-01"], 2),
+    "PD402": (["check", "{empty folder}"], 1),
+    "PD403": (["eval", "policies/sanmenxia", PROFILE, "--as-of", "2024-06-01",
+               "--param", "three_upgrades.capp=500"], 2),
+    "PD404": (["eval", "policies/sanmenxia", PROFILE, "--asof", "2024-06-01"], 2),
+    "PD405": (["explain", "policies/sanmenxia", PROFILE, "M99", "--as-of", "2024-06-01"], 2),
+}
+
+
+def _documented() -> list[str]:
+    return re.findall(r"^## (PD\d{3})\s*$", DOCS.read_text("utf-8"), flags=re.MULTILINE)
+
+
+def _sections() -> dict[str, str]:
+    parts = re.split(r"^## (PD\d{3})\s*$", DOCS.read_text("utf-8"), flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def _fixture_codes() -> set[str]:
+    found: set[str] = set()
+    for golden in CASES.rglob("*.check.out"):
+        found |= set(re.findall(r"\[(PD\d{3})\]", golden.read_text("utf-8")))
+    return found
+
+
+@pytest.fixture(scope="module")
+def sanmenxia() -> PolicySet:
+    return load(SANMENXIA)
+
+
+# ---- the catalogue, the documentation and the fixtures agree -------------------------------------------
+
+
+def test_every_code_is_documented_once_in_code_order() -> None:
+    documented = _documented()
+    assert set(documented) == set(CODES), set(documented) ^ set(CODES)
+    assert documented == sorted(CODES), "docs/errors.md lists each code once, in code order"
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_entry_has_message_example_and_fix(code: str) -> None:
+    section = _sections()[code]
+    assert f"> {CODES[code]}\n" in section, f"the entry of {code} quotes the message of policydsl.codes.CODES"
+    assert "**Wrong**" in section and "**Fixed**" in section
+    assert f"[{code}]" in section or code == "PD320", f"the entry of {code} shows the diagnostic it produces"
+
+
+def test_every_syntax_and_policy_code_has_a_fixture() -> None:
+    wanted = {code for code in CODES if code[2] in "12"}
+    missing = wanted - _fixture_codes()
+    assert not missing, f"no golden case under tests/cases triggers {sorted(missing)}"
+
+
+def test_fixtures_only_use_catalogued_codes() -> None:
+    assert _fixture_codes() <= set(CODES)
+
+
+def test_every_code_is_triggered_by_a_test() -> None:
+    triggered = _fixture_codes() | set(PROFILE_TRIGGERS) | set(USAGE_TRIGGERS)
+    assert triggered == set(CODES), set(CODES) ^ triggered
+
+
+# ---- PD3xx: profile data -------------------------------------------------------------------------------
+
+
+def _profile_codes(policies: PolicySet, profile: object) -> set[str]:
+    try:
+        facts = read_profile(policies.policy.schema, profile)
+    except ProfileError as error:
+        return {d.code for d in error.diagnostics}
+    return {d.code for d in facts.warnings}
+
+
+@pytest.mark.parametrize("code", sorted(PROFILE_TRIGGERS))
+def test_profile_code(code: str, sanmenxia: PolicySet) -> None:
+    assert code in _profile_codes(sanmenxia, PROFILE_TRIGGERS[code])
+
+
+def test_missing_profile_file_through_the_api(sanmenxia: PolicySet, tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as error:
+        sanmenxia.evaluate(str(tmp_path / "missing.json"))
+    assert [d.code for d in error.value.diagnostics] == ["PD309"]
+
+
+def test_profile_warning_does_not_stop_evaluation(sanmenxia: PolicySet) -> None:
+    profile = PROFILE_TRIGGERS["PD320"]
+    assert isinstance(profile, dict)
+    result = sanmenxia.evaluate(profile, as_of=datetime.date(2024, 6, 1))
+    assert any("key_little_giant" in warning for warning in result.warnings)
+
+
+def test_profile_problem_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    profile = tmp_path / "company.json"
+    profile.write_text('{"revenue": -5}', encoding="utf-8")
+    assert main(["eval", "policies/sanmenxia", str(profile), "--as-of", "2024-06-01"]) == 2
+    assert "error[PD304]" in capsys.readouterr().err
+
+
+# ---- PD4xx: usage --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", sorted(USAGE_TRIGGERS))
+def test_usage_code(code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv, exit_code = USAGE_TRIGGERS[code]
+    assert main([str(tmp_path) if arg == "{empty folder}" else arg for arg in argv]) == exit_code
+    out = capsys.readouterr()
+    assert f"[{code}]" in out.out + out.err
+
+
+def test_unknown_parameter_through_the_api(sanmenxia: PolicySet) -> None:
+    with pytest.raises(ProfileError) as error:
+        sanmenxia.read_params({"three_upgrades.capp": 500})
+    assert [d.code for d in error.value.diagnostics] == ["PD403"]
