@@ -41,11 +41,11 @@ PROFILE_TRIGGERS: dict[str, object] = {
     "PD320": {"srdi_level": "provincial", "key_little_giant": True},
 }
 
-# A command line that triggers each usage code, and the exit code it must end with (`check` counts a
-# path it cannot use among the problems it found: 1, not 2).
+# A command line that triggers each usage code, and the exit code it must end with (2: a path that
+# cannot be read is bad usage, even for `check`).
 USAGE_TRIGGERS: dict[str, tuple[Sequence[str], int]] = {
     "PD401": (["eval", "policies/sanmenxia", "tests/cases/no-such-profile.json", "--as-of", "2024-06-01"], 2),
-    "PD402": (["check", "{empty folder}"], 1),
+    "PD402": (["check", "{empty folder}"], 2),
     "PD403": (["eval", "policies/sanmenxia", PROFILE, "--as-of", "2024-06-01",
                "--param", "three_upgrades.capp=500"], 2),
     "PD404": (["eval", "policies/sanmenxia", PROFILE, "--asof", "2024-06-01"], 2),

@@ -84,7 +84,8 @@ class PolicySet:
         engine = interpret if self.engine == "interpret" else run_compiled
         result = engine(self.policy, facts.values, values, day)
         if facts.warnings:
-            notes = tuple(f"{w.path}: {w.message}" if w.path else w.message for w in facts.warnings)
+            notes = tuple(f"[{w.code}] {w.path}: {w.message}" if w.path else f"[{w.code}] {w.message}"
+                          for w in facts.warnings)
             result = attrs.evolve(result, warnings=notes + result.warnings)
         return result
 

@@ -130,6 +130,8 @@ class PolicyChecker:
 
     def header(self, root: LoadedFile) -> m.Header | None:
         node = self.header_of(root)
+        if node is None and self.syntax_broken(root):
+            return None  # the header may be in the part that did not parse: report that, not this
         if node is None:
             self.error("PD223", f"{root.display} has no policy header", Span(root.source, 0, 0),
                        hint='a policy file starts with: policy my.policy { title "…" }')
@@ -139,6 +141,11 @@ class PolicyChecker:
         issued = m.Bound(node.issued.kind, node.issued.date) if node.issued else None
         return m.Header(node.id, node.title, node.issuer, node.number, issued,
                         self.window(node.window), node.source)
+
+    def syntax_broken(self, file: LoadedFile) -> bool:
+        """Whether parsing this file failed somewhere (then what is missing may just be unparsed)."""
+        return any(d.code.startswith("PD1") and d.span is not None and d.span.source is file.source
+                   for d in self.loaded.diagnostics)
 
     def policy_of(self, file: LoadedFile, root_id: str) -> str:
         node = self.header_of_quiet(file)
@@ -183,6 +190,8 @@ class PolicyChecker:
                 facts.append(m.Fact(fact.name, fact.label, typ, node.name, fact.minimum, fact.span))
             entities.setdefault(node.name, m.Entity(node.name, node.label, tuple(facts), node.span))
         roots = [e for name, e in entities.items() if name not in list_targets]
+        if not entities and any(self.syntax_broken(f) for f in self.loaded.files):
+            return None
         if not entities:
             first = self.loaded.root
             assert first is not None
@@ -496,7 +505,7 @@ class PolicyChecker:
         if node.amount is not None and node.match is not None:
             self.error("PD212", f"benefit {node.id} has both an amount and a match", node.span,
                        hint="a matching benefit's amount is its `match`; drop the `amount`")
-        if node.cap is not None and node.amount is None and node.match is None:
+        if node.cap is not None and node.amount is None and node.match is None and node.base is None:
             self.error("PD212", f"benefit {node.id} has a cap but no amount", node.span)
 
     def base_benefit(self, node: ast.Benefit,
@@ -586,11 +595,12 @@ class PolicyChecker:
         path = (root.path.parent / header.source).resolve()
         node = self.header_of_quiet(root)
         span = node.span if node else None
+        if not path.is_relative_to(self.loaded.folder):
+            self.error("PD216", f"source {header.source!r} is outside the policy folder", span,
+                       hint="copy the policy document into the policy folder")
+            return None
         try:
-            path.relative_to(self.loaded.folder)
             return path.read_text("utf-8")
-        except ValueError:
-            self.error("PD216", f"source {header.source!r} is outside the policy folder", span)
         except (OSError, UnicodeDecodeError) as error:
             self.error("PD216", f"cannot read the source document {header.source!r}: {error}", span,
                        hint="copy the policy document next to the .pol file as UTF-8 text")

@@ -20,9 +20,9 @@ from lark.tree import Meta
 from policydsl.diagnostics import Diagnostic, Label, Source, Span
 from policydsl.syntax import ast
 
-MAX_NESTING = 200
+MAX_NESTING = 200  # deeper expressions are refused before the recursive passes see them
 # Words of expressions that can never be names (none/open/unknown stay usable as enum values).
-RESERVED = frozenset({"and", "or", "not", "in", "true", "false", "any", "all"})  # deeper expressions are refused before the recursive passes see them
+RESERVED = frozenset({"and", "or", "not", "in", "true", "false", "any", "all"})
 
 
 def _cache_file(grammar: str) -> str | bool:
@@ -88,6 +88,14 @@ def describe_terminal(name: str) -> str:
         if terminal.name == name and terminal.pattern.type == "str":
             return f"'{terminal.pattern.value}'"
     return name.lower()
+
+
+def _bare(description: str) -> str:
+    """'a name' → 'name': after "unexpected" the article reads wrongly."""
+    for article in ("a ", "an "):
+        if description.startswith(article):
+            return description[len(article):]
+    return description
 
 
 def _expected_sentence(expected: set[str]) -> str:
@@ -197,7 +205,7 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source, parsed_text: str 
             found = "end: the declaration is not complete"
         else:
             span = Span(source, token.start_pos or 0, token.end_pos or (token.start_pos or 0) + 1)
-            found = f"{describe_terminal(token.type)} {str(token)!r}" if token.type in (
+            found = f"{_bare(describe_terminal(token.type))} {str(token)!r}" if token.type in (
                 "NAME",
                 "STRING",
                 "NUMBER",
@@ -409,6 +417,7 @@ class _Builder(Transformer[Token, Any]):
         if ordered:
             children = children[1:]
         name, label, *values = children
+        self._not_keyword(name)
         return ast.EnumDecl(str(name), self._string(label), ordered, tuple(values), self._span(meta))
 
     @v_args(meta=True)
@@ -420,11 +429,13 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True)
     def entity_decl(self, meta: Meta, children: list[Any]) -> ast.EntityDecl:
         name, label, *facts = children
+        self._not_keyword(name)
         return ast.EntityDecl(str(name), self._string(label), tuple(facts), self._span(meta))
 
     @v_args(meta=True)
     def fact_decl(self, meta: Meta, children: list[Any]) -> ast.FactDecl:
         name, label, type_expr, *rest = children
+        self._not_keyword(name)
         minimum = rest[0] if rest else None
         return ast.FactDecl(str(name), self._string(label), type_expr, minimum, self._span(meta))
 
@@ -516,6 +527,7 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True)
     def condition(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
         name, *rest = children
+        self._not_keyword(name)
         label = self._string(rest[0]) if len(rest) == 2 else None
         span = self._span(meta)
         return ("condition", ast.Condition(str(name), label, rest[-1], span), span)
@@ -523,6 +535,7 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True)
     def benefit(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
         kind, name, label, *rest = children
+        self._not_keyword(name)
         base: ast.Name | None = None
         if rest and isinstance(rest[0], ast.Name):
             base, rest = rest[0], rest[1:]
@@ -548,6 +561,7 @@ class _Builder(Transformer[Token, Any]):
 
     @v_args(inline=True, meta=True)
     def for_each(self, meta: Meta, var: Token, collection: ast.Expr) -> tuple[str, Any, Span | None]:
+        self._not_keyword(var)
         span = self._span(meta)
         return ("for_each", ast.ForEach(str(var), collection, span), span)
 
