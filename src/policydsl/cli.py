@@ -7,7 +7,7 @@ import datetime
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -32,6 +32,42 @@ examples:
   policydsl explain policies/sanmenxia company.json M2 --as-of 2024-06-01
   policydsl test policies/sanmenxia
   policydsl fmt --check policies/sanmenxia
+  policydsl batch policies/sanmenxia firms.parquet -o results.parquet --as-of 2024-06-01
+  policydsl sql policies/sanmenxia --dialect spark --as-of 2024-06-01
+"""
+
+BATCH_DESCRIPTION = """\
+Evaluate every profile of a table and write one result row per input row.
+
+INPUT is .jsonl (one JSON profile per line, as `policydsl eval` reads), .csv or .parquet (one
+column per fact of the profile, named as the fact; an empty cell is an unknown fact; a list of
+items such as projects is a JSON array in a CSV cell, a list of structs or a JSON string in
+Parquet). A column that is not a fact stops the batch before any row is read.
+
+OUTPUT is .parquet, .csv or .jsonl, with the columns: row (the input row, from 1), error (why a
+row is not a valid profile; its other columns are then empty), and per measure M: M_status,
+M_total (万元, exact), M_unknowns (the unknown facts and parameters the result depends on).
+Invalid rows are never dropped. A summary follows: statuses and totals per measure, goals.
+
+The duckdb engine (default) checks and evaluates the table in SQL and gives the rows it cannot
+vouch for to Python; the python engine evaluates row by row. Both give the same output.
+
+examples:
+  policydsl batch policies/sanmenxia firms.parquet -o results.parquet --as-of 2024-06-01
+  policydsl batch policies/sanmenxia firms.csv -o results.csv --param three_upgrades.cap=500
+"""
+
+SQL_DESCRIPTION = """\
+Print the policy as one SQL SELECT, to screen profiles inside a data warehouse.
+
+The query reads a table named profiles with a column row (any key) and one column per fact
+(money as DECIMAL of 万元; lists of items as arrays of structs; NULL for an unknown fact; the
+comment above the query lists them) and returns per measure M: M_status, M_total (万元) and
+M_unknowns. The day (--as-of) and the parameters (--param) are fixed in the query.
+
+examples:
+  policydsl sql policies/sanmenxia --as-of 2024-06-01 > screening.sql
+  policydsl sql policies/sanmenxia --dialect postgres --param three_upgrades.cap=500
 """
 
 
@@ -103,6 +139,28 @@ def build_parser() -> argparse.ArgumentParser:
                               "change nothing and exit 1 if a file is not formatted.")
     fmt.add_argument("paths", nargs="+", metavar="PATH")
     fmt.add_argument("--check", action="store_true", help="only report files that would change")
+
+    def day_and_params(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--as-of", type=_date, metavar="DATE", help="the day to apply the policy on (default: today)")
+        sub.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                         help="set a parameter, e.g. three_upgrades.cap=500 (a bare number of money is 万元)")
+
+    batch = commands.add_parser("batch", help="evaluate a table of profiles (.jsonl/.csv/.parquet) into a table of results",
+                                description=BATCH_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    batch.add_argument("path", metavar="PATH", help="a .pol file or a policy folder")
+    batch.add_argument("input", metavar="INPUT", help="the profiles: a .jsonl, .csv or .parquet file")
+    batch.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                       help="where to write the results: a .parquet, .csv or .jsonl file")
+    day_and_params(batch)
+    batch.add_argument("--engine", choices=("duckdb", "python"), default="duckdb",
+                       help="duckdb (default, fast) or python (row by row); both give the same output")
+
+    sql = commands.add_parser("sql", help="print the policy as one SQL query, to run in a data warehouse",
+                              description=SQL_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sql.add_argument("path", metavar="PATH", help="a .pol file or a policy folder")
+    sql.add_argument("--dialect", choices=("duckdb", "spark", "postgres"), default="duckdb",
+                     help="the SQL dialect to write (default: duckdb)")
+    day_and_params(sql)
     return parser
 
 
@@ -137,6 +195,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         everything.extend(diagnostics)
     errors = sum(1 for d in everything if d.severity == "error")
     warnings = len(everything) - errors
+    unreadable = any(d.code in ("PD401", "PD402") for d in everything)  # bad usage, not policy problems
     if args.format == "json":
         json.dump({"diagnostics": [d.to_dict() for d in everything], "errors": errors, "warnings": warnings},
                   sys.stdout, ensure_ascii=False, indent=2)
@@ -147,6 +206,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
         else:
             print(f"ok: {', '.join(args.paths)} checked, no problems")
+    if unreadable:
+        return EXIT_USAGE
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 
@@ -273,7 +334,66 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if (args.check and changed) else EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "eval": cmd_eval, "explain": cmd_explain, "test": cmd_test, "fmt": cmd_fmt}
+def cmd_batch(args: argparse.Namespace) -> int:
+    from policydsl.batch import run_batch
+
+    policies, params = _load_and_params(args)
+    day = args.as_of or datetime.date.today()
+    with _progress_bar() as progress:
+        summary = run_batch(policies.policy, Path(args.input), Path(args.output), as_of=day, params=params,
+                            engine=args.engine, progress=progress)
+    from policydsl.batch_output import summary_lines
+
+    print("\n".join(summary_lines(summary, policies.policy, args.output, day)))
+    return EXIT_OK
+
+
+class _progress_bar:
+    """A progress bar on stderr when it is a terminal; otherwise nothing."""
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        self.bar = None
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("profiles", total=None)
+        bar = self.bar
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from policydsl.evaluate.sql import SqlUnsupported, compile_policy, describe_input
+
+    policies, params = _load_and_params(args)
+    day = args.as_of or datetime.date.today()
+    try:
+        query = compile_policy(policies.policy, params, day, dialect=args.dialect)
+    except SqlUnsupported as error:
+        raise UsageError([Diagnostic("PD404", f"this policy cannot be written as SQL: {error}", path=args.path,
+                                     hint="batches of it run with `policydsl batch --engine python`")]) from None
+    lines = [f"-- {policies.id}: the screening of every measure as of {day} ({args.dialect})",
+             "-- generated by `policydsl sql`; the input table profiles has the columns:"]
+    lines += [f"--   {column}" for column in describe_input(policies.policy.schema, args.dialect)]
+    lines.append("-- and the result, per measure M: M_status, M_total (万元), M_unknowns (paths of unknown facts)")
+    sys.stdout.write("\n".join(lines) + "\n" + query.sql() + ";\n")
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "eval": cmd_eval, "explain": cmd_explain, "test": cmd_test, "fmt": cmd_fmt,
+            "batch": cmd_batch, "sql": cmd_sql}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,253 @@
+"""Batch output: the rows of results, the writers of the three formats, and the summary.
+
+The output has exactly one row per input row: `row`, `error` (the problems of an invalid row,
+whose other columns are empty) and, per measure `M`, `M_status`, `M_total` (万元, exact) and
+`M_unknowns` (sorted profile paths and parameter names). Parquet keeps the types (DECIMAL(38, 10),
+a list of strings); CSV and JSON Lines write totals as exact decimal text and unknowns as a JSON
+array (CSV) or an array (JSON Lines).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from policydsl import model as m
+from policydsl.diagnostics import ProfileError
+from policydsl.evaluate.compile import evaluate as evaluate_compiled
+from policydsl.profile import read_profile
+from policydsl.values import plain
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+TOTAL_SCALE = Decimal("1e-10")  # totals are DECIMAL(38, 10) of 万元, rounded half away from zero like SQL
+
+
+@attrs.frozen
+class GoalProgress:
+    """How many profiles of the batch count toward a goal of the policy."""
+
+    id: str
+    label: str
+    count: int
+    at_least: int
+    by: datetime.date | None
+
+
+@attrs.frozen
+class BatchSummary:
+    """What a batch found: rows, error rows, statuses and totals per measure, goals."""
+
+    rows: int
+    errors: int
+    statuses: dict[str, dict[str, int]]  # measure id → status → rows
+    totals: dict[str, Decimal]  # measure id → the sum of its totals, 万元
+    goals: tuple[GoalProgress, ...]
+    engine: str
+    by_python: int  # rows the DuckDB engine left to the Python reader (errors included)
+    seconds: float
+
+
+# ---- output rows -------------------------------------------------------------------------------
+
+
+def output_schema(policy: m.Policy) -> pa.Schema:
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    fields = [pa.field("row", pa.int64(), nullable=False), pa.field("error", pa.string())]
+    for measure in policy.measures:
+        fields += [pa.field(f"{measure.id}_status", pa.string()),
+                   pa.field(f"{measure.id}_total", pa.decimal128(38, 10)),
+                   pa.field(f"{measure.id}_unknowns", pa.list_(pa.string()))]
+    return pa.schema(fields)
+
+
+def error_text(error: ProfileError) -> str:
+    """The problems of an invalid row on one line: `path: error[PDnnn]: message (help: …)`."""
+    parts = []
+    for diagnostic in error.diagnostics:
+        where = f"{diagnostic.path}: " if diagnostic.path else ""
+        hint = f" (help: {diagnostic.hint})" if diagnostic.hint else ""
+        parts.append(f"{where}{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}{hint}")
+    return "; ".join(parts)
+
+
+@attrs.define
+class Rows:
+    """Output rows gathered column by column, for one Arrow batch."""
+
+    schema: pa.Schema
+    columns: list[list[object]] = attrs.Factory(list)
+
+    def __attrs_post_init__(self) -> None:
+        self.columns = [[] for _ in self.schema]
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def add(self, values: list[object]) -> None:
+        for column, value in zip(self.columns, values, strict=True):
+            column.append(value)
+
+    def batch(self) -> pa.RecordBatch:
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        arrays = [pa.array(values, field.type) for values, field in zip(self.columns, self.schema, strict=True)]
+        self.columns = [[] for _ in self.schema]
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
+def evaluate_row(policy: m.Policy, number: int, raw: object, params: Mapping[str, object], as_of: datetime.date,
+                 goals: dict[str, int] | None = None) -> list[object]:
+    """One output row, by the Python reader and engine; goals met by it are counted in `goals`."""
+    try:
+        facts = read_profile(policy.schema, raw)
+    except ProfileError as error:
+        return [number, error_text(error)] + [None] * (3 * len(policy.measures))
+    result = evaluate_compiled(policy, facts.values, params, as_of)
+    values: list[object] = [number, None]
+    for measure in result.measures:
+        total = measure.total.in_unit().quantize(TOTAL_SCALE, ROUND_HALF_UP) if measure.total is not None else None
+        values += [measure.status, total, list(measure.unknowns)]
+    if goals is not None:
+        for goal_id, met in result.goals:
+            if met is True:
+                goals[goal_id] = goals.get(goal_id, 0) + 1
+    return values
+
+
+# ---- writing -------------------------------------------------------------------------------------
+
+
+class Writer:
+    """Writes output batches as Parquet, CSV or JSON Lines."""
+
+    def __init__(self, path: Path, fmt: str, schema: pa.Schema) -> None:
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.csv as pcsv  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+        self.format = fmt
+        self.parquet: Any = None
+        self.csv: Any = None
+        self.text: Any = None
+        if fmt == ".parquet":
+            self.parquet = pq.ParquetWriter(path, schema, compression="zstd")
+        elif fmt == ".csv":
+            text_schema = pa.schema([pa.field(f.name, pa.int64() if f.name == "row" else pa.string())
+                                     for f in schema])
+            self.csv = pcsv.CSVWriter(path, text_schema)
+            self.csv_schema = text_schema
+        else:
+            self.text = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        if self.parquet is not None:
+            self.parquet.write_batch(batch)
+            return
+        if self.csv is not None:
+            columns = []
+            for name, column in zip(batch.schema.names, batch.columns, strict=True):
+                if name.endswith("_total"):
+                    column = pa.array([plain(v) if v is not None else None for v in column.to_pylist()], pa.string())
+                elif name.endswith("_unknowns"):
+                    column = pa.array([json.dumps(v, ensure_ascii=False) if v is not None else None
+                                       for v in column.to_pylist()], pa.string())
+                columns.append(column)
+            self.csv.write_batch(pa.RecordBatch.from_arrays(columns, schema=self.csv_schema))
+            return
+        lines = []
+        for record in batch.to_pylist():
+            for key, value in record.items():
+                if isinstance(value, Decimal):
+                    record[key] = plain(value)
+            lines.append(json.dumps(record, ensure_ascii=False))
+        self.text.write("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        for handle in (self.parquet, self.csv, self.text):
+            if handle is not None:
+                handle.close()
+
+
+# ---- the summary ----------------------------------------------------------------------------
+
+
+@attrs.define
+class Tally:
+    """The summary, counted batch by batch."""
+
+    policy: m.Policy
+    rows: int = 0
+    errors: int = 0
+    statuses: dict[str, dict[str, int]] = attrs.Factory(dict)
+    totals: dict[str, Decimal] = attrs.Factory(dict)
+    goals: dict[str, int] = attrs.Factory(dict)
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+        self.rows += batch.num_rows
+        self.errors += batch.num_rows - batch.column("error").null_count
+        for measure in self.policy.measures:
+            counts = self.statuses.setdefault(measure.id, {})
+            for entry in pc.value_counts(batch.column(f"{measure.id}_status")).to_pylist():
+                if entry["values"] is not None:
+                    counts[entry["values"]] = counts.get(entry["values"], 0) + entry["counts"]
+            total = pc.sum(batch.column(f"{measure.id}_total")).as_py()
+            if total is not None:
+                self.totals[measure.id] = self.totals.get(measure.id, Decimal(0)) + total
+
+    def summary(self, engine: str, by_python: int, seconds: float) -> BatchSummary:
+        goals = tuple(GoalProgress(g.id, g.label, self.goals.get(g.id, 0), g.at_least, g.by) for g in self.policy.goals)
+        statuses = {m.id: dict(sorted(self.statuses.get(m.id, {}).items())) for m in self.policy.measures}
+        totals = {m.id: self.totals.get(m.id, Decimal(0)) for m in self.policy.measures}
+        return BatchSummary(self.rows, self.errors, statuses, totals, goals, engine, by_python, seconds)
+
+
+STATUS_COLUMNS = ("eligible", "not_eligible", "undetermined", "not_in_force", "not_applicable")
+
+
+def summary_lines(summary: BatchSummary, policy: m.Policy, output: str, as_of: datetime.date) -> list[str]:
+    """The summary as text: rows and errors, statuses and totals per measure, goals."""
+    engine = f"{summary.engine} engine"
+    if summary.engine == "duckdb" and summary.by_python:
+        engine += f"; {_rows(summary.by_python)} read by Python"
+    lines = [f"{summary.rows:,} profiles → {output} in {summary.seconds:.1f} s ({engine}), as of {as_of}"]
+    if summary.errors:
+        lines.append("1 row is not a valid profile: its error column says why" if summary.errors == 1 else
+                     f"{summary.errors:,} rows are not valid profiles: their error column says why")
+    header = ["measure", *STATUS_COLUMNS, "total (万元)"]
+    table = [header]
+    for measure in policy.measures:
+        counts = summary.statuses.get(measure.id, {})
+        total = summary.totals.get(measure.id)
+        table.append([measure.id, *(f"{counts.get(s, 0):,}" for s in STATUS_COLUMNS),
+                      plain(total) if total else "-"])
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines.append("")
+    for row in table:
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    if summary.goals:
+        lines += ["", "goals"]
+        for goal in summary.goals:
+            share = f"{100 * goal.count / goal.at_least:.0f}%" if goal.at_least else "-"
+            by = f" by {goal.by}" if goal.by else ""
+            state = "met" if goal.count >= goal.at_least else "not yet met"
+            lines.append(f"  {goal.id} {goal.label}: {goal.count:,} of at least {goal.at_least:,}{by} "
+                         f"({share}, {state})")
+    return lines
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" + ("s" if count != 1 else "")

@@ -1,0 +1,260 @@
+"""The DuckDB engine of a batch: check the table in SQL, evaluate it with the compiled query, and
+merge back, in row order, the rows that the Python reader decides.
+
+Two passes over the input. The first finds the rows SQL cannot vouch for (`batch_validate`) and
+counts the goals met by the others. The second evaluates the clean rows: with no row left to
+Python and Parquet output, DuckDB writes the file itself; otherwise the results stream through
+Python, which evaluates the other rows (`batch_output.evaluate_row`) and writes the merged rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from policydsl import model as m
+from policydsl.batch_input import CHUNK, Source
+from policydsl.batch_output import Rows, Tally, Writer, evaluate_row, output_schema
+from policydsl.batch_validate import canonical
+from policydsl.diagnostics import Diagnostic, UsageError
+from policydsl.evaluate.sql import KEY, SqlUnsupported, compile_policy
+from policydsl.evaluate.sql_dialects import STATUSES, TEXT, all_of, binary, call, case, cast, number, text
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+Progress = Callable[[int, int], None]
+CHECKED = "checked"
+
+
+def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, params: Mapping[str, object],
+               as_of: datetime.date, tally: Tally, report: Progress) -> int:
+    """Evaluate `source` into `output`; returns the number of rows left to the Python reader."""
+    import duckdb
+
+    try:
+        query = compile_policy(policy, params, as_of, table=CHECKED, extra=["clean"])
+        goals = compile_policy(policy, params, as_of, table=CHECKED, goals=True, measures=False, extra=["clean"])
+    except SqlUnsupported as error:
+        raise UsageError([Diagnostic("PD404", f"the duckdb engine cannot evaluate this policy: {error}",
+                                     hint="run the batch with --engine python")]) from None
+    connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = true")
+    connection.execute("SET enable_progress_bar_print = false")
+    # DuckDB returns memory to the system after large frees; a batch frees and takes again the
+    # same few hundred megabytes all along, and giving them back costs a third of its time.
+    connection.execute("SET allocator_bulk_deallocation_flush_threshold = '2GB'")
+    raw, origins, json_line = _raw_relation(connection, source)
+    checked = canonical(policy.schema, raw, origins, json_line)
+    connection.execute(exp.Create(this=exp.to_table(CHECKED), kind="VIEW", expression=checked,
+                                  properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+    results: list[exp.Expr] = [exp.column(name, quoted=True) for columns in query.measures
+               for name in (columns.status, columns.total, columns.unknowns)]
+    clean = exp.column("clean", quoted=True)
+    if out_format == ".parquet" and _all_in_sql(connection, query.select, results, output, policy, tally, report,
+                                                source.count):
+        _count_goals(connection, goals.select, policy, tally, every_row_clean=True)
+        return 0
+    # Some rows are left to Python: they are evaluated there and merged back in row order.
+    tally.rows = tally.errors = 0
+    tally.statuses.clear()
+    tally.totals.clear()
+    by_python = _count_goals(connection, goals.select, policy, tally, every_row_clean=False)
+    outputs: list[exp.Expr] = [exp.column(KEY, quoted=True), exp.alias_(cast(exp.Null(), TEXT), "error", quoted=True),
+                               *results]
+    stream = _stream(connection, exp.select(exp.Star()).from_(exp.Subquery(this=query.select)).where(clean),
+                     outputs, policy)
+    fallback = _python_rows(policy, source, by_python, params, as_of, tally.goals)
+    writer = Writer(output, out_format, output_schema(policy))
+    try:
+        for batch in _merge(stream, fallback, output_schema(policy)):
+            writer.write(batch)
+            tally.add(batch)
+            report(tally.rows, source.count)
+    finally:
+        writer.close()
+    if tally.rows != source.count:  # pragma: no cover - a broken invariant, not a user's mistake
+        raise RuntimeError(f"the batch wrote {tally.rows} rows for {source.count} input rows")
+    return len(by_python)
+
+
+UNCHECKED = "\x00left to Python"  # in the staging file, the error of a row SQL cannot vouch for
+
+
+def _all_in_sql(connection: duckdb.DuckDBPyConnection, query: exp.Select, results: Sequence[exp.Expr],
+                output: Path, policy: m.Policy, tally: Tally, report: Progress, total: int) -> bool:
+    """DuckDB writes the Parquet file itself, in parallel; True unless some row is left to Python.
+
+    The rows SQL cannot vouch for are marked in a staging file, so that valid input — nearly
+    every batch — is read once; if a row is marked, the staging file is dropped.
+    """
+    error = case((exp.column("clean", quoted=True), cast(exp.Null(), TEXT)), default=text(UNCHECKED))
+    outputs: list[exp.Expr] = [exp.column(KEY, quoted=True), exp.alias_(error, "error", quoted=True), *results]
+    staging = output.with_name(f".{output.name}.partial")
+    try:
+        _copy(connection, query, outputs, staging, total, report)
+        _tally_file(connection, staging, policy, tally)
+        if tally.errors:  # only marked rows can have an error here
+            staging.unlink()
+            return False
+        staging.replace(output)
+        return True
+    finally:
+        if staging.exists():
+            staging.unlink()
+
+
+def _count_goals(connection: duckdb.DuckDBPyConnection, goals: exp.Select, policy: m.Policy, tally: Tally,
+                 every_row_clean: bool) -> list[int]:
+    """Count the goals met by the rows SQL vouches for; returns the other rows, in order."""
+    clean = exp.column("clean", quoted=True)
+    columns: list[exp.Expression] = []
+    if not every_row_clean:
+        columns.append(exp.Filter(this=call("list", exp.column(KEY, quoted=True)),
+                                  expression=exp.Where(this=exp.not_(clean))))
+    for goal in policy.goals:
+        met = exp.column(f"goal_{goal.id}", quoted=True)
+        columns.append(call("count_if", met if every_row_clean else all_of(clean, met)))
+    if not columns:
+        return []
+    (row,) = connection.execute(exp.select(*columns).from_(exp.Subquery(this=goals)).sql("duckdb")).fetchall()
+    counts = row if every_row_clean else row[1:]
+    for goal, count in zip(policy.goals, counts, strict=True):
+        tally.goals[goal.id] = int(count or 0)  # no rows: NULL
+    return [] if every_row_clean else sorted(row[0] or [])
+
+
+def _raw_relation(connection: duckdb.DuckDBPyConnection, source: Source) -> tuple[exp.Expression, dict[str, str],
+                                                                                    str | None]:
+    """The input as DuckDB reads it: a relation with `row` and raw columns, and their origins."""
+    if source.format == ".parquet":
+        reader = exp.Anonymous(this="read_parquet", expressions=[
+            text(str(source.path)), exp.EQ(this=exp.column("file_row_number"), expression=exp.true())])
+        position = exp.column("file_row_number")
+        relation = exp.select(exp.alias_(binary(exp.Add, position, number(1)), KEY, quoted=True),
+                              exp.Star(except_=[position.copy()])).from_(exp.Table(this=reader))
+        described = connection.execute(f"DESCRIBE {relation.sql('duckdb')}").fetchall()
+        origins = {name: kind for name, kind, *_ in described if name != KEY}
+        return exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier("raw_input"))), origins, None
+    connection.register("raw_input", source.table())
+    if source.format == ".jsonl":
+        return exp.to_table("raw_input"), {}, "line"
+    return exp.to_table("raw_input"), dict.fromkeys(source.columns, "text"), None
+
+
+def _copy(connection: duckdb.DuckDBPyConnection, query: exp.Select, outputs: list[exp.Expr], output: Path,
+          total: int, report: Progress) -> None:
+    """DuckDB writes the Parquet file itself, in parallel and in row order."""
+    select = exp.select(*outputs).from_(exp.Subquery(this=query))
+    statement = f"COPY ({select.sql('duckdb')}) TO {text(str(output)).sql('duckdb')} (FORMAT PARQUET, COMPRESSION zstd)"
+    stop = watch(connection, total, report)
+    try:
+        connection.execute(statement).fetchall()  # a finished result frees the connection for the next
+    finally:
+        stop()
+    report(total, total)
+
+
+def _tally_file(connection: duckdb.DuckDBPyConnection, output: Path, policy: m.Policy, tally: Tally) -> None:
+    columns: list[exp.Expression] = [call("count", exp.Star()), call("count", exp.column("error", quoted=True))]
+    for measure in policy.measures:
+        status = exp.column(f"{measure.id}_status", quoted=True)
+        columns += [call("count_if", binary(exp.EQ, status, text(s))) for s in STATUSES]
+        columns.append(call("sum", exp.column(f"{measure.id}_total", quoted=True)))
+    reader = exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[text(str(output))]))
+    (found,) = connection.execute(exp.select(*columns).from_(reader).sql("duckdb")).fetchall()
+    tally.rows, tally.errors = int(found[0]), int(found[1])
+    values = iter(found[2:])
+    for measure in policy.measures:
+        counts = {s: int(next(values) or 0) for s in STATUSES}  # no rows: NULL
+        tally.statuses[measure.id] = {s: n for s, n in counts.items() if n}
+        total = next(values)
+        if total is not None:
+            tally.totals[measure.id] = total
+
+
+def _stream(connection: duckdb.DuckDBPyConnection, query: exp.Select, outputs: list[exp.Expr],
+            policy: m.Policy) -> Iterator[pa.RecordBatch]:
+    """The results of the clean rows, in row order, as batches of the output schema."""
+    statuses = {f"{measure.id}_status" for measure in policy.measures}
+    shaped: list[exp.Expr] = [exp.alias_(cast(exp.column(o.alias_or_name, quoted=True), TEXT), o.alias_or_name, quoted=True)
+                              if o.alias_or_name in statuses
+                              else o for o in outputs]
+    schema = output_schema(policy)
+    reader = connection.sql(exp.select(*shaped).from_(exp.Subquery(this=query)).sql("duckdb")).to_arrow_reader(CHUNK)
+    for batch in reader:
+        yield _conform(batch, schema)
+
+
+def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    arrays = [column if column.type == field.type else column.cast(field.type)
+              for column, field in zip(batch.columns, schema, strict=True)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _python_rows(policy: m.Policy, source: Source, wanted: Sequence[int], params: Mapping[str, object],
+                 as_of: datetime.date, goals: dict[str, int]) -> Iterator[list[object]]:
+    if not wanted:
+        return
+    for number_, raw in source.rows(policy.schema, wanted):
+        yield evaluate_row(policy, number_, raw, params, as_of, goals)
+
+
+def _merge(stream: Iterator[pa.RecordBatch], fallback: Iterator[list[object]],
+           schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """The SQL batches with the Python rows put back in their places (both in row order)."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    pending = next(fallback, None)
+    for batch in stream:
+        if batch.num_rows == 0:
+            continue
+        last = batch.column(0)[-1].as_py()
+        rows = Rows(schema)
+        while pending is not None and pending[0] < last:  # type: ignore[operator]
+            rows.add(pending)
+            pending = next(fallback, None)
+        if not len(rows):
+            yield batch
+            continue
+        table = pa.Table.from_batches([rows.batch(), batch])
+        yield from table.sort_by(KEY).combine_chunks().to_batches()
+    rows = Rows(schema)
+    while pending is not None:
+        rows.add(pending)
+        if len(rows) >= CHUNK:
+            yield rows.batch()
+        pending = next(fallback, None)
+    if len(rows):
+        yield rows.batch()
+
+
+def watch(connection: duckdb.DuckDBPyConnection, total: int, report: Progress) -> Callable[[], None]:
+    """Report a running query's progress from another thread; returns the function that stops it."""
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.2):
+            try:
+                done = connection.query_progress()
+            except Exception:
+                return
+            if done >= 0:
+                report(int(total * done / 100), total)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+
+    def finish() -> None:
+        stop.set()
+        thread.join()
+
+    return finish

@@ -1,0 +1,379 @@
+"""The batch path: a checked policy compiled to one SQL query of sqlglot expressions, same answers.
+
+One row in — the typed facts of a profile, columns `input_types(schema)` of the table `profiles`
+— and one row out: the key `row` and, per measure `M`, `M_status`, `M_total` (DECIMAL(38, 10) of
+万元, NULL when there is none) and `M_unknowns` (the sorted profile paths and parameter names the
+status and amount depend on), field for field what `interpret.evaluate` gives.
+
+Expressions are compiled by `sql_expressions`; this module adds benefits, statuses and totals. A
+per-item benefit (`for each p in projects`) maps each item to a struct of its applicability,
+amount, bound and unknown paths with one lambda, then folds that list: the benefit applies if an
+item does, is unknown if none does and one is unknown, and so on, exactly as the interpreter's
+statuses and totals read its per-item results. An unknown list is decided, as in the
+interpreter, by evaluating the benefit once for an item whose every fact is unknown.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+
+import attrs
+from sqlglot import exp
+
+from policydsl import model as m
+from policydsl.evaluate.sql_dialects import (
+    Item,
+    all_of,
+    any_of,
+    binary,
+    case,
+    cast,
+    coalesce,
+    decimal,
+    finish,
+    is_null,
+    negate,
+    node,
+    number,
+    text,
+)
+from policydsl.evaluate.sql_expressions import (
+    INT,
+    KEY,
+    ExpressionCompiler,
+    SqlUnsupported,
+    Val,
+    input_types,
+    is_false,
+    is_true,
+    kleene_code,
+    null_test,
+    sample_item,
+    sql_type,
+    static_path,
+)
+from policydsl.evaluate.sql_paths import Paths
+
+BOOLEAN = exp.DataType.build("BOOLEAN")
+
+TOTAL_TYPE = (38, 10)  # the `<measure>_total` columns, 万元
+TABLE = "profiles"
+
+__all__ = ["KEY", "TABLE", "CompiledQuery", "SqlUnsupported", "compile_policy", "input_types", "sql_type"]
+
+
+@attrs.frozen
+class MeasureColumns:
+    id: str
+    status: str
+    total: str
+    unknowns: str
+
+
+@attrs.frozen
+class CompiledQuery:
+    """The SELECT, the names of its output columns and the dialect it is written in."""
+
+    select: exp.Select
+    measures: tuple[MeasureColumns, ...]
+    goals: dict[str, str]  # goal id → its column: the truth of the goal's `count` expression
+    dialect: str
+
+    def sql(self, pretty: bool = True) -> str:
+        return self.select.sql(dialect=self.dialect, pretty=pretty)
+
+
+@attrs.frozen
+class Parts:
+    """One benefit for one item (or for a benefit without items), as SQL."""
+
+    applies: Val
+    amount: exp.Expression | None  # the capped amount, NULL when unknown; None: no amount at all
+    capped: exp.Expression | None  # the same (read where the benefit applies)
+    blocked: exp.Expression | None  # where it applies: only a bound of the amount is known (no total)
+    unknowns: Paths | None  # its unknown paths; None: never any
+
+
+@attrs.frozen
+class BenefitColumns:
+    """What a measure needs of one benefit (of a per-item benefit: of all its items)."""
+
+    applies: exp.Expression  # TRUE if it applies (to some item), NULL if unknown, else FALSE
+    amount: exp.Expression | None
+    blocked: exp.Expression | None
+    unknowns: Paths | None
+
+
+class SqlCompiler(ExpressionCompiler):
+    """Compiles one checked policy, for one set of parameters and one day, to a SELECT."""
+
+    def __init__(self, policy: m.Policy, params: Mapping[str, object], as_of: datetime.date,
+                 dialect: str = "duckdb", table: str = TABLE) -> None:
+        super().__init__(policy, params, dialect)
+        self.as_of = as_of
+        self.table = table
+
+    def compile(self, goals: bool = False, measures_: bool = True, extra: Sequence[str] = ()) -> CompiledQuery:
+        outputs: list[tuple[str, exp.Expression]] = [(name, exp.column(name, quoted=True)) for name in extra]
+        measures: list[MeasureColumns] = []
+        for measure in self.policy.measures if measures_ else ():
+            names = MeasureColumns(measure.id, f"{measure.id}_status", f"{measure.id}_total",
+                                   f"{measure.id}_unknowns")
+            status, total, unknowns = self.measure(measure)
+            outputs += [(names.status, status), (names.total, total), (names.unknowns, unknowns)]
+            measures.append(names)
+        goal_columns: dict[str, str] = {}
+        if goals:
+            for goal in self.policy.goals:
+                goal_columns[goal.id] = f"goal_{goal.id}"
+                outputs.append((goal_columns[goal.id], self.value(goal.count, {}).v))
+        return CompiledQuery(finish(self.query(outputs)), tuple(measures), goal_columns, self.dialect.name)
+
+    def query(self, outputs: list[tuple[str, exp.Expression]]) -> exp.Select:
+        source: exp.Expression = exp.to_table(self.table)
+        for index, layer in enumerate(self.layers, start=1):
+            select = exp.select(exp.Star(), *layer).from_(source)
+            source = exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(f"l{index}")))
+        key = exp.column(KEY, quoted=True)
+        return exp.select(key, *(exp.alias_(e, n, quoted=True) for n, e in outputs)).from_(source)
+
+    # ---- measures
+    def measure(self, measure: m.Measure) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        empty = self.dialect.strings([])
+        no_total = cast(exp.Null(), decimal(*TOTAL_TYPE))
+        status = self.dialect.status
+        if not measure.window.contains(self.as_of):
+            return status("not_in_force"), no_total, empty
+        if not measure.benefits:
+            return status("not_applicable"), no_total, empty
+        parts = [self.benefit(measure, index, benefit) for index, benefit in enumerate(measure.benefits)]
+        applies = any_of(*(p.applies for p in parts))
+        decided = case((applies, status("eligible")), (negate(applies), status("not_eligible")),
+                       default=status("undetermined"))
+        return decided, self.total([p for p in parts if p.amount is not None], no_total), self.unknown_paths(parts)
+
+    def total(self, parts: list[BenefitColumns], no_total: exp.Expression) -> exp.Expression:
+        """The sum of the known amounts of what applies; none when only a bound of one is known."""
+        if not parts:
+            return no_total
+        amounts = [cast(p.amount, decimal(*TOTAL_TYPE)) for p in parts if p.amount is not None]
+        summed: exp.Expression = amounts[0]
+        if len(amounts) > 1:
+            for amount in amounts[1:]:
+                summed = binary(exp.Add, coalesce(summed, number(0)), coalesce(amount, number(0)))
+            every_null = all_of(*(is_null(p.amount) for p in parts if p.amount is not None))
+            summed = case((every_null, no_total), default=cast(summed, decimal(*TOTAL_TYPE)))
+        blocked = [p.blocked for p in parts if p.blocked is not None]
+        if blocked:
+            summed = case((any_of(*blocked), no_total), default=summed)
+        return summed
+
+    def unknown_paths(self, parts: list[BenefitColumns]) -> exp.Expression:
+        found = [p.unknowns for p in parts if p.unknowns is not None]
+        if not found:
+            return self.dialect.strings([])
+        return self.paths.to_list(self.paths.union(found))
+
+    # ---- benefits
+    def benefit(self, measure: m.Measure, index: int, benefit: m.Benefit) -> BenefitColumns:
+        stem = f"b_{measure.id}_{benefit.id}"
+        if benefit.for_each is None:
+            parts = self.benefit_item(benefit, {})
+            amount = None if parts.amount is None else self.applying(parts, parts.amount)
+            blocked = None if parts.blocked is None else self.applying(parts, parts.blocked, exp.false())
+            return self.store(stem, BenefitColumns(parts.applies.v, amount, blocked, parts.unknowns))
+        for_each = benefit.for_each
+        values = self.value(for_each.collection, {})
+        known = self.items(stem, benefit, values)
+        if values.u is None:
+            return self.store(stem, known)
+        # The list is not known: decide what can be decided without its items, with an item
+        # whose every fact is unknown (as the interpreter does).
+        unknown_item = Item(None, None, None, static_path(for_each.collection))
+        parts = self.benefit_item(benefit, {for_each.var: unknown_item})
+        missing = null_test(values)
+        unknowns0: Paths | None = None
+        if is_false(parts.applies):
+            applies0: exp.Expression = exp.false()
+        else:
+            decided = negate(parts.applies.v)  # FALSE decides; TRUE and unknown leave it unknown
+            applies0 = case((decided, exp.false()), default=cast(exp.Null(), BOOLEAN))
+            paths = self.paths.union([u for u in (parts.unknowns, values.u) if u is not None])
+            unknowns0 = self.paths.choose([(decided, None)], paths)
+
+        def either(unknown: exp.Expression | None, items: exp.Expression | None) -> exp.Expression | None:
+            if items is None:
+                return None
+            return case((missing, unknown if unknown is not None else exp.Null()), default=items)
+
+        unknowns = None
+        if known.unknowns is not None or unknowns0 is not None:
+            unknowns = self.paths.choose([(missing, unknowns0)], known.unknowns)
+        return self.store(stem, BenefitColumns(
+            case((missing, applies0), default=known.applies), either(None, known.amount),
+            either(exp.false(), known.blocked), unknowns))
+
+    def store(self, stem: str, columns: BenefitColumns) -> BenefitColumns:
+        """The benefit's columns, each computed once, so that the measure reads them cheaply."""
+        def keep(expr: exp.Expression | None, suffix: str) -> exp.Expression | None:
+            if expr is None or expr.find(exp.Column) is None:
+                return expr
+            return self.add(expr, self.column_name(f"{stem}_{suffix}"))
+
+        applies = keep(columns.applies, "applies")
+        assert applies is not None
+        unknowns = columns.unknowns
+        if unknowns is not None:
+            unknowns = self.add_paths(unknowns, self.column_name(f"{stem}_unknowns"))
+        return BenefitColumns(applies, keep(columns.amount, "amount"), keep(columns.blocked, "blocked"), unknowns)
+
+    def items(self, stem: str, benefit: m.Benefit, values: Val) -> BenefitColumns:
+        """A per-item benefit over a known list.
+
+        One pass computes each item's applicability and capped amount; a fold of flags per row
+        (1: an item is unknown, 2: an item applies, 4: one that applies lacks its amount) decides
+        the benefit, and the amounts, bounds and unknown paths are folded only where a flag says
+        they matter.
+        """
+        assert benefit.for_each is not None
+        for_each, dialect = benefit.for_each, self.dialect
+        path = text(static_path(for_each.collection))
+        fields = self.entity_fields(for_each.collection)
+
+        def parts(item: Item) -> Parts:
+            return self.benefit_item(benefit, {for_each.var: item})
+
+        def flag(applies: exp.Expression, amount: exp.Expression | None) -> exp.Expression:
+            if amount is None:
+                return kleene_code(applies, 2)
+            lacks = binary(exp.Mul, cast(is_null(amount), INT), number(4))
+            return kleene_code(applies, binary(exp.Add, number(2), lacks))
+
+        sample = parts(sample_item(path))
+        with_amount = sample.capped is not None
+        if dialect.lambdas:
+            def stage(item: Item) -> exp.Expression:
+                found = parts(item)
+                if found.capped is None:
+                    return found.applies.v
+                return dialect.struct({"a": found.applies.v, "m": found.capped})
+
+            staged = self.add(dialect.transform(values.v, stage, path, fields), self.column_name(f"{stem}_items"))
+
+            def pick(s: exp.Expression, name: str) -> exp.Expression:
+                return dialect.field(s, name) if with_amount else s
+
+            flags = dialect.aggregate(dialect.map_list(
+                staged, lambda s: flag(pick(s, "a"), pick(s, "m") if with_amount else None)), "bit_or")
+            amounts = dialect.aggregate(dialect.map_list(
+                staged, lambda s: case((pick(s, "a"), pick(s, "m")))), "sum") if with_amount else None
+        else:
+            def item_flag(item: Item) -> exp.Expression:
+                found = parts(item)
+                return flag(found.applies.v, found.capped)
+
+            def item_amount(item: Item) -> exp.Expression:
+                found = parts(item)
+                assert found.capped is not None
+                return case((found.applies.v, found.capped))
+
+            flags = dialect.over(values.v, item_flag, "bit_or", path, fields)
+            amounts = dialect.over(values.v, item_amount, "sum", path, fields) if with_amount else None
+        flag_column = self.add(coalesce(flags, number(0)), self.column_name(f"{stem}_flags"))
+
+        def has(bits: int) -> exp.Expression:
+            return binary(exp.NEQ, binary(exp.BitwiseAnd, flag_column, number(bits)), number(0))
+
+        applies = case((has(2), exp.true()), (has(1), cast(exp.Null(), BOOLEAN)), default=exp.false())
+        amount = case((has(2), amounts)) if amounts is not None else None
+        blocked = None
+        if sample.blocked is not None:
+            def item_blocked(item: Item) -> exp.Expression:
+                found = parts(item)
+                assert found.blocked is not None
+                return self.applying(found, found.blocked, exp.false())
+
+            blocked = case((has(4), dialect.over(values.v, item_blocked, "any", path, fields)), default=exp.false())
+        unknowns = None
+        if sample.unknowns is not None:
+            unknowns = self.fold_paths(values.v, lambda item: parts(item).unknowns, path, fields, guard=has(5),
+                                       stem=f"{stem}_paths")
+        return BenefitColumns(applies, amount, blocked, unknowns)
+
+    def applying(self, parts: Parts, expr: exp.Expression, otherwise: exp.Expression | None = None) -> exp.Expression:
+        """`expr` where the benefit applies (`otherwise` elsewhere)."""
+        if is_true(parts.applies):
+            return expr
+        return case((parts.applies.v, expr), default=otherwise)
+
+    def benefit_item(self, benefit: m.Benefit, env: Mapping[str, Item]) -> Parts:
+        """`Evaluation.benefit_item`: the conditions, then the amount under its cap."""
+        applies = self.logic("and", [self.value(when, env) for when in benefit.when])
+        if is_false(applies) or benefit.amount is None:
+            unknowns = self.when_null(applies) if applies.u is not None else None
+            return Parts(applies, None, None, None, unknowns)
+        raw = self.value(benefit.amount, env)
+        cap = self.value(benefit.cap, env) if benefit.cap is not None else None
+        amount, blocked, lacking = self.capped(raw, cap)
+        branches: list[tuple[exp.Expression, Paths | None]] = []
+        if applies.u is not None:
+            branches.append((null_test(applies), applies.u))
+        if lacking is not None:
+            branches.append((all_of(applies.v, is_null(amount)), lacking))
+        unknowns = self.paths.choose(branches, None) if branches else None
+        return Parts(applies, amount, amount, blocked, unknowns)
+
+    def capped(self, raw: Val, cap: Val | None) -> tuple[exp.Expression, exp.Expression | None, Paths | None]:
+        """(amount, only-a-bound-is-known, unknown paths) of `min(raw, cap)`, as `_capped` reads
+        them: without the amount, a total is not known if a bound is, or if a path is unknown."""
+        if cap is None:
+            if raw.u is None:
+                return raw.v, None, None
+            return raw.v, case((null_test(raw), self.paths.nonempty(raw.u)), default=exp.false()), raw.u
+        num = self.common(raw, cap)
+        smaller = node(exp.Least, this=self.as_decimal(raw, num), expressions=[self.as_decimal(cap, num)],
+                       ignore_nulls=True)
+        nullable = [v for v in (raw, cap) if v.u is not None]
+        if not nullable:
+            return smaller, None, None
+        if any(v.null for v in nullable):
+            amount: exp.Expression = cast(exp.Null(), decimal(*num))
+        else:
+            amount = case((any_of(*(null_test(v) for v in nullable)), cast(exp.Null(), decimal(*num))),
+                          default=smaller)
+        lacking = self.paths.union([self.when_null(v) for v in nullable])
+        if len(nullable) == 1:  # the other is known, so it is the bound whenever this one is not
+            return amount, null_test(nullable[0]), lacking
+        both = all_of(null_test(raw), null_test(cap))
+        return amount, case((both, self.paths.nonempty(lacking)), default=any_of(null_test(raw), null_test(cap))), lacking
+
+
+def compile_policy(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date,
+                   dialect: str = "duckdb", table: str = TABLE, goals: bool = False, measures: bool = True,
+                   extra: Sequence[str] = ()) -> CompiledQuery:
+    """The policy as one SELECT over `table` (columns: `input_types`) for these parameters and day.
+
+    `params` are typed values (`PolicySet.read_params`). With `goals`, a column `goal_<id>` per
+    goal holds the truth of its `count` expression; `measures=False` leaves out the measures;
+    `extra` names input columns to pass through.
+
+    >>> query = compile_policy(policies.policy, {"three_upgrades.cap": Money.of(500)}, date(2024, 6, 1))
+    >>> print(query.sql())
+    """
+    return SqlCompiler(policy, params, as_of, dialect, table).compile(goals, measures, extra)
+
+
+def describe_input(schema: m.Schema, dialect: str = "duckdb") -> list[str]:
+    """The input table's columns as `name TYPE`, with the unit of money."""
+    lines = []
+    for name, typ in input_types(schema).items():
+        fact = schema.root.fact(name)
+        note = ""
+        if fact is not None and fact.type.kind == "money":
+            note = "  -- 万元"
+        elif fact is not None and fact.type.kind == "enum" and fact.type.enum is not None:
+            note = "  -- one of " + ", ".join(fact.type.enum.values)
+        lines.append(f"{exp.to_identifier(name, quoted=True).sql(dialect=dialect)} {typ.sql(dialect=dialect)}{note}")
+    return lines
+

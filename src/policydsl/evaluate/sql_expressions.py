@@ -1,0 +1,747 @@
+"""Typed expressions → SQL values that are NULL exactly where the interpreter's are unknown.
+
+Every expression compiles to a `Val`: a SQL value, NULL where the reference interpreter's value
+is `Unknown`, and beside it the interpreter's unknown paths (`Paths`), read only where the value
+is NULL. SQL's AND, OR and NOT are Kleene's three-valued logic, so `false and unknown` is false and
+its unknown paths are never read; a comparison or an arithmetic operation is NULL when an operand
+is, with the operands' paths. Definitions, amended parameters and conditions are computed once, as
+columns of nested SELECTs (`layers`), in dependency order; their paths are computed only on the
+rows where they are unknown.
+
+Numbers are DECIMALs whose precision and scale the compiler tracks, so that no operation can
+overflow 38 digits. Money is 万元. A quotient is compared by cross-multiplication, exactly; where
+its value is needed, it is an exact integer division to 18 decimals (`Dialect.divide`), since
+DuckDB would divide DECIMALs in DOUBLE.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from sqlglot import exp
+
+from policydsl import model as m
+from policydsl.evaluate.sql_dialects import (
+    TEXT,
+    TEXT_LIST,
+    Dialect,
+    Item,
+    all_of,
+    any_of,
+    binary,
+    case,
+    cast,
+    coalesce,
+    concat_text,
+    decimal,
+    dialect_for,
+    is_null,
+    negate,
+    node,
+    number,
+    text,
+)
+from policydsl.evaluate.sql_paths import ITEMS, Paths, PathSpace
+from policydsl.values import Money
+
+MONEY_TYPE = (18, 6)  # money facts: 万元 to 0.01 元, |value| < 10^12 万元
+NUMBER_TYPE = (18, 10)  # decimal and ratio facts: |value| < 10^8
+INTEGER_TYPE = (18, 0)  # integer facts: BIGINT, |value| < 10^18
+DIVISION_SCALE = 18
+MAX_PRECISION = 38
+KEY = "row"
+
+
+class SqlUnsupported(Exception):
+    """A construct of the policy that the SQL path cannot express (use the Python engine)."""
+
+
+@attrs.frozen
+class Val:
+    """A compiled expression: its SQL value, NULL when unknown, and its unknown paths."""
+
+    v: exp.Expression
+    u: Paths | None = None  # read where v IS NULL; None: v is never NULL
+    num: tuple[int, int] | None = None  # (precision, scale) of a number: |value| < 10^(p-s)
+    null: bool = False  # always NULL (say, a parameter that was not supplied)
+    exact: bool = True  # the SQL type is exactly DECIMAL(num); False for BIGINT and literals
+    unknown_if: exp.Expression | None = None  # a cheaper test equivalent to `v IS NULL`
+    ratio: tuple[Val, Val] | None = None  # a quotient, as numerator and denominator
+
+
+TRUE = Val(exp.true())
+FALSE = Val(exp.false())
+
+
+def is_true(val: Val) -> bool:
+    return val.u is None and isinstance(val.v, exp.Boolean) and val.v.this is True
+
+
+def is_false(val: Val) -> bool:
+    return val.u is None and isinstance(val.v, exp.Boolean) and val.v.this is False
+
+
+def null_test(val: Val) -> exp.Expression:
+    """`v IS NULL`, without computing v where a cheaper test exists (a quotient's operands)."""
+    if val.null:
+        return exp.true()
+    return val.unknown_if.copy() if val.unknown_if is not None else is_null(val.v)
+
+
+def is_constant(expr: exp.Expression) -> bool:
+    return expr.find(exp.Column) is None
+
+
+def sql_type(typ: m.Type, schema: m.Schema) -> exp.DataType:
+    """The SQL type of a fact in the input table, and of values of that type in the query."""
+    kind = typ.kind
+    if kind in ("money", "decimal", "ratio"):
+        return decimal(*(MONEY_TYPE if kind == "money" else NUMBER_TYPE))
+    simple = {"bool": "BOOLEAN", "integer": "BIGINT", "date": "DATE"}.get(kind)
+    if simple is not None:
+        return exp.DataType.build(simple)
+    if kind in ("text", "enum"):
+        return TEXT.copy()
+    if kind == "set":
+        return TEXT_LIST.copy()
+    if kind in ("list", "entity") and typ.entity in schema.entities:
+        entity = schema.entities[typ.entity]
+        fields = [exp.ColumnDef(this=exp.to_identifier(f.name, quoted=True), kind=sql_type(f.type, schema))
+                  for f in entity.facts]
+        struct = exp.DataType(this=exp.DataType.Type.STRUCT, expressions=fields, nested=True)
+        if kind == "entity":
+            return struct
+        return exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[struct], nested=True)
+    raise SqlUnsupported(f"no SQL type for {typ}")  # pragma: no cover - the checker admits no other
+
+
+def input_types(schema: m.Schema) -> dict[str, exp.DataType]:
+    """The columns of the input table: the key, then one per fact of the root entity."""
+    types = {KEY: exp.DataType.build("BIGINT")}
+    for fact in schema.root.facts:
+        types[fact.name] = sql_type(fact.type, schema)
+    return types
+
+
+def fact_num(kind: str) -> tuple[int, int] | None:
+    return {"money": MONEY_TYPE, "decimal": NUMBER_TYPE, "ratio": NUMBER_TYPE, "integer": INTEGER_TYPE}.get(kind)
+
+
+def digits(value: Decimal) -> tuple[int, int]:
+    """(precision, scale) of an exact decimal: 0.035 → (3, 3), 1500 → (4, 0)."""
+    _, numerals, exponent = value.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    scale = max(0, -exponent)
+    whole = max(0, len(numerals) + exponent)
+    return max(1, whole + scale), scale
+
+
+def plain(value: Decimal) -> str:
+    shown = format(value.normalize(), "f")
+    return "0" if shown in ("-0", "0") else shown
+
+
+def describe(expr: m.TExpr) -> str:
+    if expr.span is not None:
+        return f"`{' '.join(expr.span.text.split())}` ({expr.span.location()})"
+    return type(expr).__name__
+
+
+def _mask_only(paths: Paths | None) -> Paths | None:
+    return None if paths is None or paths.mask is None else Paths(paths.mask, None, paths.bits)
+
+
+def sample_item(path: exp.Expression) -> Item:
+    """An item of a list, to learn the shape of what an expression over its items gives."""
+    collection = path.this if isinstance(path, exp.Literal) and path.is_string else None
+    return Item(exp.column("x"), None, text(""), None, number(0), collection)
+
+
+def static_path(expr: m.TExpr) -> str:
+    """The path of a list read outside any loop: its fact, or the text of the expression."""
+    if isinstance(expr, m.FactRef):
+        return expr.fact.name
+    return " ".join(expr.span.text.split()) if expr.span is not None else "list"
+
+
+class ExpressionCompiler:
+    """Compiles the expressions of one checked policy, for one set of parameters, to SQL values."""
+
+    def __init__(self, policy: m.Policy, params: Mapping[str, object], dialect: str = "duckdb") -> None:
+        self.policy = policy
+        self.params = params
+        self.dialect: Dialect = dialect_for(dialect)
+        self.paths = PathSpace(self.dialect)
+        self.layers: list[list[exp.Expr]] = []
+        self.cache: dict[tuple[str, ...], Val] = {}
+        self.levels: dict[str, int] = {}  # a computed column → its layer (1-based)
+        self.names: set[str] = set(input_types(policy.schema))
+        self.visiting: list[tuple[str, ...]] = []
+        self.amended: dict[str, list[m.Amendment]] = {}
+        for amendment in policy.amendments:
+            for target, _ in amendment.sets:
+                self.amended.setdefault(target, []).append(amendment)
+
+    # ---- columns computed once, in layers
+    def column_name(self, stem: str) -> str:
+        name = re.sub(r"\W", "_", stem)
+        candidate, counter = name, 1
+        while {candidate, candidate + "__m", candidate + "__l"} & self.names:
+            counter += 1
+            candidate = f"{name}_{counter}"
+        self.names.update((candidate, candidate + "__m", candidate + "__l"))
+        return candidate
+
+    def level_of(self, *exprs: exp.Expression | None) -> int:
+        return max((self.levels.get(c.name, 0) for e in exprs if e is not None for c in e.find_all(exp.Column)),
+                   default=0)
+
+    def add(self, expr: exp.Expression, name: str, level: int | None = None) -> exp.Column:
+        """A column computed in the first layer after every column it reads."""
+        if level is None:
+            level = 1 + self.level_of(expr)
+        while len(self.layers) < level:
+            self.layers.append([])
+        self.layers[level - 1].append(exp.alias_(expr, name, quoted=True))
+        self.levels[name] = level
+        return exp.column(name, quoted=True)
+
+    def add_paths(self, paths: Paths, name: str, level: int | None = None) -> Paths:
+        mask = self.add(paths.mask, name + "__m", level) if paths.mask is not None else None
+        items = self.add(paths.items, name + "__l", level) if paths.items is not None else None
+        return Paths(mask, items, paths.bits)
+
+    def materialise(self, key: tuple[str, ...], build: Callable[[], Val]) -> Val:
+        """A value computed once as columns (or inlined when it reads no column)."""
+        if key in self.cache:
+            return self.cache[key]
+        if key in self.visiting:
+            raise SqlUnsupported(f"{' → '.join(k[-1] for k in self.visiting)}: amendments make a cycle")
+        self.visiting.append(key)
+        try:
+            val = build()
+        finally:
+            self.visiting.pop()
+        if val.null or is_constant(val.v):
+            self.cache[key] = val
+            return val
+        name = self.column_name("_".join(key))
+        paths = self.when_null(val) if val.u is not None else None
+        level = 1 + self.level_of(val.v, *((paths.mask, paths.items) if paths else ()))
+        # A quotient stays an expression: comparisons cross-multiply, and where its value is
+        # needed (an amount) it is divided only on the rows that need it.
+        value = val.v if val.ratio is not None else self.add(val.v, name, level)
+        # The paths are computed only where the value is unknown: most rows never pay for them.
+        unknowns = self.add_paths(paths, name, level) if paths is not None else None
+        result = Val(value, unknowns, val.num, False, val.exact, val.unknown_if, val.ratio)
+        self.cache[key] = result
+        return result
+
+    # ---- unknown paths
+    def when_null(self, val: Val) -> Paths:
+        """The unknown paths a value contributes: its paths where it is NULL, none elsewhere."""
+        assert val.u is not None
+        return val.u if val.null else self.paths.where(null_test(val), val.u)
+
+    def merged(self, *vals: Val) -> Paths | None:
+        """The unknown paths of an operation that is unknown exactly when an operand is."""
+        nullable = [v for v in vals if v.u is not None]
+        if not nullable:
+            return None
+        if len(nullable) == 1:
+            return nullable[0].u
+        return self.paths.union([self.when_null(v) for v in nullable])
+
+    # ---- expressions
+    def value(self, expr: m.TExpr, env: Mapping[str, Item]) -> Val:
+        if isinstance(expr, m.Const):
+            return self.const(expr.value, expr.type)
+        if isinstance(expr, m.FactRef):
+            kind = expr.fact.type.kind
+            return Val(exp.column(expr.fact.name, quoted=True), self.paths.static([expr.fact.name]),
+                       fact_num(kind), exact=kind != "integer")
+        if isinstance(expr, m.FieldRef):
+            return self.field(expr, env)
+        if isinstance(expr, m.Logic):
+            return self.logic(expr.op, [self.value(item, env) for item in expr.items])
+        if isinstance(expr, m.Not):
+            operand = self.value(expr.operand, env)
+            if operand.u is None and isinstance(operand.v, exp.Boolean):
+                return FALSE if operand.v.this else TRUE
+            return attrs.evolve(operand, v=negate(operand.v))
+        if isinstance(expr, m.Compare):
+            return self.compare(expr, env)
+        if isinstance(expr, m.Arith):
+            return self.arith(expr, env)
+        if isinstance(expr, m.Neg):
+            operand = self.value(expr.operand, env)
+            return attrs.evolve(operand, v=node(exp.Neg, this=operand.v), ratio=None)
+        if isinstance(expr, m.In):
+            return self.member(expr, env)
+        if isinstance(expr, m.DefRef):
+            return self.definition(expr.name)
+        if isinstance(expr, m.ParamRef):
+            return self.parameter(expr.name)
+        if isinstance(expr, m.CondRef):
+            return self.condition(expr.measure, expr.name)
+        if isinstance(expr, m.Quant):
+            return self.quantified(expr, env)
+        if isinstance(expr, m.Func):
+            return self.function(expr, env)
+        raise SqlUnsupported(f"the SQL path cannot evaluate {describe(expr)}")
+
+    def const(self, value: object, typ: m.Type) -> Val:
+        if isinstance(value, bool):
+            return TRUE if value else FALSE
+        if isinstance(value, int):
+            return Val(number(value), num=(max(1, len(str(abs(value)))), 0), exact=False)
+        if isinstance(value, Money | Decimal):
+            amount = value.in_unit() if isinstance(value, Money) else value
+            num = digits(amount)
+            return Val(cast(number(plain(amount)), decimal(*num)), num=num)
+        if isinstance(value, datetime.date):
+            return Val(cast(text(value.isoformat()), exp.DataType.build("DATE")))
+        if isinstance(value, str):
+            return Val(text(value))
+        raise SqlUnsupported(f"the SQL path has no constant {value!r} of type {typ}")
+
+    def null(self, typ: m.Type, paths: Paths | None, num: tuple[int, int] | None = None) -> Val:
+        num = num or fact_num(typ.kind)
+        kind = decimal(*num) if num else sql_type(typ, self.policy.schema)
+        return Val(cast(exp.Null(), kind), paths or Paths(), num, null=True)
+
+    def field(self, expr: m.FieldRef, env: Mapping[str, Item]) -> Val:
+        item = env[expr.var]
+        if item.path is None:  # an item of a list that is itself unknown
+            assert item.unknown_path is not None
+            return self.null(expr.type, self.paths.static([item.unknown_path]))
+        kind = expr.fact.type.kind
+        path = concat_text(item.path, text(f".{expr.fact.name}"))
+        paths = self.paths.item(path, item.collection, expr.fact.name, item.index)
+        return Val(item.field(expr.fact.name), paths, fact_num(kind), exact=kind != "integer")
+
+    def logic(self, op: str, items: list[Val]) -> Val:
+        decisive, neutral = (is_true, is_false) if op == "or" else (is_false, is_true)
+        if any(decisive(item) for item in items):
+            return TRUE if op == "or" else FALSE
+        items = [item for item in items if not neutral(item)]
+        if not items:
+            return FALSE if op == "or" else TRUE
+        if len(items) == 1:
+            return items[0]
+        combined = (any_of if op == "or" else all_of)(*(item.v for item in items))
+        return Val(combined, self.merged(*items), null=all(item.null for item in items))
+
+    # ---- numbers
+    def as_decimal(self, val: Val, num: tuple[int, int] | None = None) -> exp.Expression:
+        assert val.num is not None
+        target = num or val.num
+        if val.exact and target == val.num:
+            return val.v
+        return cast(val.v, decimal(*target))
+
+    @staticmethod
+    def common(*vals: Val) -> tuple[int, int]:
+        """The DECIMAL type that holds each of these values (the scale cut to fit 38 digits)."""
+        nums = [v.num for v in vals if v.num is not None]
+        whole = max(p - s for p, s in nums)
+        scale = min(max(s for _, s in nums), MAX_PRECISION - whole)
+        return whole + scale, scale
+
+    def arith(self, expr: m.Arith, env: Mapping[str, Item]) -> Val:
+        left, right = self.value(expr.left, env), self.value(expr.right, env)
+        unknowns = self.merged(left, right)
+        if left.null or right.null:
+            return self.null(expr.type, unknowns)
+        assert left.num is not None and right.num is not None
+        if expr.op in "+-":
+            whole, scale = max(p - s for p, s in (left.num, right.num)) + 1, max(left.num[1], right.num[1])
+            scale = min(scale, MAX_PRECISION - whole)
+            num = (whole + scale, scale)
+            operation = exp.Add if expr.op == "+" else exp.Sub
+            value = binary(operation, self.as_decimal(left, num), self.as_decimal(right, num))
+            return Val(value, unknowns, num)
+        if expr.op == "*":
+            return attrs.evolve(self.product(left, right), u=unknowns)
+        reciprocal = _reciprocal(expr.right)
+        if reciprocal is not None:  # x / 1000 is x * 0.001, exactly
+            return attrs.evolve(self.product(left, self.const(reciprocal, m.DECIMAL)), u=unknowns)
+        return self.divide(expr, left, right, unknowns, env)
+
+    def product(self, left: Val, right: Val) -> Val:
+        (lp, ls), (rp, rs) = left.num or (1, 0), right.num or (1, 0)
+        while lp + rp > MAX_PRECISION and max(ls, rs) > 0:  # round the finer operand to fit
+            if ls >= rs:
+                lp, ls = lp - 1, ls - 1
+            else:
+                rp, rs = rp - 1, rs - 1
+        num = (lp + rp, ls + rs)
+        if num[0] > MAX_PRECISION:
+            raise SqlUnsupported(f"a product may exceed {MAX_PRECISION} digits")
+        # Both operands within 18 digits make DuckDB multiply in 64 bits, so widen one.
+        wide = (MAX_PRECISION, ls) if num[0] > 18 else (lp, ls)
+        value = binary(exp.Mul, self.as_decimal(left, wide), self.as_decimal(right, (rp, rs)))
+        return Val(cast(value, decimal(*num)), None, num)
+
+    def divide(self, expr: m.Arith, left: Val, right: Val, unknowns: Paths | None,
+               env: Mapping[str, Item]) -> Val:
+        assert left.num is not None and right.num is not None
+        (lp, ls), (_, rs) = left.num, right.num
+        whole = lp - ls + rs  # |left / right| < 10^whole, since a nonzero |right| ≥ 10^-rs
+        scale = min(DIVISION_SCALE, MAX_PRECISION - whole)
+        if scale < 0 or scale + rs < ls:
+            raise SqlUnsupported(f"{describe(expr)}: the quotient cannot be computed exactly in SQL")
+        num = (whole + scale, scale)
+        zero = binary(exp.EQ, right.v, number(0))
+        quotient = self.dialect.divide(self.as_decimal(left), self.as_decimal(right), ls, rs, scale, num)
+        value = case((zero, cast(exp.Null(), decimal(*num))), default=quotient)
+        by_zero = self.dependencies(expr.right, env)
+        ratio = (left, right)
+        if unknowns is None:
+            return Val(value, by_zero, num, unknown_if=zero, ratio=ratio)
+        either = any_of(*(null_test(v) for v in (left, right) if v.u is not None))
+        return Val(value, self.paths.choose([(either, unknowns)], by_zero), num, unknown_if=any_of(either, zero),
+                   ratio=ratio)
+
+    def dependencies(self, expr: m.TExpr, env: Mapping[str, Item]) -> Paths:
+        """The paths the interpreter names when a division by zero makes a value unknown."""
+        static: set[str] = set()
+        dynamic: list[Paths] = []
+
+        def walk(part: object) -> None:
+            if isinstance(part, m.FactRef):
+                static.add(part.fact.name)
+            elif isinstance(part, m.FieldRef):
+                item = env.get(part.var)
+                if item is None:
+                    static.add(part.fact.name)
+                elif item.path is None:
+                    static.add(f"{item.unknown_path}.{part.fact.name}")
+                else:
+                    dynamic.append(self.paths.item(concat_text(item.path, text(f".{part.fact.name}")),
+                                                   item.collection, part.fact.name, item.index))
+            elif isinstance(part, m.ParamRef):
+                static.add(part.name)
+            elif isinstance(part, m.DefRef):
+                walk(self.policy.definitions[part.name].expr)
+            elif hasattr(part, "__attrs_attrs__"):
+                for field in part.__attrs_attrs__:  # type: ignore[attr-defined]
+                    child = getattr(part, field.name)
+                    if isinstance(child, tuple):
+                        for piece in child:
+                            walk(piece)
+                    elif field.name not in ("type", "span", "fact", "operand_type"):
+                        walk(child)
+
+        walk(expr)
+        return self.paths.union([self.paths.static(sorted(static)), *dynamic])
+
+    # ---- comparisons
+    def compare(self, expr: m.Compare, env: Mapping[str, Item]) -> Val:
+        left, right = self.value(expr.left, env), self.value(expr.right, env)
+        unknowns = self.merged(left, right)
+        if left.null or right.null:
+            return self.null(m.BOOL, unknowns)
+        operand = expr.operand_type
+        if operand.kind == "enum" and operand.enum is not None and expr.op not in ("=", "!="):
+            return Val(self.enum_order(expr.op, left, right, operand.enum), unknowns)
+        if operand.kind in ("list", "entity"):
+            raise SqlUnsupported(f"the SQL path cannot compare {operand}: {describe(expr)}")
+        if left.ratio is not None or right.ratio is not None:
+            return Val(self.cross(expr.op, left, right), unknowns)
+        a, b = left.v, right.v
+        if left.num is not None and right.num is not None and (left.num[1] or right.num[1]):
+            num = self.common(left, right)
+            a, b = self.as_decimal(left, num), self.as_decimal(right, num)
+        elif operand.kind == "set":
+            a, b = self.dialect.sorted_list(a), self.dialect.sorted_list(b)
+        return Val(binary(COMPARE[expr.op], a, b), unknowns)
+
+    def cross(self, op: str, left: Val, right: Val) -> exp.Expression:
+        """`a/b op c/d` exactly, without dividing: `a·d op c·b`, the order flipped when b·d < 0.
+
+        The interpreter compares quotients rounded to 28 significant digits; this compares them
+        exactly, which gives the same answer unless they differ only beyond the 28th digit.
+        """
+        (a, b), (c, d) = left.ratio or (left, None), right.ratio or (right, None)
+        lhs = self.product(a, d) if d is not None else a
+        rhs = self.product(c, b) if b is not None else c
+        num = self.common(lhs, rhs)
+        x, y = self.as_decimal(lhs, num), self.as_decimal(rhs, num)
+        divisors = [v for v in (b, d) if v is not None]
+        zero = any_of(*(binary(exp.EQ, v.v, number(0)) for v in divisors))
+        positive = [binary(exp.GT, v.v, number(0)) for v in divisors]
+        same_sign = positive[0] if len(positive) == 1 else binary(exp.EQ, positive[0], positive[1])
+        return case((zero, exp.Null()), (same_sign, binary(COMPARE[op], x, y)),
+                    default=binary(COMPARE[FLIP[op]], x, y))
+
+    def enum_order(self, op: str, left: Val, right: Val, enum: m.EnumType) -> exp.Expression:
+        """An ordered-enum comparison: against a constant, membership; otherwise by rank."""
+        values = enum.values
+        for this, other, flipped in ((left, right, False), (right, left, True)):
+            if isinstance(other.v, exp.Literal) and other.v.is_string and other.v.this in values:
+                position = values.index(other.v.this)
+                test = FLIP[op] if flipped else op
+                keep = [v for i, v in enumerate(values) if ORDER[test](i, position)]
+                if not keep:
+                    return case((is_null(this.v), exp.Null()), default=exp.false())
+                return node(exp.In, this=this.v, expressions=[text(v) for v in keep])
+
+        def rank(val: Val) -> exp.Expression:
+            return node(exp.Case, this=val.v, ifs=[exp.If(this=text(v), true=number(i)) for i, v in enumerate(values)])
+
+        operation: type[exp.Expression] = COMPARE[op]
+        return binary(operation, rank(left), rank(right))
+
+    def member(self, expr: m.In, env: Mapping[str, Item]) -> Val:
+        value = self.value(expr.value, env)
+        if value.null:
+            return self.null(m.BOOL, value.u)
+        if not expr.options:
+            return Val(case((null_test(value), exp.Null()), default=exp.Boolean(this=expr.negated)), value.u)
+        options = [self.const(option, expr.value.type).v for option in expr.options]
+        test: exp.Expression = node(exp.In, this=value.v, expressions=options)
+        return Val(negate(test) if expr.negated else test, value.u)
+
+    # ---- lists
+    def collection_path(self, expr: m.TExpr, env: Mapping[str, Item]) -> exp.Expression:
+        """The path of a list, as the interpreter's `_collection_path` names it."""
+        if isinstance(expr, m.FieldRef):
+            item = env[expr.var]
+            if item.path is not None:
+                return concat_text(item.path, text(f".{expr.fact.name}"))
+            return text(f"{item.unknown_path}.{expr.fact.name}")
+        return text(static_path(expr))
+
+    def entity_fields(self, expr: m.TExpr) -> list[str]:
+        entity = self.policy.schema.entities.get(expr.type.entity or "")
+        return [f.name for f in entity.facts] if entity else []
+
+    def fold_paths(self, values: exp.Expression, paths: Callable[[Item], Paths | None], path: exp.Expression,
+                   fields: list[str], guard: exp.Expression | None = None, stem: str | None = None) -> Paths:
+        """The union over the items of a list of `paths(item)`, computed where `guard` holds.
+
+        With lambdas, one pass gives each item's mask and list (as a struct when it has both,
+        computed once as a column when `stem` names it); two folds then combine them.
+        """
+        sample = paths(sample_item(path))
+        if sample is None or (sample.mask is None and sample.items is None):
+            return Paths()
+        parts = [name for name in ("mask", "items") if getattr(sample, name) is not None]
+        dialect = self.dialect
+        bits = [sample.bits]  # the item's own bits are only known with its position
+
+        def body(name: str) -> Callable[[Item], exp.Expression]:
+            def make(item: Item) -> exp.Expression:
+                found = paths(item)
+                if found is not None:
+                    bits[0] |= found.bits
+                value = getattr(found, name) if found is not None else None
+                return value if value is not None else cast(exp.Null(), MASK if name == "mask" else TEXT_LIST)
+            return make
+
+        folds = {"mask": "bit_or", "items": "flatten"}
+        if not dialect.lambdas:
+            found = {name: dialect.over(values, body(name), folds[name], path, fields)  # type: ignore[arg-type]
+                     for name in parts}
+            if guard is not None:
+                found = {name: case((guard, value)) for name, value in found.items()}
+            return Paths(found.get("mask"), found.get("items"), bits[0])
+
+        def per_item(item: Item) -> exp.Expression:
+            if len(parts) == 1:
+                return body(parts[0])(item)
+            return dialect.struct({name[0]: body(name)(item) for name in parts})
+
+        if sample.late and "items" in parts and sample.mask is not None:
+            # Paths as text come only from items beyond the first ITEMS: fold them apart, and
+            # only for the (rare) longer lists.
+            long = binary(exp.GT, coalesce(dialect.length(values), number(0)), number(ITEMS))
+            texts = dialect.over(values, body("items"), "flatten", path, fields)
+            items = case((all_of(guard, long) if guard is not None else long, texts))
+            mask = self.fold_paths(values, lambda item: _mask_only(paths(item)), path, fields, guard, stem)
+            return Paths(mask.mask, items, bits[0] | mask.bits, late=True)
+        staged = dialect.transform(values, per_item, path, fields)
+        if guard is not None:
+            staged = case((guard, staged))
+        if stem is not None:
+            staged = self.add(staged, self.column_name(stem))
+        result: dict[str, exp.Expression] = {}
+        for name in parts:
+            element = (lambda s: s) if len(parts) == 1 else (lambda s, key=name[0]: dialect.field(s, key))
+            result[name] = dialect.aggregate(dialect.map_list(staged, element), folds[name])  # type: ignore[arg-type]
+        return Paths(result.get("mask"), result.get("items"), bits[0], sample.late)
+
+    def quantified(self, expr: m.Quant, env: Mapping[str, Item]) -> Val:
+        collection = self.value(expr.collection, env)
+        if collection.null:
+            return self.null(m.BOOL, collection.u)
+        decisive = expr.quantifier == "any"
+        path = self.collection_path(expr.collection, env)
+        fields = self.entity_fields(expr.collection)
+
+        def body(item: Item) -> Val:
+            return self.value(expr.body, {**env, expr.var: item})
+
+        def code(item: Item) -> exp.Expression:  # 2: decisive, 1: unknown, 0: neither
+            found = body(item)
+            return kleene_code(found.v if decisive else negate(found.v), 2)
+
+        def lacking(item: Item) -> Paths | None:
+            found = body(item)
+            return self.when_null(found) if found.u is not None else None
+
+        best = self.dialect.over(collection.v, code, "max", path, fields)
+        found = binary(exp.EQ, node(exp.Nullif, this=coalesce(best, number(0)), expression=number(1)), number(2))
+        value = found if decisive else negate(found)
+        paths = self.fold_paths(collection.v, lacking, path, fields)
+        if collection.u is None:
+            return Val(value, paths)
+        known = null_test(collection)
+        return Val(case((known, exp.Null()), default=value), self.paths.choose([(known, collection.u)], paths))
+
+    def function(self, expr: m.Func, env: Mapping[str, Item]) -> Val:
+        args = [self.value(arg, env) for arg in expr.args]
+        unknowns = self.merged(*args)
+        if any(a.null for a in args):
+            return self.null(expr.type, unknowns)
+        if expr.name == "count":
+            length = self.dialect.length(args[0].v)
+            if args[0].u is not None:
+                length = case((null_test(args[0]), exp.Null()), default=length)
+            return Val(length, unknowns, INTEGER_TYPE, exact=False)
+        if expr.name == "contains":
+            values, member = args
+            test = self.dialect.contains(values.v, member.v)
+            if member.u is not None:
+                test = case((null_test(member), exp.Null()), default=test)
+            return Val(test, unknowns)
+        num = self.common(*args) if all(a.num is not None for a in args) else None
+        parts = [self.as_decimal(a, num) if num else a.v for a in args]
+        value: exp.Expression = node(exp.Least if expr.name == "min" else exp.Greatest,
+                                     this=parts[0], expressions=parts[1:], ignore_nulls=True)
+        nullable = [a for a in args if a.u is not None]
+        if nullable:
+            value = case((any_of(*(null_test(a) for a in nullable)), exp.Null()), default=value)
+        return Val(value, unknowns, num)
+
+    # ---- definitions, parameters, conditions, amendments
+    def definition(self, name: str) -> Val:
+        definition = self.policy.definitions[name]
+        return self.materialise(("def", name),
+                                lambda: self.amend(name, self.value(definition.expr, {}), definition.type))
+
+    def parameter(self, name: str) -> Val:
+        parameter = self.policy.parameters[name]
+        if name in self.params:
+            base = self.const(self.params[name], parameter.type)
+        elif parameter.default is not None:
+            base = self.const(parameter.default, parameter.type)
+        else:
+            base = self.null(parameter.type, self.paths.static([name]))
+        return self.materialise(("param", name), lambda: self.amend(name, base, parameter.type))
+
+    def condition(self, measure_id: str, name: str) -> Val:
+        measure = self.policy.all_measures[measure_id]
+        condition = next(c for c in measure.conditions if c.name == name)
+        return self.materialise(("cond", measure_id, name), lambda: self.value(condition.expr, {}))
+
+    def amend(self, name: str, base: Val, typ: m.Type) -> Val:
+        """Exceptions, as `Evaluation._apply_amendments`: the first amendment whose condition holds
+        gives the value; one whose condition is unknown and whose value may differ from the base
+        makes the value unknown, naming the base's paths and the unknown conditions' paths."""
+        branches: list[tuple[exp.Expression, Val]] = []
+        pending: list[Val] = []
+        for amendment in self.amended.get(name, ()):
+            holds = self.value(amendment.when, {})
+            new = self.value(next(v for t, v in amendment.sets if t == name), {})
+            if is_false(holds):
+                continue
+            if is_true(holds):
+                if not branches:
+                    return new
+                branches.append((exp.true(), new))
+                break
+            branches.append((holds.v, new))
+            pending.append(holds)  # every branch but a final constant one is pending
+        if not branches:
+            return base
+        news = [new for _, new in branches]
+        num = self.common(base, *news) if base.num is not None else None
+        if all(self.same_constant(new, base, num) for new in news):
+            return base  # every amendment gives the base value: nothing is unknown either
+
+        def shaped(val: Val) -> exp.Expression:
+            return self.as_decimal(val, num) if num is not None else val.v
+
+        differs = []
+        for holds, new in zip(pending, news, strict=False):
+            if self.same_constant(new, base, num):
+                continue
+            guard = [is_null(holds.v)]
+            if not new.null and not base.null:
+                known = [negate(null_test(v)) for v in (new, base) if v.u is not None]
+                guard.append(negate(all_of(*known, self.equal(new, base, num, typ))))
+            differs.append(all_of(*guard))
+        null_value = cast(exp.Null(), decimal(*num) if num else sql_type(typ, self.policy.schema))
+        ifs = [(cond, shaped(new)) for cond, new in branches]
+        paths: list[tuple[exp.Expression, Paths | None]] = [
+            (cond, self.when_null(new) if new.u is not None else None) for cond, new in branches]
+        if differs:
+            undecided = any_of(*differs)
+            ifs.append((undecided, null_value))
+            parts = [self.when_null(base)] if base.u is not None else []
+            parts += [self.when_null(holds) for holds in pending if holds.u is not None]
+            paths.append((undecided, self.paths.union(parts)))
+        value = case(*ifs, default=shaped(base))
+        return Val(value, self.paths.choose(paths, base.u), num)
+
+    def same_constant(self, a: Val, b: Val, num: tuple[int, int] | None) -> bool:
+        if a.u is not None or b.u is not None or not is_constant(a.v) or not is_constant(b.v):
+            return False
+        if num is not None:
+            return bool(self.as_decimal(a, num) == self.as_decimal(b, num))
+        return bool(a.v == b.v)
+
+    def equal(self, a: Val, b: Val, num: tuple[int, int] | None, typ: m.Type) -> exp.Expression:
+        """SQL for `a == b` where both are known."""
+        if num is not None:
+            return binary(exp.EQ, self.as_decimal(a, num), self.as_decimal(b, num))
+        if typ.kind == "set":
+            return binary(exp.EQ, self.dialect.sorted_list(a.v), self.dialect.sorted_list(b.v))
+        return binary(exp.EQ, a.v, b.v)
+
+
+MASK = exp.DataType.build("BIGINT")
+INT = exp.DataType.build("INT")
+
+
+def kleene_code(condition: exp.Expression, true: int | exp.Expression) -> exp.Expression:
+    """`true` where the condition holds, 1 where it is unknown, 0 where it fails: one evaluation."""
+    weight = number(true) if isinstance(true, int) else true
+    return coalesce(binary(exp.Mul, cast(condition, INT), weight), number(1))
+
+
+def _reciprocal(divisor: m.TExpr) -> Decimal | None:
+    """1 / divisor when the divisor is a constant whose reciprocal is a short exact decimal."""
+    if not isinstance(divisor, m.Const) or isinstance(divisor.value, bool):
+        return None
+    value = divisor.value
+    number_ = value.in_unit() if isinstance(value, Money) else value
+    if isinstance(value, Money) or not isinstance(number_, int | Decimal) or number_ == 0:
+        return None  # money / money is a ratio of units; zero divides to unknown
+    reciprocal = Decimal(1) / Decimal(number_)
+    if reciprocal * Decimal(number_) != 1 or len(reciprocal.normalize().as_tuple().digits) > 18:
+        return None
+    return reciprocal
+COMPARE: dict[str, Any] = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+ORDER: dict[str, Callable[[int, int], bool]] = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
+}

@@ -1,0 +1,113 @@
+"""Generated profiles and the field-by-field comparison of the SQL path with the Python path."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from policydsl import model as m
+from policydsl.batch_input import facts_table
+from policydsl.evaluate import compile as compiled
+from policydsl.evaluate.sql import compile_policy
+from policydsl.values import Money
+from tests.facts import MONEY_POINTS
+
+DATA = Path(__file__).parent / "data"
+AS_OF = datetime.date(2024, 6, 1)
+TOTAL = Decimal("1e-10")
+
+
+def value_of(typ: m.Type, schema: m.Schema, rng: random.Random, max_items: int = 3, hole: float = 0.15) -> Any:
+    """A typed value as `tests.facts.value_of` draws it: boundary points half of the time."""
+    kind = typ.kind
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "integer":
+        return rng.choice([0, 1, 10, 300, 301, 999, 1000, 1001]) if rng.random() < 0.5 else rng.randint(0, 5000)
+    if kind == "decimal":
+        return Decimal(rng.randint(0, 100_000)) / 100
+    if kind == "money":
+        if rng.random() < 0.5:
+            return Money.of(rng.choice(MONEY_POINTS))
+        return Money.of(Decimal(rng.randint(0, 10_000_000)) / 100)
+    if kind == "ratio":
+        return rng.choice([Decimal("0"), Decimal("0.03"), Decimal("0.04"), Decimal("0.2"), Decimal("0.21"),
+                           Decimal("0.5")])
+    if kind == "date":
+        return datetime.date(2020, 1, 1) + datetime.timedelta(days=rng.randint(0, 2900))
+    if kind == "text":
+        return rng.choice(["智能产线", "绿色工厂", "项目"])
+    if kind == "enum":
+        assert typ.enum is not None
+        return rng.choice(typ.enum.values)
+    if kind == "set":
+        assert typ.enum is not None
+        return frozenset(v for v in typ.enum.values if rng.random() < 0.4)
+    entity = schema.entities[typ.entity or ""]
+    return tuple(profile(entity, schema, rng, max_items, hole) for _ in range(rng.randint(0, max_items)))
+
+
+def profile(entity: m.Entity, schema: m.Schema, rng: random.Random, max_items: int = 3,
+            hole: float = 0.15) -> dict[str, Any]:
+    """Typed facts with unknown holes (None)."""
+    return {f.name: None if rng.random() < hole else value_of(f.type, schema, rng, max_items, hole)
+            for f in entity.facts}
+
+
+def profiles(schema: m.Schema, count: int, seed: int = 0, max_items: int = 3) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [profile(schema.root, schema, rng, max_items) for _ in range(count)]
+
+
+_QUERIES: dict[tuple[int, str, datetime.date], tuple[m.Policy, str]] = {}
+
+
+def query_for(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date) -> str:
+    key = (id(policy), repr(sorted(params.items())), as_of)
+    if key not in _QUERIES or _QUERIES[key][0] is not policy:
+        _QUERIES[key] = (policy, compile_policy(policy, params, as_of).sql(pretty=False))
+    return _QUERIES[key][1]
+
+
+def run_sql(policy: m.Policy, facts: Sequence[Mapping[str, object]], params: Mapping[str, object],
+            as_of: datetime.date = AS_OF) -> list[dict[str, Any]]:
+    """Every profile through the compiled SQL, in one DuckDB query."""
+    connection = duckdb.connect()
+    connection.register("profiles", facts_table(policy.schema, facts))
+    rows: list[dict[str, Any]] = connection.sql(query_for(policy, params, as_of)).to_arrow_table().to_pylist()
+    connection.close()
+    return rows
+
+
+def expected(result: Any) -> dict[str, Any]:
+    """The Python result as the SQL row holds it (totals as DECIMAL(38, 10), rounded like SQL)."""
+    row: dict[str, Any] = {}
+    for measure in result.measures:
+        total = measure.total.in_unit().quantize(TOTAL, ROUND_HALF_UP) if measure.total is not None else None
+        row[f"{measure.id}_status"] = measure.status
+        row[f"{measure.id}_total"] = total
+        row[f"{measure.id}_unknowns"] = list(measure.unknowns)
+    return row
+
+
+def assert_same(policy: m.Policy, facts: Sequence[Mapping[str, object]], params: Mapping[str, object],
+                as_of: datetime.date = AS_OF) -> int:
+    """SQL and Python agree on every field of every profile; returns the number of fields compared."""
+    rows = run_sql(policy, facts, params, as_of)
+    assert len(rows) == len(facts)
+    compared, mismatches = 0, []
+    for number, (fact, row) in enumerate(zip(facts, rows, strict=True), start=1):
+        assert row["row"] == number
+        want = expected(compiled.evaluate(policy, fact, params, as_of))
+        for key, value in want.items():
+            compared += 1
+            if row[key] != value:
+                mismatches.append(f"row {number} {key}: SQL {row[key]!r}, Python {value!r}; facts {fact}")
+    assert not mismatches, f"{len(mismatches)} fields differ, e.g.:\n" + "\n".join(mismatches[:5])
+    return compared
