@@ -50,6 +50,7 @@ USAGE_TRIGGERS: dict[str, tuple[Sequence[str], int]] = {
                "--param", "three_upgrades.capp=500"], 2),
     "PD404": (["eval", "policies/sanmenxia", PROFILE, "--asof", "2024-06-01"], 2),
     "PD405": (["explain", "policies/sanmenxia", PROFILE, "M99", "--as-of", "2024-06-01"], 2),
+    "PD406": (["sql", "tests/batch/data/entity_compare.pol"], 2),
 }
 
 

@@ -42,7 +42,7 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
         query = compile_policy(policy, params, as_of, table=CHECKED, extra=["clean"])
         goals = compile_policy(policy, params, as_of, table=CHECKED, goals=True, measures=False, extra=["clean"])
     except SqlUnsupported as error:
-        raise UsageError([Diagnostic("PD404", f"the duckdb engine cannot evaluate this policy: {error}",
+        raise UsageError([Diagnostic("PD406", f"the duckdb engine cannot evaluate this policy: {error}",
                                      hint="run the batch with --engine python")]) from None
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = true")

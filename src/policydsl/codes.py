@@ -69,6 +69,7 @@ CODES: dict[str, str] = {
     "PD403": "an unknown parameter name",
     "PD404": "a command line that does not parse (unknown flag, bad flag value)",
     "PD405": "an unknown measure id",
+    "PD406": "a policy that the SQL engine cannot express (use --engine python)",
 }
 
 
