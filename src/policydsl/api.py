@@ -14,7 +14,7 @@ import attrs
 from policydsl import model
 from policydsl.check.loader import load as load_files
 from policydsl.check.policy import check_loaded
-from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError
+from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError, did_you_mean
 from policydsl.evaluate.compile import evaluate as run_compiled
 from policydsl.evaluate.interpret import evaluate as interpret
 from policydsl.profile import read_profile, read_value
@@ -56,8 +56,6 @@ class PolicySet:
                 continue  # like an absent fact, None means "not supplied"
             parameter = self.policy.parameters.get(name)
             if parameter is None:
-                from policydsl.diagnostics import did_you_mean
-
                 known = ", ".join(self.policy.parameters) or "none"
                 problems.append(Diagnostic(
                     "PD403", f"unknown parameter '{name}'", path=name,

@@ -14,8 +14,19 @@ from typing import NoReturn, TextIO
 from policydsl import present
 from policydsl.api import PolicySet, load
 from policydsl.check.loader import load as load_files
+from policydsl.check.loader import read_source
 from policydsl.check.policy import check_loaded
-from policydsl.diagnostics import Diagnostic, PolicydslError, PolicyError, ProfileError, UsageError, render
+from policydsl.diagnostics import (
+    Diagnostic,
+    PolicydslError,
+    PolicyError,
+    ProfileError,
+    UsageError,
+    did_you_mean,
+    render,
+)
+from policydsl.result import Result
+from policydsl.syntax.parse import parse_source
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -243,8 +254,6 @@ def _in_file(diagnostic: Diagnostic, file: str) -> Diagnostic:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     policies, result = _evaluate(args)
-    from policydsl.result import Result
-
     assert isinstance(result, Result)
     if args.format == "json":
         sys.stdout.write(result.to_json() + "\n")
@@ -257,13 +266,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     policies, result = _evaluate(args)
-    from policydsl.result import Result
-
     assert isinstance(result, Result)
     ids = [m.id for m in result.measures]
     if args.measure not in ids:
-        from policydsl.diagnostics import did_you_mean
-
         raise UsageError([Diagnostic("PD405", f"no measure '{args.measure}' in {policies.id}", path=args.measure,
                                      hint=did_you_mean(args.measure, ids) or f"the measures are {', '.join(ids)}")])
     measure = result[args.measure]
@@ -306,12 +311,10 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     changed: list[str] = []
     problems: list[Diagnostic] = []
     for file in _policy_files(args.paths):
-        from policydsl.check.loader import read_source
-        from policydsl.syntax.parse import parse_source
-
         source, problem = read_source(file)
-        if problem is not None or source is None:
-            problems.append(problem) if problem else None
+        if problem is not None:
+            problems.append(problem)
+        if source is None:
             continue
         _, syntax = parse_source(source)
         errors = [d for d in syntax if d.severity == "error"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -70,12 +68,7 @@ def print_result(policies: PolicySet, result: Result) -> None:
 
 
 def _bound(measure: MeasureResult) -> str:
-    bounds = [b.at_most for b in measure.benefits if b.applies is True and b.at_most is not None]
-    if bounds:
-        from policydsl.values import Money
-
-        return f"≤ {Money(sum((b.yuan for b in bounds), Decimal(0)))}"
-    return ""
+    return f"≤ {measure.at_most}" if measure.at_most is not None else ""
 
 
 def _node_label(node: Node) -> str:

@@ -141,6 +141,12 @@ class MeasureResult:
     _explain: Callable[[], Node] | None = attrs.field(default=None, eq=False, repr=False, alias="explainer")
 
     @property
+    def at_most(self) -> Money | None:
+        """The sum of the bounds of the applying benefits whose amount a missing parameter leaves open."""
+        bounds = [b.at_most for b in self.benefits if b.applies is True and b.at_most is not None]
+        return Money(sum((b.yuan for b in bounds), Decimal(0))) if bounds else None
+
+    @property
     def explanation(self) -> Node:
         if self._explain is None:
             raise ValueError(f"no explanation available for {self.id}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -11,8 +12,8 @@ import attrs
 from policydsl import model as m
 from policydsl.check.expressions import Scope, Typer
 from policydsl.check.literals import NotALiteral, literal
-from policydsl.check.loader import Loaded, LoadedFile
-from policydsl.diagnostics import Diagnostic, Label, Span, did_you_mean
+from policydsl.check.loader import Loaded, LoadedFile, load
+from policydsl.diagnostics import Diagnostic, Label, Span, did_you_mean, sort_key
 from policydsl.syntax import ast
 
 SIMPLE_TYPES = {
@@ -650,9 +651,7 @@ def _quote_span(span: Span | None, sentence: str) -> Span | None:
     return Span(span.source, index, index + len(sentence))
 
 
-def _ratio(numerator: int, denominator: int) -> object:
-    from decimal import Decimal
-
+def _ratio(numerator: int, denominator: int) -> Decimal:
     return Decimal(numerator) / Decimal(denominator)
 
 
@@ -679,13 +678,9 @@ def _intersect(a: m.Window, b: m.Window) -> m.Window:
 def check_loaded(loaded: Loaded) -> tuple[m.Policy | None, list[Diagnostic]]:
     checker = PolicyChecker(loaded)
     policy = checker.check()
-    from policydsl.diagnostics import sort_key
-
     diagnostics = sorted(set(checker.diagnostics), key=sort_key)
     return policy, diagnostics
 
 
 def check_path(path: str | os.PathLike[str]) -> tuple[m.Policy | None, list[Diagnostic]]:
-    from policydsl.check.loader import load
-
     return check_loaded(load(Path(path)))
