@@ -8,15 +8,17 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
 from policydsl.values import Money, plain
 
 
-@attrs.frozen
-class Read:
+# Read and Node are immutable records like the other results, but NamedTuples: a full set of
+# explanations holds hundreds of them, and a tuple is built three times faster than a frozen attrs
+# instance (explanations are on the per-keystroke path of a form that shows why).
+class Read(NamedTuple):
     """A fact or parameter an explanation node read, with its value as shown to a person."""
 
     path: str
@@ -31,8 +33,7 @@ class Read:
         return out
 
 
-@attrs.frozen
-class Node:
+class Node(NamedTuple):
     """One clause of an explanation: what it says, its value, what it read, its parts."""
 
     kind: str
@@ -171,9 +172,20 @@ class MeasureResult:
         return out
 
 
-@attrs.frozen
+class MeasureRows(Protocol):
+    """Measure results kept compact by an engine and turned into `MeasureResult`s when read."""
+
+    def all(self) -> tuple[MeasureResult, ...]: ...
+
+    def get(self, measure_id: str) -> MeasureResult: ...  # raises KeyError
+
+
+@attrs.frozen(eq=False)
 class Result:
     """The outcome of applying a policy to one enterprise on one day.
+
+    `measures` may be given as a tuple or as `MeasureRows`, which the compiled engine uses so that
+    the hot path builds no result object nobody reads; equality compares the measures either way.
 
     >>> result = policydsl.load("policies/sanmenxia").evaluate(profile, as_of=date(2024, 6, 1))
     >>> result["M2"].status
@@ -182,13 +194,30 @@ class Result:
 
     policy: str
     as_of: datetime.date
-    measures: tuple[MeasureResult, ...]
+    _measures: tuple[MeasureResult, ...] | MeasureRows = attrs.field(alias="measures")
     in_force: bool = True
     warnings: tuple[str, ...] = ()
     goals: tuple[tuple[str, bool | None], ...] = ()
 
+    @property
+    def measures(self) -> tuple[MeasureResult, ...]:
+        measures = self._measures
+        return measures if isinstance(measures, tuple) else measures.all()
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.policy, self.as_of, self.measures, self.in_force, self.warnings, self.goals)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Result) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
     def __getitem__(self, measure_id: str) -> MeasureResult:
-        for measure in self.measures:
+        measures = self._measures
+        if not isinstance(measures, tuple):
+            return measures.get(measure_id)
+        for measure in measures:
             if measure.id == measure_id:
                 return measure
         raise KeyError(measure_id)

@@ -1,34 +1,49 @@
-"""The fast path: typed expressions compiled once into closures, with the interpreter's answers.
+"""The fast path: a checked policy compiled once into closures, with the interpreter's answers.
 
-Only expression evaluation changes; measures, benefits, statuses and totals are computed by the
-same code as the reference interpreter (`Evaluation`), and explanations are rebuilt by the
-interpreter itself. Parameters, whose effective value (amendments applied) depends only on the
-enterprise, are resolved once per evaluation.
+Each expression becomes a closure, and each measure one plan that runs its conditions and
+benefits and computes status, total and unknowns without the interpreter's per-clause dispatch.
+Results that do not depend on the enterprise (a benefit that does not apply, a fixed list of
+agencies, a measure out of force) are built once per policy. The outcome of each measure is kept
+as a compact row and becomes a `MeasureResult` only when a caller reads it; explanations are built
+by the reference interpreter, tracing, when asked for. Both engines share `semantics`, and a
+property test holds them equal (tests/evaluate/test_compiled.py).
 """
 
 from __future__ import annotations
 
 import datetime
 import operator
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from policydsl import model as m
-from policydsl.evaluate.interpret import (
+from policydsl.evaluate.interpret import Evaluation
+from policydsl.evaluate.semantics import (
     UNKNOWN_ITEM,
     Env,
-    Evaluation,
-    _capped,
-    _collection_path,
-    _status,
-    _total,
     arithmetic,
+    capped,
+    collection_path,
+    status_of,
+    total_of,
+    truth,
 )
-from policydsl.result import BenefitResult, MeasureResult, Node, Result
+from policydsl.result import BenefitResult, MeasureResult, Node, Result, TargetResult
 from policydsl.values import Money, Unknown, merge_unknown
 
 Fn = Callable[["CompiledEvaluation", Env], object]
+BenefitFn = Callable[["CompiledEvaluation"], "BenefitResult | list[BenefitResult]"]
+# A measure's outcome before it becomes a MeasureResult: status, agencies, benefits, total,
+# unknowns, targets.
+Row = tuple[str, tuple[str, ...], tuple[BenefitResult, ...], "Money | None", tuple[str, ...],
+            tuple[TargetResult, ...]]
+Plan = Callable[["CompiledEvaluation"], Row]
 EMPTY_ENV: Env = {}
+NOT_IN_FORCE: Row = ("not_in_force", (), (), None, (), ())
+_MISSING = object()
+_LOCK = threading.Lock()
+_WINDOW_CACHE_SIZE = 256  # as-of days remembered per policy (a batch run uses one)
 
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -36,28 +51,135 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 
 
 class Compiler:
-    """Turns typed expressions into closures; one instance per checked policy."""
+    """Turns a checked policy into closures and measure plans; one instance per policy."""
 
     def __init__(self, policy: m.Policy) -> None:
         self.policy = policy
+        self.amended: dict[str, list[m.Amendment]] = {}
+        for amendment in policy.amendments:
+            for target, _ in amendment.sets:
+                self.amended.setdefault(target, []).append(amendment)
+        self._tracing = False
         self.fns: dict[int, Fn] = {}
         for expr in m.top_level_expressions(policy):
             self.fns[id(expr)] = self.compile(expr)
-        # Results that do not depend on the enterprise are built once: a benefit that does not
-        # apply or applies without an amount, and the agencies of measures with fixed names.
-        self.constant_benefits: dict[tuple[str, str, bool], BenefitResult] = {}
-        for measure in policy.all_measures.values():
-            for benefit in measure.benefits:
-                for applies in (True, False):
-                    self.constant_benefits[(measure.id, benefit.id, applies)] = BenefitResult(
-                        benefit.id, benefit.kind, benefit.label, applies, reference=benefit.reference)
-        self.fixed_agencies: dict[str, tuple[str, ...]] = {
-            measure.id: tuple(dict.fromkeys(a.name for a in measure.agencies if a.name is not None))
-            for measure in policy.all_measures.values()
-            if all(a.name is not None and a.when is None for a in measure.agencies)
-        }
+        self.plans: dict[str, Plan] = {measure.id: self.plan(measure) for measure in policy.all_measures.values()}
+        self.root_plans: tuple[Plan, ...] = tuple(self.plans[measure.id] for measure in policy.measures)
+        self.index = {measure.id: index for index, measure in enumerate(policy.measures)}
+        self._in_force: dict[datetime.date, tuple[bool, ...]] = {}
+        self._traced: dict[int, Fn] | None = None
+        self.window_nodes: dict[tuple[str, datetime.date], Node] = {}
+
+    def in_force(self, as_of: datetime.date) -> tuple[bool, ...]:
+        """Which root measures are in force on a day (cached: a day is usually asked many times)."""
+        flags = self._in_force.get(as_of)
+        if flags is None:
+            if len(self._in_force) >= _WINDOW_CACHE_SIZE:
+                self._in_force.clear()
+            flags = tuple(measure.window.contains(as_of) for measure in self.policy.measures)
+            self._in_force[as_of] = flags
+        return flags
+
+    # ---- measures and benefits
+    def plan(self, measure: m.Measure) -> Plan:
+        conditions = tuple(((measure.id, c.name), self.fns[id(c.expr)]) for c in measure.conditions)
+        singles = tuple(self.benefit(measure, b) for b in measure.benefits if b.for_each is None)
+        if len(singles) != len(measure.benefits):
+            singles = ()
+        loops = () if singles else tuple(self.benefit(measure, b) for b in measure.benefits)
+        monetary = any(b.amount is not None for b in measure.benefits)
+        fixed_agencies = None
+        if all(a.name is not None and a.when is None for a in measure.agencies):
+            fixed_agencies = tuple(dict.fromkeys(a.name for a in measure.agencies if a.name is not None))
+        targets = measure.targets
+        status = status_of(measure, [])  # what the measure is when no benefit applies or is open
+
+        def run(ctx: CompiledEvaluation) -> Row:
+            stored = ctx._conditions
+            for key, fn in conditions:
+                stored[key] = fn(ctx, EMPTY_ENV)
+            if singles:
+                results: list[BenefitResult] = [fn(ctx) for fn in singles]  # type: ignore[misc]
+            else:
+                results = []
+                for loop in loops:
+                    outcome = loop(ctx)
+                    if isinstance(outcome, list):
+                        results.extend(outcome)
+                    else:
+                        results.append(outcome)
+            # One pass for what status_of() and the unknowns would take three.
+            eligible = undetermined = lacking = False
+            for result in results:
+                applies = result.applies
+                if applies is True:
+                    eligible = True
+                elif applies is None:
+                    undetermined = True
+                if result.unknowns:
+                    lacking = True
+            unknowns: tuple[str, ...] = ()
+            if lacking:
+                unknowns = tuple(sorted({u for b in results for u in b.unknowns}))
+            return (
+                "eligible" if eligible else "undetermined" if undetermined else status,
+                fixed_agencies if fixed_agencies is not None else ctx.agencies(measure),
+                tuple(results),
+                total_of(results) if monetary else None,
+                unknowns,
+                tuple(ctx.target(t) for t in targets) if targets else (),
+            )
+
+        return run
+
+    def benefit(self, measure: m.Measure, benefit: m.Benefit) -> BenefitFn:
+        if benefit.for_each is not None:
+            return lambda ctx: ctx.benefit(benefit)[0]
+        whens = tuple(self.fns[id(w)] for w in benefit.when)
+        ident, kind, label, reference = benefit.id, benefit.kind, benefit.label, benefit.reference
+        applies = BenefitResult(ident, kind, label, True, reference=reference)
+        fails = BenefitResult(ident, kind, label, False, reference=reference)
+        amount = self.fns[id(benefit.amount)] if benefit.amount is not None else None
+        cap = self.fns[id(benefit.cap)] if benefit.cap is not None else None
+        parameters = self.policy.parameters
+
+        def single(ctx: CompiledEvaluation) -> BenefitResult:
+            unknown: Unknown | None = None
+            for when in whens:
+                value = when(ctx, EMPTY_ENV)
+                if value is False:
+                    return fails
+                if isinstance(value, Unknown):
+                    unknown = value if unknown is None else merge_unknown(unknown, value)
+            if unknown is not None:
+                return BenefitResult(ident, kind, label, None, unknowns=tuple(sorted(unknown.paths)),
+                                     reference=reference)
+            if amount is None:
+                return applies
+            total, at_most, lacking = capped(amount(ctx, EMPTY_ENV), cap(ctx, EMPTY_ENV) if cap else None)
+            if not lacking:
+                return BenefitResult(ident, kind, label, True, None, None, total, at_most, reference=reference)
+            missing = tuple(sorted(p for p in lacking if p in parameters))
+            return BenefitResult(ident, kind, label, True, None, None, total, at_most, missing,
+                                 tuple(sorted(lacking)), reference)
+
+        return single
+
+    # ---- expressions
+    def traced_fns(self) -> dict[int, Fn]:
+        """Closures that also record what they read, for explanations; built on first use."""
+        with _LOCK:
+            if self._traced is None:
+                self._tracing = True
+                try:
+                    self._traced = {id(expr): self.compile(expr) for expr in m.top_level_expressions(self.policy)}
+                finally:
+                    self._tracing = False
+            return self._traced
 
     def compile(self, expr: m.TExpr) -> Fn:
+        # Tracing changes only the leaves: facts, fields, definitions, parameters and conditions
+        # record a read (or a definition's node) as the interpreter does.
         if isinstance(expr, m.Const):
             value = expr.value
             return lambda ctx, env: value
@@ -69,7 +191,16 @@ class Compiler:
                 value = ctx.facts.get(name)
                 return missing if value is None else value
 
-            return fact
+            if not self._tracing:
+                return fact
+            label, typ = expr.fact.label, expr.type
+
+            def fact_read(ctx: CompiledEvaluation, env: Env) -> object:
+                value = fact(ctx, env)
+                ctx._read(name, label, value, typ)
+                return value
+
+            return fact_read
         if isinstance(expr, m.FieldRef):
             var, field = expr.var, expr.fact.name
 
@@ -80,7 +211,18 @@ class Compiler:
                 value = item.get(field)
                 return Unknown(frozenset({f"{path}.{field}"})) if value is None else value
 
-            return item_field
+            if not self._tracing:
+                return item_field
+            field_label, field_type = expr.fact.label, expr.type
+
+            def item_field_read(ctx: CompiledEvaluation, env: Env) -> object:
+                value = item_field(ctx, env)
+                item, path = env[var]
+                if item is not UNKNOWN_ITEM:
+                    ctx._read(f"{path}.{field}", field_label, value, field_type)
+                return value
+
+            return item_field_read
         if isinstance(expr, m.VarRef):
             var = expr.var
             return lambda ctx, env: env[var][0]
@@ -119,20 +261,62 @@ class Compiler:
                 return (value in options) != negated
 
             return member
-        if isinstance(expr, m.DefRef):
+        if isinstance(expr, m.DefRef) and self._tracing:
             name = expr.name
             return lambda ctx, env: ctx.definition(name)
-        if isinstance(expr, m.ParamRef):
+        if isinstance(expr, m.ParamRef) and self._tracing:
             name = expr.name
             return lambda ctx, env: ctx.parameter(name)
+        if isinstance(expr, m.DefRef):
+            name = expr.name
+
+            def definition(ctx: CompiledEvaluation, env: Env) -> object:
+                value = ctx._definitions.get(name, _MISSING)
+                return ctx.definition(name) if value is _MISSING else value
+
+            return definition
+        if isinstance(expr, m.ParamRef):
+            return self._parameter(expr.name)
         if isinstance(expr, m.CondRef):
             key = (expr.measure, expr.name)
-            return lambda ctx, env: ctx.condition(key, env)
+
+            def condition(ctx: CompiledEvaluation, env: Env) -> object:
+                value = ctx._conditions.get(key, _MISSING)
+                return ctx.condition(key, env) if value is _MISSING else value
+
+            if not self._tracing:
+                return condition
+            read_as = f"condition {expr.name}"
+
+            def condition_read(ctx: CompiledEvaluation, env: Env) -> object:
+                value = condition(ctx, env)
+                ctx._read(read_as, None, value, m.BOOL)
+                return value
+
+            return condition_read
         if isinstance(expr, m.Quant):
             return self._quantified(expr)
         if isinstance(expr, m.Func):
             return self._function(expr)
         raise AssertionError(f"unhandled expression {expr!r}")  # pragma: no cover
+
+    def _parameter(self, name: str) -> Fn:
+        if name in self.amended:  # amendments: the interpreter's exceptions, once per evaluation
+
+            def amended(ctx: CompiledEvaluation, env: Env) -> object:
+                value = ctx._params.get(name, _MISSING)
+                return ctx.parameter(name) if value is _MISSING else value
+
+            return amended
+        parameter = self.policy.parameters[name]
+        default = parameter.default
+        if default is None:
+            default = Unknown(frozenset({name}), "parameter not supplied")
+
+        def plain(ctx: CompiledEvaluation, env: Env) -> object:
+            return ctx.params.get(name, default)
+
+        return plain
 
     def _logic(self, expr: m.Logic) -> Fn:
         items = tuple(self.compile(item) for item in expr.items)
@@ -193,7 +377,7 @@ class Compiler:
             items = collection(ctx, env)
             if isinstance(items, Unknown):
                 return items
-            path = ctx.collection_path(source, env)
+            path = collection_path(source, env)
             unknowns: list[Unknown] = []
             entries: tuple[dict[str, object], ...] = items  # type: ignore[assignment]
             for index, item in enumerate(entries):
@@ -224,87 +408,114 @@ class Compiler:
 
 
 class CompiledEvaluation(Evaluation):
-    """An `Evaluation` whose expressions run as compiled closures (the interpreter when tracing)."""
+    """An `Evaluation` whose expressions run as compiled closures and measures as compiled plans.
+
+    The interpreter's methods still serve the rare paths (benefits `for each` item, agencies that
+    depend on the enterprise, targets), through `value()`, which runs the compiled closures.
+    """
 
     def __init__(self, compiler: Compiler, facts: Mapping[str, object], params: Mapping[str, object],
-                 as_of: datetime.date) -> None:
-        super().__init__(compiler.policy, facts, params, as_of)
+                 as_of: datetime.date, trace: bool = False) -> None:
+        self.policy = compiler.policy
+        self.facts = facts
+        self.params = params
+        self.as_of = as_of
+        self.trace = trace
+        self._definitions: dict[str, object] = {}
+        self._traced_definitions = {}
+        self._conditions: dict[tuple[str, str], object] = {}
+        self._reads = []
+        self._children = []
+        self._amended = compiler.amended
+        self._compiler = compiler
         self._fns = compiler.fns
-        self._constant = compiler.constant_benefits
-        self._fixed_agencies = compiler.fixed_agencies
+        self._traced_fns = compiler.traced_fns() if trace else compiler.fns
         self._params: dict[str, object] = {}
+        self._tracer: CompiledEvaluation | None = None
+        self._tracer_lock = threading.Lock()
+
+    def result(self) -> Result:
+        compiler, policy, as_of = self._compiler, self.policy, self.as_of
+        rows = [plan(self) if inside else NOT_IN_FORCE
+                for plan, inside in zip(compiler.root_plans, compiler.in_force(as_of), strict=True)]
+        in_force = policy.header.window.contains(as_of)
+        goals = tuple((g.id, truth(self.value(g.count, EMPTY_ENV))) for g in policy.goals)
+        warnings: tuple[str, ...] = ()
+        if not in_force:
+            warnings = (f"the policy is not in force on {as_of}: it is valid {policy.header.window.describe()}",)
+        return Result(policy.header.id, as_of, _Rows(self, rows), in_force, warnings, goals)
 
     def measure(self, measure: m.Measure) -> MeasureResult:
-        """The interpreter's `measure()`, with the clause wrappers and per-call lookups taken out."""
-        if not measure.window.contains(self.as_of):
-            return super().measure(measure)
-        fns = self._fns
-        conditions = self._conditions
-        for condition in measure.conditions:
-            conditions[(measure.id, condition.name)] = fns[id(condition.expr)](self, EMPTY_ENV)
-        benefits: list[BenefitResult] = []
-        for benefit in measure.benefits:
-            if benefit.for_each is None:
-                benefits.append(self.fast_item(benefit, EMPTY_ENV, None, None, measure.id))
-            else:
-                benefits.extend(self.benefit(benefit)[0])
-        status = _status(measure, benefits)
-        unknowns = sorted({u for b in benefits for u in b.unknowns})
+        row = self._compiler.plans[measure.id](self) if measure.window.contains(self.as_of) else NOT_IN_FORCE
+        return self.materialise(measure, row)
+
+    def materialise(self, measure: m.Measure, row: Row) -> MeasureResult:
+        """The MeasureResult of a row; its explanation is the interpreter's, traced on demand."""
         policy, facts, params, as_of = self.policy, self.facts, self.params, self.as_of
+        status, agencies, benefits, total, unknowns, targets = row
+        if status == "not_in_force":
+            return MeasureResult(measure.id, measure.title, status, (), (), None, (),
+                                 explainer=lambda: Evaluation(policy, facts, params, as_of).explain_out_of_force(measure))
         return MeasureResult(
-            measure.id, measure.title, status, self._fixed_agencies.get(measure.id) or self.agencies(measure),
-            tuple(benefits), _total(benefits),
-            tuple(unknowns), tuple(self.target(t) for t in measure.targets) if measure.targets else (),
-            measure.directives,
-            explainer=lambda: Evaluation(policy, facts, params, as_of, trace=True).explain(measure),
+            measure.id, measure.title, status, agencies, benefits, total, unknowns, targets, measure.directives,
+            explainer=lambda: self.explain_traced(measure),
         )
+
+    def explain_traced(self, measure: m.Measure) -> Node:
+        """The explanation of a measure; one tracing evaluation serves every measure of a result,
+        so each definition's node is built once."""
+        with self._tracer_lock:
+            tracer = self._tracer
+            if tracer is None:
+                tracer = self._tracer = CompiledEvaluation(self._compiler, self.facts, self.params, self.as_of,
+                                                           trace=True)
+            return tracer.explain(measure)
 
     def benefit_item(self, benefit: m.Benefit, env: Env, item: str | None,
                      item_path: str | None) -> tuple[BenefitResult, Node | None]:
+        """One item of a `for each` benefit (the interpreter's code when tracing)."""
         if self.trace:
             return super().benefit_item(benefit, env, item, item_path)
-        return self.fast_item(benefit, env, item, item_path), None
-
-    def fast_item(self, benefit: m.Benefit, env: Env, item: str | None, item_path: str | None,
-                  measure: str | None = None) -> BenefitResult:
         fns = self._fns
         unknowns: list[Unknown] = []
         for when in benefit.when:
             value = fns[id(when)](self, env)
             if value is False:
-                if measure is not None:
-                    return self._constant[(measure, benefit.id, False)]
                 return BenefitResult(benefit.id, benefit.kind, benefit.label, False, item, item_path,
-                                     reference=benefit.reference)
+                                     reference=benefit.reference), None
             if isinstance(value, Unknown):
                 unknowns.append(value)
         if unknowns:
             paths = merge_unknown(*unknowns).paths
             return BenefitResult(benefit.id, benefit.kind, benefit.label, None, item, item_path,
-                                 unknowns=tuple(sorted(paths)), reference=benefit.reference)
+                                 unknowns=tuple(sorted(paths)), reference=benefit.reference), None
         if benefit.amount is None:
-            if measure is not None:
-                return self._constant[(measure, benefit.id, True)]
             return BenefitResult(benefit.id, benefit.kind, benefit.label, True, item, item_path,
-                                 reference=benefit.reference)
+                                 reference=benefit.reference), None
         raw = fns[id(benefit.amount)](self, env)
         cap = fns[id(benefit.cap)](self, env) if benefit.cap is not None else None
-        amount, at_most, lacking = _capped(raw, cap)
+        amount, at_most, lacking = capped(raw, cap)
         missing = tuple(sorted(p for p in lacking if p in self.policy.parameters)) if lacking else ()
         return BenefitResult(benefit.id, benefit.kind, benefit.label, True, item, item_path, amount, at_most,
-                             missing, tuple(sorted(lacking)), benefit.reference)
+                             missing, tuple(sorted(lacking)), benefit.reference), None
 
     def value(self, expr: m.TExpr, env: Env) -> object:
-        fn = self._fns.get(id(expr))
+        fn = (self._traced_fns if self.trace else self._fns).get(id(expr))
         if fn is None:  # an expression built after compiling: interpret it
             return super().value(expr, env)
         return fn(self, env)
 
     def parameter(self, name: str) -> object:
+        if self.trace:  # every use records a read
+            return super().parameter(name)
         # Amendment conditions read only the enterprise, so a parameter's value is fixed per evaluation.
-        if name not in self._params:
-            self._params[name] = super().parameter(name)
-        return self._params[name]
+        value = self._params[name] = super().parameter(name)
+        return value
+
+    def _quiet(self, expr: m.TExpr) -> object:
+        if self.trace:
+            return super()._quiet(expr)
+        return self.value(expr, EMPTY_ENV)
 
     def condition(self, key: tuple[str, str], env: Env) -> object:
         if key in self._conditions:
@@ -314,7 +525,42 @@ class CompiledEvaluation(Evaluation):
         return self.value(condition.expr, env)
 
     def collection_path(self, expr: m.TExpr, env: Env) -> str:
-        return _collection_path(expr, env)
+        return collection_path(expr, env)
+
+    def window_node(self, measure: m.Measure) -> Node:
+        # Depends on the measure and the day only: built once per day.
+        nodes = self._compiler.window_nodes
+        key = (measure.id, self.as_of)
+        node = nodes.get(key)
+        if node is None:
+            if len(nodes) >= _WINDOW_CACHE_SIZE * 32:
+                nodes.clear()
+            node = nodes[key] = super().window_node(measure)
+        return node
+
+
+class _Rows:
+    """The rows of one evaluation, turned into MeasureResults one by one as they are read."""
+
+    __slots__ = ("_built", "_evaluation", "_rows")
+
+    def __init__(self, evaluation: CompiledEvaluation, rows: list[Row]) -> None:
+        self._evaluation = evaluation
+        self._rows = rows
+        self._built: list[MeasureResult | None] = [None] * len(rows)
+
+    def _at(self, index: int) -> MeasureResult:
+        built = self._built[index]
+        if built is None:
+            measure = self._evaluation.policy.measures[index]
+            built = self._built[index] = self._evaluation.materialise(measure, self._rows[index])
+        return built
+
+    def all(self) -> tuple[MeasureResult, ...]:
+        return tuple(self._at(index) for index in range(len(self._rows)))
+
+    def get(self, measure_id: str) -> MeasureResult:
+        return self._at(self._evaluation._compiler.index[measure_id])
 
 
 _COMPILERS: dict[int, tuple[m.Policy, Compiler]] = {}
@@ -331,5 +577,4 @@ def compiler_for(policy: m.Policy) -> Compiler:
 
 def evaluate(policy: m.Policy, facts: Mapping[str, object], params: Mapping[str, object],
              as_of: datetime.date) -> Result:
-    evaluation = CompiledEvaluation(compiler_for(policy), facts, params, as_of)
-    return evaluation.result()
+    return CompiledEvaluation(compiler_for(policy), facts, params, as_of).result()

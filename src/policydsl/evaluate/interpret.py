@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from decimal import Decimal, DivisionByZero, InvalidOperation
-from typing import Any
-
-import attrs
+from decimal import Decimal
 
 from policydsl import model as m
+from policydsl.evaluate.semantics import (
+    UNKNOWN_ITEM,
+    Env,
+    arithmetic,
+    capped,
+    collection_path,
+    expr_text,
+    status_of,
+    total_of,
+    truth,
+)
 from policydsl.result import BenefitResult, MeasureResult, Node, Read, Result, TargetResult
 from policydsl.values import Money, Unknown, merge_unknown, plain
-
-Env = Mapping[str, tuple[dict[str, object], str]]  # loop variable → (item, its profile path)
-UNKNOWN_ITEM: dict[str, object] = {}  # stands for the items of a list that is not known
 
 
 def show(value: object, typ: m.Type | None = None) -> str:
@@ -39,10 +44,6 @@ def show(value: object, typ: m.Type | None = None) -> str:
     return str(value)
 
 
-def _truth(value: object) -> bool | None:
-    return None if isinstance(value, Unknown) else bool(value)
-
-
 class Evaluation:
     """One evaluation: a policy, the facts of one enterprise, parameters and a day.
 
@@ -63,6 +64,7 @@ class Evaluation:
         self.as_of = as_of
         self.trace = trace
         self._definitions: dict[str, object] = {}
+        self._traced_definitions: dict[str, tuple[object, Node | None]] = {}
         self._conditions: dict[tuple[str, str], object] = {}
         self._reads: list[list[Read]] = []
         self._children: list[list[Node]] = []
@@ -91,7 +93,7 @@ class Evaluation:
         finally:
             reads = self._reads.pop()
             children = self._children.pop()
-        node = Node(kind, label, show(value, expr.type), _text(expr), _dedupe(reads), tuple(children),
+        node = Node(kind, label, show(value, expr.type), expr_text(expr), _dedupe(reads), tuple(children),
                     quotes, note or _unknown_note(value))
         return value, node
 
@@ -199,7 +201,7 @@ class Evaluation:
             return collection
         decisive = expr.quantifier == "any"
         unknowns: list[Unknown] = []
-        path = _collection_path(expr.collection, env)
+        path = collection_path(expr.collection, env)
         items: tuple[dict[str, object], ...] = collection  # type: ignore[assignment]
         for index, item in enumerate(items):
             inner = {**env, expr.var: (item, f"{path}[{index}]")}
@@ -238,23 +240,29 @@ class Evaluation:
 
     # ---- definitions and parameters, with amendments (exceptions) applied
     def definition(self, name: str) -> object:
-        definition = self.policy.definitions[name]
-        if name in self._definitions and not self.trace:
-            return self._definitions[name]
-        if self.trace:
-            value, node = self.clause("definition", definition.label or name, definition.expr, {})
-            if name in self._amended:
-                value, note = self._apply_amendments(name, value, definition.type)
-                if node is not None and note:
-                    node = Node(node.kind, node.label, show(value, definition.type), node.text, node.reads,
-                                node.children, node.quotes, note)
-            if node is not None and self._children:
-                self._children[-1].append(Node(node.kind, f"{name}: {node.label}", node.value, node.text,
-                                               node.reads, node.children, node.quotes, node.note))
-        else:
+        if not self.trace:
+            if name in self._definitions:
+                return self._definitions[name]
+            definition = self.policy.definitions[name]
             value = self.value(definition.expr, {})
             if name in self._amended:
                 value, _ = self._apply_amendments(name, value, definition.type)
+            self._definitions[name] = value
+            return value
+        # A definition reads only the enterprise, so its node is built once and shown under every
+        # clause that uses it.
+        traced = self._traced_definitions.get(name)
+        if traced is None:
+            definition = self.policy.definitions[name]
+            value, node = self.clause("definition", f"{name}: {definition.label or name}", definition.expr, {})
+            if name in self._amended:
+                value, note = self._apply_amendments(name, value, definition.type)
+                if node is not None and note:
+                    node = node._replace(value=show(value, definition.type), note=note)
+            traced = self._traced_definitions[name] = (value, node)
+        value, node = traced
+        if node is not None and self._children:
+            self._children[-1].append(node)
         self._definitions[name] = value
         return value
 
@@ -324,8 +332,8 @@ class Evaluation:
         for benefit in measure.benefits:
             benefits.extend(self.benefit(benefit)[0])
         targets = tuple(self.target(t) for t in measure.targets)
-        status = _status(measure, benefits)
-        total = _total(benefits)
+        status = status_of(measure, benefits)
+        total = total_of(benefits)
         unknowns = sorted({u for b in benefits for u in b.unknowns})
         policy, facts, params, as_of = self.policy, self.facts, self.params, self.as_of
         return MeasureResult(
@@ -353,7 +361,7 @@ class Evaluation:
             result, node = self.benefit_item(benefit, {}, None, None)
             return [result], [node] if node else []
         collection = self.value(benefit.for_each.collection, {})
-        path = _collection_path(benefit.for_each.collection, {})
+        path = collection_path(benefit.for_each.collection, {})
         if isinstance(collection, Unknown):
             # Decide what can be decided without the items: a known false condition (say, not
             # SRDI) makes the benefit not apply whatever the list holds.
@@ -364,7 +372,7 @@ class Evaluation:
                 result = BenefitResult(benefit.id, benefit.kind, benefit.label, None, unknowns=paths,
                                        reference=benefit.reference)
                 if node is not None:
-                    node = attrs.evolve(node, value="unknown", note=f"{path} is not known")
+                    node = node._replace(value="unknown", note=f"{path} is not known")
             return [result], [node] if node else []
         if not collection:
             result = BenefitResult(benefit.id, benefit.kind, benefit.label, False, reference=benefit.reference)
@@ -414,15 +422,15 @@ class Evaluation:
                 cap, node = self.clause("cap", "cap", benefit.cap, env)
                 if node:
                     children.append(node)
-            amount, at_most, lacking = _capped(raw, cap)
+            amount, at_most, lacking = capped(raw, cap)
             if isinstance(raw, Money) and isinstance(cap, Money) and cap < raw:
                 capped_note = f"the cap applies: min({raw}, {cap}) = {cap}"
             elif at_most is not None and isinstance(cap, Unknown):
                 capped_note = f"the cap is not known: the amount is at most {at_most}"
             result_unknowns |= lacking
             missing = sorted(p for p in lacking if p in self.policy.parameters)
-        truth = _truth(applies)
-        result = BenefitResult(benefit.id, benefit.kind, benefit.label, truth, item, item_path, amount, at_most,
+        applies_now = truth(applies)
+        result = BenefitResult(benefit.id, benefit.kind, benefit.label, applies_now, item, item_path, amount, at_most,
                                tuple(missing), tuple(sorted(result_unknowns)), benefit.reference)
         if not self.trace:
             return result, None
@@ -445,13 +453,13 @@ class Evaluation:
         met: object = None
         if applies is not False and target.require is not None:
             met = self.value(target.require, {})
-        return TargetResult(target.id, target.label, _truth(applies), _truth(met) if met is not None else None)
+        return TargetResult(target.id, target.label, truth(applies), truth(met) if met is not None else None)
 
     def result(self) -> Result:
         policy, as_of = self.policy, self.as_of
         measures = tuple(self.measure(measure) for measure in policy.measures)
         in_force = policy.header.window.contains(as_of)
-        goals = tuple((g.id, _truth(self.value(g.count, {}))) for g in policy.goals)
+        goals = tuple((g.id, truth(self.value(g.count, {}))) for g in policy.goals)
         warnings: list[str] = []
         if not in_force:
             warnings.append(f"the policy is not in force on {as_of}: it is valid {policy.header.window.describe()}")
@@ -474,7 +482,7 @@ class Evaluation:
             entries, nodes = self.benefit(benefit)
             results.extend(entries)
             children.extend(nodes)
-        status, total = _status(measure, results), _total(results)
+        status, total = status_of(measure, results), total_of(results)
         agencies = self.agencies(measure)
         for target in measure.targets:
             applies, when_node = self.clause("when", "applies to", target.when, {})
@@ -507,11 +515,11 @@ class Evaluation:
             if agency.table is not None:
                 table = self.policy.tables[agency.table]
                 key = self.value(table.key, {})
-                reads.append(Read(_text(table.key) or "", table.label, show(key, table.key.type),
+                reads.append(Read(expr_text(table.key) or "", table.label, show(key, table.key.type),
                                   "unknown: the collective name is listed" if isinstance(key, Unknown) else None))
             if agency.when is not None:
                 value = self.value(agency.when, {})
-                reads.append(Read(_text(agency.when) or "", agency.name or agency.table, show(value, m.BOOL),
+                reads.append(Read(expr_text(agency.when) or "", agency.name or agency.table, show(value, m.BOOL),
                                   "kept as a candidate" if isinstance(value, Unknown) else None))
         return Node("agencies", "responsible agencies", "、".join(names), reads=tuple(reads))
 
@@ -519,78 +527,6 @@ class Evaluation:
         return Node("measure", f"{measure.id} {measure.title}", "not_in_force", None, (),
                     (self.window_node(measure),), measure.quotes,
                     f"source: {measure.ref}" if measure.ref else None)
-
-
-def arithmetic(op: str, left: Any, right: Any, divisor_paths: Any) -> object:
-    """Exact arithmetic on money, ratios and numbers; division by zero is unknown."""
-    if op == "+":
-        return Money(left.yuan + right.yuan) if isinstance(left, Money) else left + right
-    if op == "-":
-        return Money(left.yuan - right.yuan) if isinstance(left, Money) else left - right
-    if op == "*":
-        if isinstance(left, Money):
-            return Money(left.yuan * right)
-        if isinstance(right, Money):
-            return Money(right.yuan * left)
-        return left * right
-    divisor = right.yuan if isinstance(right, Money) else right
-    if divisor == 0:
-        return Unknown(divisor_paths(), "division by zero")
-    try:
-        if isinstance(left, Money):
-            quotient = left.yuan / divisor
-            return quotient if isinstance(right, Money) else Money(quotient)
-        return Decimal(left) / Decimal(divisor)
-    except (DivisionByZero, InvalidOperation):  # pragma: no cover - guarded above
-        return Unknown(divisor_paths(), "division by zero")
-
-
-def _capped(raw: object, cap: object) -> tuple[Money | None, Money | None, set[str]]:
-    """(amount, at_most, unknown paths) of `min(raw, cap)`, keeping the bound that is known."""
-    if cap is None:
-        if isinstance(raw, Unknown):
-            return None, None, set(raw.paths)
-        return raw, None, set()  # type: ignore[return-value]
-    if isinstance(raw, Unknown) and isinstance(cap, Unknown):
-        return None, None, set(raw.paths | cap.paths)
-    if isinstance(cap, Unknown):
-        return None, raw, set(cap.paths)  # type: ignore[return-value]
-    if isinstance(raw, Unknown):
-        return None, cap, set(raw.paths)  # type: ignore[return-value]
-    assert isinstance(raw, Money) and isinstance(cap, Money)
-    return min(raw, cap), None, set()
-
-
-def _status(measure: m.Measure, benefits: list[BenefitResult]) -> str:
-    if not measure.benefits:
-        return "not_applicable"
-    if any(b.applies is True for b in benefits):
-        return "eligible"
-    if any(b.applies is None for b in benefits):
-        return "undetermined"
-    return "not_eligible"
-
-
-def _total(benefits: list[BenefitResult]) -> Money | None:
-    applying = [b for b in benefits if b.applies is True]
-    if any(b.amount is None and (b.at_most is not None or b.missing_params or b.unknowns) for b in applying):
-        return None
-    amounts = [b.amount for b in applying if b.amount is not None]
-    if not amounts:
-        return None
-    return Money(sum((a.yuan for a in amounts), Decimal(0)))
-
-
-def _collection_path(expr: m.TExpr, env: Env) -> str:
-    if isinstance(expr, m.FactRef):
-        return expr.fact.name
-    if isinstance(expr, m.FieldRef):
-        return f"{env[expr.var][1]}.{expr.fact.name}"
-    return _text(expr) or "list"
-
-
-def _text(expr: m.TExpr) -> str | None:
-    return " ".join(expr.span.text.split()) if expr.span is not None else None
 
 
 def _dedupe(reads: list[Read]) -> tuple[Read, ...]:

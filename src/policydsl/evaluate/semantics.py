@@ -1,0 +1,107 @@
+"""The value-level rules both engines share: arithmetic, caps, statuses and totals.
+
+The reference interpreter and the compiled closures call the same functions here, so the two can
+differ only in how they walk expressions, never in what a value means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Any
+
+from policydsl import model as m
+from policydsl.result import BenefitResult
+from policydsl.values import Money, Unknown
+
+Env = Mapping[str, tuple[dict[str, object], str]]  # loop variable → (item, its profile path)
+UNKNOWN_ITEM: dict[str, object] = {}  # stands for the items of a list that is not known
+
+
+def truth(value: object) -> bool | None:
+    """A Kleene truth value as Python's: True, False or None for unknown."""
+    return None if isinstance(value, Unknown) else bool(value)
+
+
+def arithmetic(op: str, left: Any, right: Any, divisor_paths: Any) -> object:
+    """Exact arithmetic on money, ratios and numbers; division by zero is unknown."""
+    if op == "+":
+        return Money(left.yuan + right.yuan) if isinstance(left, Money) else left + right
+    if op == "-":
+        return Money(left.yuan - right.yuan) if isinstance(left, Money) else left - right
+    if op == "*":
+        if isinstance(left, Money):
+            return Money(left.yuan * right)
+        if isinstance(right, Money):
+            return Money(right.yuan * left)
+        return left * right
+    divisor = right.yuan if isinstance(right, Money) else right
+    if divisor == 0:
+        return Unknown(divisor_paths(), "division by zero")
+    try:
+        if isinstance(left, Money):
+            quotient = left.yuan / divisor
+            return quotient if isinstance(right, Money) else Money(quotient)
+        return Decimal(left) / Decimal(divisor)
+    except (DivisionByZero, InvalidOperation):  # pragma: no cover - guarded above
+        return Unknown(divisor_paths(), "division by zero")
+
+
+def capped(raw: object, cap: object) -> tuple[Money | None, Money | None, set[str]]:
+    """(amount, at_most, unknown paths) of `min(raw, cap)`, keeping the bound that is known."""
+    if cap is None:
+        if isinstance(raw, Unknown):
+            return None, None, set(raw.paths)
+        return raw, None, set()  # type: ignore[return-value]
+    if isinstance(raw, Unknown) and isinstance(cap, Unknown):
+        return None, None, set(raw.paths | cap.paths)
+    if isinstance(cap, Unknown):
+        return None, raw, set(cap.paths)  # type: ignore[return-value]
+    if isinstance(raw, Unknown):
+        return None, cap, set(raw.paths)  # type: ignore[return-value]
+    assert isinstance(raw, Money) and isinstance(cap, Money)
+    return min(raw, cap), None, set()
+
+
+def status_of(measure: m.Measure, benefits: list[BenefitResult]) -> str:
+    if not measure.benefits:
+        return "not_applicable"
+    if any(b.applies is True for b in benefits):
+        return "eligible"
+    if any(b.applies is None for b in benefits):
+        return "undetermined"
+    return "not_eligible"
+
+
+def total_of(benefits: list[BenefitResult]) -> Money | None:
+    applying = [b for b in benefits if b.applies is True]
+    if any(b.amount is None and (b.at_most is not None or b.missing_params or b.unknowns) for b in applying):
+        return None
+    amounts = [b.amount for b in applying if b.amount is not None]
+    if not amounts:
+        return None
+    return Money(sum((a.yuan for a in amounts), Decimal(0)))
+
+
+def collection_path(expr: m.TExpr, env: Env) -> str:
+    if isinstance(expr, m.FactRef):
+        return expr.fact.name
+    if isinstance(expr, m.FieldRef):
+        return f"{env[expr.var][1]}.{expr.fact.name}"
+    return expr_text(expr) or "list"
+
+
+def expr_text(expr: m.TExpr) -> str | None:
+    """The expression as written, on one line (explanations show it under each clause)."""
+    entry = _TEXTS.get(id(expr))
+    if entry is None or entry[0] is not expr:
+        if len(_TEXTS) >= _TEXTS_LIMIT:
+            _TEXTS.clear()
+        entry = _TEXTS[id(expr)] = (expr, " ".join(expr.span.text.split()) if expr.span is not None else None)
+    return entry[1]
+
+
+# Expression texts by identity; the expression is kept so that its id cannot be reused. Checked
+# policies are immutable and few, so this stays small.
+_TEXTS: dict[int, tuple[m.TExpr, str | None]] = {}
+_TEXTS_LIMIT = 100_000
