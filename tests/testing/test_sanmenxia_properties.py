@@ -175,3 +175,18 @@ def test_policydsl_test_and_the_pytest_plugin_agree(sanmenxia: PolicySet, pytest
             plugin.append((example, measure.split("[")[0], report.passed))
     assert sorted(plugin) == sorted(cli)
     assert len(cli) == sum(len(example.expects) for example in sanmenxia.policy.examples)
+
+
+def test_a_total_with_unknowns_may_grow_but_surely_applying_amounts_stand(sanmenxia) -> None:  # type: ignore[no-untyped-def]
+    """Found by the property above: M2 sums the projects that surely apply (60万元 for the 150万元
+    project at 40%) while another project's investment is unknown; once known it adds 60万元 more."""
+    project = {"name": "", "category": "intelligent_upgrade", "seeks_industry_fund": False}
+    partial = {"srdi_level": "provincial", "projects": [dict(project), {**project, "investment": 150}]}
+    complete = {"srdi_level": "provincial",
+                "projects": [{**project, "investment": 150}, {**project, "investment": 150}]}
+    params = {"three_upgrades.cap": 500}
+    assert_sound_under_unknowns(sanmenxia, partial, complete, as_of=DAY, params=params)
+    before = sanmenxia.evaluate(partial, as_of=DAY, params=params)["M2"]
+    after = sanmenxia.evaluate(complete, as_of=DAY, params=params)["M2"]
+    assert (str(before.total), before.unknowns) == ("60万元", ("projects[0].investment",))
+    assert str(after.total) == "120万元"
