@@ -16,7 +16,7 @@ import pytest
 from policydsl import PolicySet, ProfileError, load
 from policydsl.cli import main
 from policydsl.codes import CODES
-from policydsl.profile import read_profile
+from policydsl.profile import check_loop_work, read_profile
 from tests.conftest import ROOT, SANMENXIA
 
 DOCS = ROOT / "docs" / "errors.md"
@@ -38,7 +38,17 @@ PROFILE_TRIGGERS: dict[str, object] = {
     "PD310": b'{"revenue": NaN}',
     "PD311": b'{"projects": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     "PD312": {"heritage_titles": ["time_honored_brand", "time_honored_brand"]},
+    "PD313": {"projects": [{}] * 10_001},
+    "PD315": {"name": "x" * 10_001},
+    "PD316": b" " * 10_000_001,
     "PD320": {"srdi_level": "provincial", "key_little_giant": True},
+}
+
+# The resource limits that need a policy with nested lists or nested loops (tests/batch/data/nested.pol).
+NESTED = ROOT / "tests" / "batch" / "data" / "nested.pol"
+NESTED_TRIGGERS: dict[str, object] = {
+    "PD314": {"projects": [{"phases": [{}] * 10_000}] * 10},  # 10 + 100,000 entries
+    "PD317": {"projects": [{}] * 1_000},  # the largest of 1,000 projects: 1,000 × 1,000 comparisons
 }
 
 # A command line that triggers each usage code, and the exit code it must end with (2: a path that
@@ -103,7 +113,7 @@ def test_fixtures_only_use_catalogued_codes() -> None:
 
 
 def test_every_code_is_triggered_by_a_test() -> None:
-    triggered = _fixture_codes() | set(PROFILE_TRIGGERS) | set(USAGE_TRIGGERS)
+    triggered = _fixture_codes() | set(PROFILE_TRIGGERS) | set(NESTED_TRIGGERS) | set(USAGE_TRIGGERS)
     assert triggered == set(CODES), set(CODES) ^ triggered
 
 
@@ -121,6 +131,14 @@ def _profile_codes(policies: PolicySet, profile: object) -> set[str]:
 @pytest.mark.parametrize("code", sorted(PROFILE_TRIGGERS))
 def test_profile_code(code: str, sanmenxia: PolicySet) -> None:
     assert code in _profile_codes(sanmenxia, PROFILE_TRIGGERS[code])
+
+
+@pytest.mark.parametrize("code", sorted(NESTED_TRIGGERS))
+def test_nested_profile_code(code: str) -> None:
+    policy = load(NESTED).policy
+    with pytest.raises(ProfileError) as error:
+        check_loop_work(policy, read_profile(policy.schema, NESTED_TRIGGERS[code]).values)
+    assert [d.code for d in error.value.diagnostics] == [code]
 
 
 def test_missing_profile_file_through_the_api(sanmenxia: PolicySet, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from policydsl.check.policy import check_loaded
 from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError, did_you_mean
 from policydsl.evaluate.compile import evaluate as run_compiled
 from policydsl.evaluate.interpret import evaluate as interpret
-from policydsl.profile import read_profile, read_value
+from policydsl.profile import check_loop_work, read_profile, read_value
 from policydsl.result import Result
 
 _CACHE: dict[tuple[tuple[str, str], ...], PolicySet] = {}
@@ -77,6 +77,7 @@ class PolicySet:
     ) -> Result:
         """Apply every measure to one enterprise profile; raises ProfileError for a bad profile."""
         facts = read_profile(self.policy.schema, profile)
+        check_loop_work(self.policy, facts.values)  # PD317 before nested loops would run away
         values = self.read_params(params)
         day = as_of or datetime.date.today()
         engine = interpret if self.engine == "interpret" else run_compiled

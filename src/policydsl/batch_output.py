@@ -21,7 +21,7 @@ import attrs
 from policydsl import model as m
 from policydsl.diagnostics import ProfileError
 from policydsl.evaluate.compile import evaluate as evaluate_compiled
-from policydsl.profile import read_profile
+from policydsl.profile import check_loop_work, read_profile
 from policydsl.values import plain
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ def evaluate_row(policy: m.Policy, number: int, raw: object, params: Mapping[str
     """One output row, by the Python reader and engine; goals met by it are counted in `goals`."""
     try:
         facts = read_profile(policy.schema, raw)
+        check_loop_work(policy, facts.values)
     except ProfileError as error:
         return [number, error_text(error)] + [None] * (3 * len(policy.measures))
     result = evaluate_compiled(policy, facts.values, params, as_of)

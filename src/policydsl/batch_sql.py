@@ -24,6 +24,7 @@ from policydsl.batch_validate import canonical
 from policydsl.diagnostics import Diagnostic, UsageError
 from policydsl.evaluate.sql import KEY, SqlUnsupported, compile_policy
 from policydsl.evaluate.sql_dialects import STATUSES, TEXT, all_of, binary, call, case, cast, number, text
+from policydsl.profile import loop_nests
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,7 +52,7 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
     # same few hundred megabytes all along, and giving them back costs a third of its time.
     connection.execute("SET allocator_bulk_deallocation_flush_threshold = '2GB'")
     raw, origins, json_line = _raw_relation(connection, source)
-    checked = canonical(policy.schema, raw, origins, json_line)
+    checked = canonical(policy.schema, raw, origins, json_line, loops=loop_nests(policy))
     connection.execute(exp.Create(this=exp.to_table(CHECKED), kind="VIEW", expression=checked,
                                   properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
     results: list[exp.Expr] = [exp.column(name, quoted=True) for columns in query.measures

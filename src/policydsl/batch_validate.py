@@ -23,6 +23,7 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
+from policydsl import profile
 from policydsl.evaluate.sql_dialects import (
     TEXT,
     all_of,
@@ -41,6 +42,7 @@ from policydsl.evaluate.sql_dialects import (
     text,
 )
 from policydsl.evaluate.sql_expressions import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE, sql_type
+from policydsl.profile import Nests, loop_work_can_exceed
 
 BIGINT = exp.DataType.build("BIGINT")
 DOUBLE = exp.DataType.build("DOUBLE")
@@ -60,6 +62,12 @@ class Read:
 
     ok: exp.Expression
     value: exp.Expression
+
+
+def short(value: exp.Expression) -> exp.Expression:
+    """A string within MAX_TEXT_LENGTH, counted in bytes (never fewer than characters): longer ones
+    are left to Python, which refuses a string of more characters than the limit (PD315)."""
+    return binary(exp.LTE, call("strlen", value), number(profile.MAX_TEXT_LENGTH))
 
 
 def full_match(value: exp.Expression, pattern: str) -> exp.Expression:
@@ -136,7 +144,10 @@ class Reader:
         reader = getattr(self, f"_{typ.kind}", None)
         if reader is None:
             return Read(exp.false(), cast(exp.Null(), sql_type(typ, self.schema)))
-        return reader(raw, kind, origin, typ, minimum)  # type: ignore[no-any-return]
+        read: Read = reader(raw, kind, origin, typ, minimum)
+        if kind == "string" and typ.kind not in ("set", "list"):
+            return Read(all_of(read.ok, short(raw)), read.value)
+        return read
 
     def _bool(self, raw: exp.Expression, kind: str, origin: str, typ: m.Type, minimum: object) -> Read:
         if kind == "bool":
@@ -328,6 +339,8 @@ class Reader:
                 is_kind: exp.Expression = node(exp.In, this=kind, expressions=[text("BIGINT"), text("UBIGINT")])
             else:
                 is_kind = binary(exp.EQ, kind, text(json_kind))
+            if json_kind == "VARCHAR":
+                return Read(all_of(is_kind, short(shown), read.ok), read.value)
             return Read(all_of(is_kind, read.ok), read.value)
 
         def choose(*reads: Read) -> Read:
@@ -419,11 +432,13 @@ def _struct_fields(type_name: str) -> dict[str, str] | None:
 
 
 def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str], json_line: str | None = None,
-              key: str = KEY) -> exp.Select:
+              key: str = KEY, loops: Nests | None = None) -> exp.Select:
     """SELECT row, the typed facts and `clean` from a raw relation.
 
     `origins` maps the raw columns to their origin (`text` or a DuckDB type); with `json_line`,
-    the relation has one column of JSON text per row, whose keys are the facts.
+    the relation has one column of JSON text per row, whose keys are the facts. A clean row is
+    also within the resource limits of `policydsl.profile` (`loops`: the policy's nests of loops,
+    `profile.loop_nests`), so that the rows beyond them are left to Python, which refuses them.
     """
     reader = Reader(schema)
     raw: dict[str, tuple[exp.Expression, str]] = {}
@@ -435,7 +450,9 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
         names = [f.name for f in schema.root.facts]
         paths = exp.Array(expressions=[text(_json_path(n)) for n in names])
         extracted = call("json_extract", document, paths)
-        trusted = all_of(reader.json_trusted(line), binary(exp.EQ, call("json_type", document), text("OBJECT")),
+        within = binary(exp.LTE, call("strlen", line), number(profile.MAX_PROFILE_BYTES))  # the line's bytes
+        trusted = all_of(within, reader.json_trusted(line),
+                         binary(exp.EQ, call("json_type", document), text("OBJECT")),
                          reader.known_keys(call("json_keys", document), names))
         inner.append(exp.alias_(case((trusted, extracted)), "_facts", quoted=True))
         inner.append(exp.alias_(trusted, "_trusted", quoted=True))
@@ -478,4 +495,92 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
     first = exp.select(*inner).from_(source)
     second = exp.select(*middle).from_(exp.Subquery(this=first, alias=exp.TableAlias(this=exp.to_identifier("raw"))))
     query = exp.select(*outer).from_(exp.Subquery(this=second, alias=exp.TableAlias(this=exp.to_identifier("read"))))
+    bounded = limits(schema, loops or {})
+    if bounded is not None:
+        typed: list[exp.Expr] = [exp.column(key, quoted=True)]
+        typed += [exp.column(fact.name, quoted=True) for fact in schema.root.facts]
+        typed.append(exp.alias_(all_of(exp.column("clean", quoted=True), bounded), "clean", quoted=True))
+        query = exp.select(*typed).from_(exp.Subquery(this=query, alias=exp.TableAlias(
+            this=exp.to_identifier("typed"))))
     return finish(query)
+
+
+@attrs.frozen
+class Sizes:
+    """What the resource limits read of the lists of a row (or of an item), as SQL."""
+
+    ok: list[exp.Expression]  # every list and set within MAX_LIST_ITEMS
+    entries: list[exp.Expression]  # the entries of its lists and sets, nested ones included
+    longest: dict[str, list[exp.Expression]]  # entity → the lengths of its lists
+
+
+def sizes(schema: m.Schema, entity: m.Entity, value_of: Callable[[str], exp.Expression], depth: int = 0,
+          seen: tuple[str, ...] = ()) -> Sizes:
+    """The sizes of the lists and sets of a row (`value_of` gives a root fact) or of an item."""
+    found = Sizes([], [], {})
+    for fact in entity.facts:
+        if fact.type.kind not in ("set", "list"):
+            continue
+        value = value_of(fact.name)
+        length = coalesce(call("len", value), number(0))
+        found.ok.append(binary(exp.LTE, length, number(profile.MAX_LIST_ITEMS)))
+        found.entries.append(length)
+        if fact.type.kind == "set" or fact.type.entity is None:
+            continue
+        found.longest.setdefault(fact.type.entity, []).append(length)
+        child = schema.entities[fact.type.entity]
+        if not any(f.type.kind in ("set", "list") for f in child.facts):
+            continue
+        if child.name in (*seen, entity.name):  # an entity that lists itself: never vouched for in SQL
+            found.ok.append(exp.false())
+            continue
+        var = f"limit{depth}"
+
+        def field(name: str, v: str = var) -> exp.Expression:
+            return node(exp.Dot, this=exp.column(v), expression=exp.to_identifier(name, quoted=True))
+
+        inner = sizes(schema, child, field, depth + 1, (*seen, entity.name))
+
+        def over(body: exp.Expression, fold: str, empty: exp.Expression, v: str = var,
+                 values: exp.Expression = value) -> exp.Expression:
+            return coalesce(call(fold, call("list_transform", values, _lambda(body, v))), empty)
+
+        if inner.ok:
+            found.ok.append(over(all_of(*inner.ok), "list_bool_and", exp.true()))
+        if inner.entries:
+            found.entries.append(over(_sum(inner.entries), "list_sum", number(0)))
+        for name, lengths in inner.longest.items():
+            found.longest.setdefault(name, []).append(over(_greatest(lengths), "list_max", number(0)))
+    return found
+
+
+def limits(schema: m.Schema, loops: Nests) -> exp.Expression | None:
+    """The resource limits a clean row is within (None: nothing to check), as `read_profile` and
+    `profile.check_loop_work` apply them to the typed facts: list lengths, the entries of the
+    profile, the work of the policy's loops."""
+    found = sizes(schema, schema.root, lambda name: exp.column(name, quoted=True))
+    tests = list(found.ok)
+    if found.entries:
+        tests.append(binary(exp.LTE, _sum(found.entries), number(profile.MAX_PROFILE_ITEMS)))
+    if loops and loop_work_can_exceed(loops):
+        double = exp.DataType.build("DOUBLE")
+        terms: list[exp.Expression] = []
+        for entities, (count, _) in loops.items():
+            term: exp.Expression = cast(number(count), double)
+            for entity in entities:  # an unknown or empty list counts 1, as in check_loop_work
+                lengths = found.longest.get(entity, [])
+                term = binary(exp.Mul, term, _greatest([number(1), *lengths]))
+            terms.append(term)
+        tests.append(binary(exp.LTE, _sum(terms), number(profile.MAX_LOOP_WORK)))
+    return all_of(*tests) if tests else None
+
+
+def _sum(parts: list[exp.Expression]) -> exp.Expression:
+    total = parts[0]
+    for part in parts[1:]:
+        total = binary(exp.Add, total, part)
+    return total
+
+
+def _greatest(parts: list[exp.Expression]) -> exp.Expression:
+    return parts[0] if len(parts) == 1 else node(exp.Greatest, this=parts[0], expressions=parts[1:])

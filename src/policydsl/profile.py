@@ -18,6 +18,7 @@ from typing import NoReturn
 
 import attrs
 
+from policydsl import model as m
 from policydsl.codes import CODES  # noqa: F401 - the profile codes are listed there
 from policydsl.diagnostics import Diagnostic, ProfileError, Source, Span, did_you_mean
 from policydsl.model import Entity, EnumType, Schema, Type
@@ -31,6 +32,16 @@ MAX_NUMBER = Decimal(10) ** 18  # |decimal| and |ratio| facts ≤ this
 MIN_EXPONENT = -28  # a nonzero number smaller than 10^-28 is a typo that would underflow
 MAX_DIGITS = 28  # significant digits: what the default decimal context multiplies without rounding
 _MAX_EXPONENT = 18  # both limits are 10^18: Decimal.adjusted() tests them cheaply
+
+# Resource limits (docs/semantics.md, "Resource limits"): a profile beyond them is refused before
+# it is read or evaluated, so that no accepted profile makes reading or evaluating a checked policy
+# exhaust memory or time. They are read when used: a program embedding policydsl may change them
+# (`policydsl.profile.MAX_LIST_ITEMS = 50_000`) before it reads or evaluates profiles.
+MAX_LIST_ITEMS = 10_000  # entries of one list or set (PD313)
+MAX_PROFILE_ITEMS = 100_000  # entries of all the lists and sets of one profile, nested ones included (PD314)
+MAX_TEXT_LENGTH = 10_000  # characters of one string value (PD315)
+MAX_PROFILE_BYTES = 10_000_000  # bytes of a profile given as a file or as bytes (PD316)
+MAX_LOOP_WORK = 1_000_000  # evaluations of loop bodies (`for each`, `any`, `all`) for one profile (PD317)
 
 
 
@@ -169,6 +180,17 @@ def _wrong(subject: str, kind: str, raw: object, expected: str | None = None, hi
     return _Invalid("PD301", f"{subject} must be {expected or _EXPECTED.get(kind, kind)}, not {_describe(raw)}", hint)
 
 
+def _limit(name: str, value: int) -> str:
+    """How a hint names a resource limit."""
+    return (f"the limit is policydsl.profile.{name} = {value:,}; a program embedding policydsl may change it, "
+            "the command line cannot")
+
+
+def _too_long(subject: str, raw: str) -> _Invalid:
+    return _Invalid("PD315", f"{subject} is a string of {len(raw):,} characters, more than the limit of "
+                             f"{MAX_TEXT_LENGTH:,}", _limit("MAX_TEXT_LENGTH", MAX_TEXT_LENGTH))
+
+
 def _below(subject: str, shown: str, minimum: str) -> _Invalid:
     hint = "negative values are not allowed" if minimum in ("0", "0万元") else f"the smallest allowed value is {minimum}"
     return _Invalid("PD304", f"{subject} must be at least {minimum}, not {shown}", hint)
@@ -257,6 +279,8 @@ def _integer_reader(subject: str, minimum: Decimal | None) -> ScalarReader:
 def _decimal_reader(subject: str, minimum: Decimal | None, kind: str) -> ScalarReader:
     def read(raw: object) -> object:
         if isinstance(raw, str) and kind == "ratio":
+            if len(raw) > MAX_TEXT_LENGTH:
+                raise _too_long(subject, raw)
             try:
                 value = parse_ratio(raw)
             except (ValueError_, InvalidOperation):
@@ -285,6 +309,8 @@ def _money_reader(subject: str, minimum: Decimal | None) -> ScalarReader:
         if type(raw) is int and -_MAX_MONEY_INT <= raw <= _MAX_MONEY_INT:
             money = Money(Decimal(raw * 10_000))
         elif isinstance(raw, str) or type(raw) is Money:
+            if isinstance(raw, str) and len(raw) > MAX_TEXT_LENGTH:
+                raise _too_long(subject, raw)
             try:
                 money = raw if isinstance(raw, Money) else parse_money(raw)
             except (ValueError_, InvalidOperation):
@@ -312,6 +338,8 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _date_reader(subject: str) -> ScalarReader:
     def read(raw: object) -> object:
         if isinstance(raw, str):
+            if len(raw) > MAX_TEXT_LENGTH:
+                raise _too_long(subject, raw)
             try:
                 if _ISO_DATE.fullmatch(raw):
                     return datetime.date.fromisoformat(raw)
@@ -328,6 +356,8 @@ def _date_reader(subject: str) -> ScalarReader:
 def _text_reader(subject: str) -> ScalarReader:
     def read(raw: object) -> object:
         if isinstance(raw, str):
+            if len(raw) > MAX_TEXT_LENGTH:
+                raise _too_long(subject, raw)
             return raw if type(raw) is str else str(raw)
         raise _wrong(subject, "text", raw)
 
@@ -350,6 +380,8 @@ def _enum_reader(subject: str, enum: EnumType) -> ScalarReader:
             raise _wrong(subject, "enum", raw, f"one of the values of {enum.name}", _choices(enum))
         value = allowed.get(str(raw))
         if value is None:
+            if len(raw) > MAX_TEXT_LENGTH:  # before a hint compares it with every value
+                raise _too_long(subject, raw)
             raise _Invalid("PD303", f"{subject} cannot be {_describe(raw).removeprefix('the string ')}",
                            _enum_hint(enum, raw))
         return value
@@ -378,14 +410,54 @@ def _structure(subject: str, expected: str, raw: object, hint: str) -> _Invalid:
     return _Invalid("PD306", f"{subject} must be {expected}, not {_describe(raw)}", hint)
 
 
+class _Problems(list[Diagnostic]):
+    """The problems of one profile, and the entries of its lists and sets read so far (PD314)."""
+
+    __slots__ = ("entries", "over")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries = 0
+        self.over = False
+
+
+def _too_many(subject: str, raw: list[object] | tuple[object, ...] | set[object] | frozenset[object], path: str,
+              problems: list[Diagnostic]) -> bool:
+    """Whether a list or set is refused for its length (PD313) or for the profile's entries (PD314).
+
+    Tested before any entry is read, so a list of ten million entries costs no more than one of ten.
+    """
+    count = len(raw)
+    if count > MAX_LIST_ITEMS:
+        problems.append(Diagnostic("PD313", f"{subject} has {count:,} entries, more than the limit of "
+                                            f"{MAX_LIST_ITEMS:,}", hint=_limit("MAX_LIST_ITEMS", MAX_LIST_ITEMS),
+                                   path=path))
+        return True
+    if isinstance(problems, _Problems):
+        problems.entries += count
+        if problems.entries > MAX_PROFILE_ITEMS:
+            if not problems.over:  # reported once, where the count passes the limit
+                problems.over = True
+                problems.append(Diagnostic(
+                    "PD314", f"the lists and sets of the profile have more than {MAX_PROFILE_ITEMS:,} entries "
+                             f"in all, {problems.entries:,} with the {count:,} of {subject}",
+                    hint=_limit("MAX_PROFILE_ITEMS", MAX_PROFILE_ITEMS), path=path))
+            return True
+    return False
+
+
 def _set_reader(subject: str, enum: EnumType) -> CompositeReader:
     element = _enum_reader(f"an entry of {subject}", enum)
     hint = f"write a list of distinct values, e.g. [\"{enum.values[0]}\"]; {_choices(enum)}"
 
     def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
         if type(raw) is list or isinstance(raw, list | tuple):
+            if _too_many(subject, raw, path, problems):
+                return None
             items: list[object] | tuple[object, ...] = raw
         elif isinstance(raw, set | frozenset):
+            if _too_many(subject, raw, path, problems):
+                return None
             items = sorted(raw, key=repr)  # a stable order for the paths of any problems
         else:
             problems.append(_structure(subject, f"a list of values of {enum.name}", raw, hint).at(path))
@@ -415,6 +487,8 @@ def _list_reader(subject: str, entity: Entity, readers: Mapping[str, EntityReade
         if type(raw) is not list and not isinstance(raw, list | tuple):
             problems.append(_structure(subject, f"a list of {entity.name} objects", raw, hint).at(path))
             return None
+        if _too_many(subject, raw, path, problems):
+            return None
         read_entity = readers[entity.name]  # looked up late: the entity readers are built together
         items = []
         for index, item in enumerate(raw):
@@ -426,6 +500,10 @@ def _list_reader(subject: str, entity: Entity, readers: Mapping[str, EntityReade
         return tuple(items)
 
     return read
+
+
+_LONGEST_GUESS = 200  # a longer unknown key gets no "did you mean" (comparing it would be slow)
+_LONGEST_SHOWN = 200  # and is cut to this many characters where it is shown
 
 
 def _entity_reader(entity: Entity, entities: Mapping[str, Entity],
@@ -464,9 +542,13 @@ def _entity_reader(entity: Entity, entities: Mapping[str, Entity],
                     values[key] = composite(raw, prefix + key, problems)
                 continue
             shown = key if isinstance(key, str) else repr(key)  # a Python caller's dict may have any keys
+            guess = did_you_mean(shown, names) if len(shown) <= _LONGEST_GUESS else None
+            if len(shown) > _LONGEST_SHOWN:  # a key of megabytes is not repeated in the message
+                shown = shown[:_LONGEST_SHOWN] + "…"
+                key = shown
             problems.append(Diagnostic(
                 "PD302", f"unknown field '{shown}': {where} has no such fact", path=_key_path(prefix, key),
-                hint=did_you_mean(shown, names) or f"the facts of {entity.name} are: {', '.join(names)}"))
+                hint=guess or f"the facts of {entity.name} are: {', '.join(names)}"))
         return values
 
     return read
@@ -642,19 +724,32 @@ def _decode(data: bytes, source: str) -> tuple[object, list[Diagnostic]]:
 def _load(data: object, source: str) -> tuple[object, list[Diagnostic], str]:
     """What read_profile was given → (the document, decoding problems, the source's name)."""
     if isinstance(data, bytes | bytearray | memoryview):
+        if len(data) > MAX_PROFILE_BYTES:
+            _too_large(source, f"{len(data):,} bytes")
         return (*_decode(bytes(data), source), source)
     if not isinstance(data, str | os.PathLike):
         return data, [], source
     name = os.fsdecode(data)
     source = name if source == "profile" else source
+    too_large = ""
     try:
         with open(name, "rb") as file:
-            raw = file.read()
+            raw = file.read(MAX_PROFILE_BYTES + 1)  # a file of gigabytes is refused, not read
+            if len(raw) > MAX_PROFILE_BYTES:
+                size = os.fstat(file.fileno()).st_size
+                too_large = f"{size:,} bytes" if size > MAX_PROFILE_BYTES else f"more than {MAX_PROFILE_BYTES:,} bytes"
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         looks_like_json = isinstance(data, str) and data.lstrip().startswith(("{", "["))
         _fatal("PD309", f"cannot read the profile {name!r}: {getattr(error, 'strerror', None) or error}", source,
                "a str is read as a file path; pass JSON text as bytes or a dict" if looks_like_json else None)
+    if too_large:
+        _too_large(source, too_large)
     return (*_decode(raw, source), source)
+
+
+def _too_large(source: str, size: str) -> NoReturn:
+    _fatal("PD316", f"the profile is {size}, more than the limit of {MAX_PROFILE_BYTES:,} bytes", source,
+           _limit("MAX_PROFILE_BYTES", MAX_PROFILE_BYTES))
 
 
 # ---- public entry points ----------------------------------------------------------------
@@ -671,10 +766,11 @@ def read_profile(schema: Schema, data: object, *, source: str = "profile") -> Fa
     Money(yuan=Decimal('150000000.0'))
     """
     reader = _reader_for(schema)
-    problems: list[Diagnostic] = []
+    problems = _Problems()
     document: object = data
     if type(data) is not dict:
-        document, problems, source = _load(data, source)
+        document, decoding, source = _load(data, source)
+        problems.extend(decoding)
     if type(document) is not dict and not isinstance(document, Mapping):
         _fatal("PD306", f"the profile must be a JSON object of facts, not {_describe(document)}", source,
                'write {"revenue": 150, "srdi_level": "provincial", …}; a fact that is not known may be left out')
@@ -751,3 +847,191 @@ def read_value(type: Type, raw: object, path: str, *, from_text: bool = False) -
     if problems:
         raise ProfileError(problems)
     return value
+
+
+# ---- loop work: bounded before evaluation ----------------------------------------------------
+#
+# A loop (`for each p in projects`, `any p in projects: (…)`) evaluates its body once per entry,
+# and loops may nest — `any q in projects: (…)` inside `for each p in projects` is quadratic — so
+# a list of an accepted length can still make evaluation take hours. The loops of a policy are
+# gathered once, as nests: the entities each nest goes through, outermost first. For a profile,
+# the work of a nest is the product of the longest list of each of its entities (at least 1: an
+# unknown list is evaluated once), and the work of the policy is the sum over its nests. A
+# definition, condition or amendment read inside a loop counts its own loops at every reading,
+# as an explanation evaluates them (the plain evaluation computes each once), so this is an upper
+# bound of the loop bodies any evaluation of the profile runs.
+
+Nests = dict[tuple[str, ...], tuple[int, str]]  # the entities of a nest → (how many, where the innermost is)
+
+
+def _add(into: Nests, nests: Nests, prefix: tuple[str, ...] = ()) -> None:
+    for key, (count, where) in nests.items():
+        found = into.get(prefix + key)
+        into[prefix + key] = (count + found[0], found[1]) if found else (count, where)
+
+
+class _LoopNests:
+    """The nests of loops of one policy, each definition, condition and amendment walked once."""
+
+    _LEAVES = (m.Const, m.FactRef, m.FieldRef, m.VarRef)
+    _SKIPPED = frozenset({"type", "span", "fact", "operand_type", "options", "var", "op", "name", "quantifier",
+                          "measure", "negated"})
+
+    def __init__(self, policy: m.Policy) -> None:
+        self.policy = policy
+        self.memo: dict[tuple[str, ...], Nests] = {}
+        self.amended: dict[str, list[m.Amendment]] = {}
+        for amendment in policy.amendments:
+            for target, _ in amendment.sets:
+                self.amended.setdefault(target, []).append(amendment)
+
+    def policy_nests(self) -> Nests:
+        nests: Nests = {}
+        for measure in self.policy.measures:
+            for condition in measure.conditions:
+                _add(nests, self.expr(condition.expr))
+            for agency in measure.agencies:
+                if agency.when is not None:
+                    _add(nests, self.expr(agency.when))
+                if agency.table is not None and agency.table in self.policy.tables:
+                    _add(nests, self.expr(self.policy.tables[agency.table].key))
+            for benefit in measure.benefits:
+                parts: Nests = {}
+                for expr in (*benefit.when, benefit.amount, benefit.cap):
+                    if expr is not None:
+                        _add(parts, self.expr(expr))
+                if benefit.for_each is None:
+                    _add(nests, parts)
+                    continue
+                _add(nests, self.expr(benefit.for_each.collection))
+                where = benefit.span.location() if benefit.span is not None else f"{measure.id}.{benefit.id}"
+                _add(nests, {(benefit.for_each.entity,): (1, where)})
+                _add(nests, parts, (benefit.for_each.entity,))
+            for target in measure.targets:
+                for expr in (target.when, target.require):
+                    if expr is not None:
+                        _add(nests, self.expr(expr))
+        for goal in self.policy.goals:
+            _add(nests, self.expr(goal.count))
+        return nests
+
+    def expr(self, expr: object) -> Nests:
+        if isinstance(expr, self._LEAVES) or expr is None:
+            return {}
+        if isinstance(expr, m.Quant):
+            nests = self.expr(expr.collection)
+            entity = expr.collection.type.entity or "?"
+            _add(nests, {(entity,): (1, expr.span.location() if expr.span is not None else "a loop")})
+            _add(nests, self.expr(expr.body), (entity,))
+            return nests
+        if isinstance(expr, m.DefRef):
+            definition = self.policy.definitions.get(expr.name)
+            return self.named(("def", expr.name), lambda: [definition.expr] if definition else [], expr.name)
+        if isinstance(expr, m.ParamRef):
+            return self.named(("param", expr.name), lambda: [], expr.name)
+        if isinstance(expr, m.CondRef):
+            measure = self.policy.all_measures.get(expr.measure)
+            conditions = [c.expr for c in measure.conditions if c.name == expr.name] if measure else []
+            return self.named(("cond", expr.measure, expr.name), lambda: conditions, None)
+        found: Nests = {}
+        for field in getattr(type(expr), "__attrs_attrs__", ()):
+            if field.name in self._SKIPPED:
+                continue
+            child = getattr(expr, field.name)
+            for part in child if isinstance(child, tuple) else (child,):
+                if hasattr(part, "__attrs_attrs__"):
+                    _add(found, self.expr(part))
+        return found
+
+    def named(self, key: tuple[str, ...], exprs: Callable[[], list[m.TExpr]], amended: str | None) -> Nests:
+        """The nests of a definition, parameter or condition, with its amendments'; walked once."""
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        self.memo[key] = {}  # a cycle (the checker refuses them) adds nothing
+        nests: Nests = {}
+        for expr in exprs():
+            _add(nests, self.expr(expr))
+        for amendment in self.amended.get(amended or "", ()) if amended else ():
+            _add(nests, self.expr(amendment.when))
+            for target, value in amendment.sets:
+                if target == amended:
+                    _add(nests, self.expr(value))
+        self.memo[key] = nests
+        return nests
+
+
+_NESTS: dict[int, tuple[weakref.ref[m.Policy], Nests]] = {}
+
+
+def loop_nests(policy: m.Policy) -> Nests:
+    """The nests of loops of a checked policy: entities outermost first → (how many, where)."""
+    key = id(policy)
+    entry = _NESTS.get(key)
+    if entry is not None and entry[0]() is policy:
+        return entry[1]
+    nests = _LoopNests(policy).policy_nests()
+
+    def forget(ref: weakref.ref[m.Policy]) -> None:
+        if _NESTS.get(key, (None,))[0] is ref:
+            del _NESTS[key]
+
+    _NESTS[key] = (weakref.ref(policy, forget), nests)
+    return nests
+
+
+def loop_work_can_exceed(nests: Nests) -> bool:
+    """Whether some profile within the list limits could make the loops exceed MAX_LOOP_WORK."""
+    longest = min(MAX_LIST_ITEMS, MAX_PROFILE_ITEMS)
+    bound: int = sum(count * longest ** len(key) for key, (count, _) in nests.items())
+    return bound > MAX_LOOP_WORK
+
+
+def list_sizes(schema: Schema, values: Mapping[str, object]) -> dict[str, tuple[int, str]]:
+    """Entity → (the entries of its longest list in the profile, that list's path)."""
+    sizes: dict[str, tuple[int, str]] = {}
+    stack: list[tuple[Entity, Mapping[str, object], str]] = [(schema.root, values, "")]
+    while stack:
+        entity, facts, prefix = stack.pop()
+        for fact in entity.facts:
+            items = facts.get(fact.name)
+            if fact.type.kind != "list" or fact.type.entity is None or not isinstance(items, tuple | list):
+                continue
+            path = prefix + fact.name
+            if len(items) > sizes.get(fact.type.entity, (-1, ""))[0]:
+                sizes[fact.type.entity] = (len(items), path)
+            child = schema.entities.get(fact.type.entity)
+            if child is not None and any(f.type.kind == "list" for f in child.facts):
+                stack.extend((child, item, f"{path}[{index}].") for index, item in enumerate(items)
+                             if isinstance(item, Mapping))
+    return sizes
+
+
+def check_loop_work(policy: m.Policy, values: Mapping[str, object]) -> None:
+    """Raise ProfileError (PD317) if the policy's loops would run more than MAX_LOOP_WORK bodies on
+    these typed facts (`read_profile(...).values`); cheap, and free for a policy whose loops cannot.
+    """
+    nests = loop_nests(policy)
+    if not nests or not loop_work_can_exceed(nests):
+        return
+    sizes = list_sizes(policy.schema, values)
+    work, worst, worst_work = 0, None, -1
+    for key, (count, where) in nests.items():
+        product = count
+        for entity in key:
+            product *= max(1, sizes.get(entity, (0, ""))[0])
+        work += product
+        if product > worst_work:
+            worst, worst_work = (key, where), product
+    if work <= MAX_LOOP_WORK:
+        return
+    assert worst is not None
+    key, where = worst
+    lists = [sizes.get(entity, (0, entity)) for entity in key]
+    longest = max(lists)
+    shown = " × ".join(f"{max(1, n):,} ({path or entity})" for (n, path), entity in zip(lists, key, strict=True))
+    raise ProfileError([Diagnostic(
+        "PD317", f"the policy's loops would evaluate their bodies {work:,} times on this profile, more than the "
+                 f"limit of {MAX_LOOP_WORK:,}", path=longest[1] or None,
+        hint=f"the loop at {where} goes through {shown}; give fewer entries, or write the policy without "
+             f"nested loops; {_limit('MAX_LOOP_WORK', MAX_LOOP_WORK)}")])
