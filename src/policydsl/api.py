@@ -98,7 +98,7 @@ def load(path: str | os.PathLike[str]) -> PolicySet:
     key = loaded.key()
     with _LOCK:
         cached = _CACHE.get(key) if not loaded.diagnostics else None
-    if cached is not None:
+    if cached is not None and _outside_files_unchanged(cached.policy):
         return cached
     policy, diagnostics = check_loaded(loaded)
     errors = [d for d in diagnostics if d.severity == "error"]
@@ -108,3 +108,25 @@ def load(path: str | os.PathLike[str]) -> PolicySet:
     with _LOCK:
         _CACHE[key] = policy_set
     return policy_set
+
+
+def _outside_files_unchanged(policy: model.Policy) -> bool:
+    """The check also read files other than .pol ones: the source document (quotes are checked
+    against it) and the example profiles (they must exist). A cached policy stands only while
+    they are as the check saw them; the source document is small, so it is compared whole."""
+    root = policy.sources[policy.root].file if policy.root in policy.sources else None
+    if root is None:
+        return True
+    if policy.header.source is not None:
+        try:
+            text = (Path(root).parent / policy.header.source).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        if text != policy.source_text:
+            return False
+    for example in policy.examples:
+        declared_in = example.span.source.file if example.span is not None else None
+        if example.profile is not None and declared_in is not None:
+            if not (Path(declared_in).parent / example.profile).is_file():
+                return False
+    return True
