@@ -22,11 +22,31 @@ def plain(number: Decimal) -> str:
     return text
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(eq=False)
 class Money:
     """An exact amount of money, stored in 元."""
 
     yuan: Decimal
+
+    # Written out rather than generated: attrs compares through tuples, and comparisons of
+    # amounts are on the hot path of every evaluation.
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Money and self.yuan == other.yuan  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((Money, self.yuan))
+
+    def __lt__(self, other: Money) -> bool:
+        return self.yuan < other.yuan
+
+    def __le__(self, other: Money) -> bool:
+        return self.yuan <= other.yuan
+
+    def __gt__(self, other: Money) -> bool:
+        return self.yuan > other.yuan
+
+    def __ge__(self, other: Money) -> bool:
+        return self.yuan >= other.yuan
 
     @classmethod
     def of(cls, amount: Decimal | int | str, unit: str = DEFAULT_UNIT) -> Money:

@@ -133,8 +133,6 @@ class Compiler:
         return run
 
     def benefit(self, measure: m.Measure, benefit: m.Benefit) -> BenefitFn:
-        if benefit.for_each is not None:
-            return lambda ctx: ctx.benefit(benefit)[0]
         whens = tuple(self.fns[id(w)] for w in benefit.when)
         ident, kind, label, reference = benefit.id, benefit.kind, benefit.label, benefit.reference
         applies = BenefitResult(ident, kind, label, True, reference=reference)
@@ -143,27 +141,48 @@ class Compiler:
         cap = self.fns[id(benefit.cap)] if benefit.cap is not None else None
         parameters = self.policy.parameters
 
-        def single(ctx: CompiledEvaluation) -> BenefitResult:
+        def outcome(ctx: CompiledEvaluation, env: Env, item: str | None, item_path: str | None) -> BenefitResult:
             unknown: Unknown | None = None
             for when in whens:
-                value = when(ctx, EMPTY_ENV)
+                value = when(ctx, env)
                 if value is False:
-                    return fails
+                    return fails if item_path is None else BenefitResult(ident, kind, label, False, item, item_path,
+                                                                         reference=reference)
                 if isinstance(value, Unknown):
                     unknown = value if unknown is None else merge_unknown(unknown, value)
             if unknown is not None:
-                return BenefitResult(ident, kind, label, None, unknowns=tuple(sorted(unknown.paths)),
+                return BenefitResult(ident, kind, label, None, item, item_path, unknowns=tuple(sorted(unknown.paths)),
                                      reference=reference)
             if amount is None:
-                return applies
-            total, at_most, lacking = capped(amount(ctx, EMPTY_ENV), cap(ctx, EMPTY_ENV) if cap else None)
+                return applies if item_path is None else BenefitResult(ident, kind, label, True, item, item_path,
+                                                                       reference=reference)
+            total, at_most, lacking = capped(amount(ctx, env), cap(ctx, env) if cap else None)
             if not lacking:
-                return BenefitResult(ident, kind, label, True, None, None, total, at_most, reference=reference)
+                return BenefitResult(ident, kind, label, True, item, item_path, total, at_most, reference=reference)
             missing = tuple(sorted(p for p in lacking if p in parameters))
-            return BenefitResult(ident, kind, label, True, None, None, total, at_most, missing,
+            return BenefitResult(ident, kind, label, True, item, item_path, total, at_most, missing,
                                  tuple(sorted(lacking)), reference)
 
-        return single
+        if benefit.for_each is None:
+            return lambda ctx: outcome(ctx, EMPTY_ENV, None, None)
+        loop = benefit.for_each
+        collection, var = self.fns[id(loop.collection)], loop.var
+        path = collection_path(loop.collection, EMPTY_ENV)  # a root fact: its path is fixed
+
+        def each(ctx: CompiledEvaluation) -> list[BenefitResult]:
+            items = collection(ctx, EMPTY_ENV)
+            if isinstance(items, Unknown) or not items:
+                return ctx.benefit(benefit)[0]  # an unknown or empty list: the interpreter's rules
+            results: list[BenefitResult] = []
+            entries: tuple[dict[str, object], ...] = items  # type: ignore[assignment]
+            for index, entry in enumerate(entries):
+                item_path = f"{path}[{index}]"
+                name = entry.get("name")
+                results.append(outcome(ctx, {var: (entry, item_path)}, name if isinstance(name, str) and name
+                                       else item_path, item_path))
+            return results
+
+        return each
 
     # ---- expressions
     def traced_fns(self) -> dict[int, Fn]:
