@@ -1,17 +1,20 @@
-"""Benchmarks, measured in one run and written as a markdown table (see docs/performance.md).
+"""Benchmarks, measured in one run and written as markdown tables (see docs/performance.md).
 
-    python bench/run.py [--quick] [-o bench/results.md]
+    python bench/run.py [--quick] [--skip-peers] [--skip-batch] [--rows N] [-o bench/results.md]
 
 Each figure is the median of several runs; ratios are computed within this one run, because the
 machines are noisy. Sections: parse+check (cold in a fresh process, and from the content cache),
 a generated 5,000-measure policy, and single-profile evaluation (compiled, interpreted, with the
-explanation) against a hand-written Python function of the same rules.
+explanation) against a hand-written Python function of the same rules; peer engines on a shared
+rule set against its hand-written function (bench/peers/); batch screening in subprocesses
+against hand-written DuckDB SQL (bench/batch_bench.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import shutil
 import statistics
@@ -43,8 +46,8 @@ def median_seconds(fn: Callable[[], object], repeat: int, number: int) -> float:
 def cold_load(path: Path, repeat: int) -> float:
     """A fresh interpreter imports policydsl, parses and checks the folder (Lark's grammar cache warm)."""
     code = (
-        "import time; t=time.perf_counter(); import policydsl; policydsl.load(%r); "
-        "print(time.perf_counter()-t)" % str(path)
+        f"import time; t=time.perf_counter(); import policydsl; policydsl.load({str(path)!r}); "
+        "print(time.perf_counter()-t)"
     )
     samples = []
     for _ in range(repeat):
@@ -83,21 +86,15 @@ def generated_policy(folder: Path, measures: int) -> Path:
     return path
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("-o", "--output", default=str(ROOT / "bench" / "results.md"))
-    args = parser.parse_args()
-    repeat = 3 if args.quick else 7
+def sanmenxia_rows(repeat: int) -> list[tuple[str, str, str]]:
+    """Parse+check and single-profile evaluation of Sanmenxia against bench/handwritten.py."""
+    from handwritten import evaluate_by_hand
 
     import policydsl
     from policydsl.check import loader
     from policydsl.evaluate import compile as compiled
     from policydsl.evaluate import interpret
     from policydsl.profile import read_profile
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    from handwritten import evaluate_by_hand
 
     rows: list[tuple[str, str, str]] = []
 
@@ -156,18 +153,55 @@ def main() -> None:
     ]:
         seconds = median_seconds(fn, repeat, number)
         rows.append((label, f"{seconds * 1e6:.1f} µs", f"{seconds / floor:.1f}× the floor"))
+    return rows
+
+
+def table(title: str, header: tuple[str, str, str], rows: list[tuple[str, str, str]]) -> list[str]:
+    return [f"## {title}", "", "| " + " | ".join(header) + " |", "|---|---|---|",
+            *[f"| {what} | {value} | {note} |" for what, value, note in rows], ""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (one run per batch command)")
+    parser.add_argument("--skip-peers", action="store_true", help="leave out the peer engines")
+    parser.add_argument("--skip-batch", action="store_true", help="leave out batch screening")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="profiles for the batch timings")
+    parser.add_argument("--python-rows", type=int, default=100_000, help="profiles for the python batch engine")
+    parser.add_argument("--check-rows", type=int, default=10_000, help="profiles for the SQL cross-check")
+    parser.add_argument("--peer-profiles", type=int, default=300, help="profiles the peers are checked and timed on")
+    parser.add_argument("--work-dir", default=str(Path(tempfile.gettempdir()) / "policydsl-bench-batch"),
+                        help="where the generated Parquet files go (removed at the end)")
+    parser.add_argument("-o", "--output", default=str(ROOT / "bench" / "results.md"))
+    args = parser.parse_args()
+    repeat = 3 if args.quick else 7
+    sys.path.insert(0, str(ROOT / "bench"))
 
     lines = [
         "# Benchmark results",
         "",
         f"Measured {datetime.datetime.now().isoformat(timespec='minutes')} on {platform.machine()}, "
-        f"Python {platform.python_version()}, {platform.system()}; medians of {repeat} runs.",
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; medians of {repeat} runs "
+        f"(batch: {1 if args.quick else 3}).",
         "",
-        "| what | time | ratio / target |",
-        "|---|---|---|",
-        *[f"| {what} | {value} | {note} |" for what, value, note in rows],
-        "",
+        *table("Sanmenxia, one profile", ("what", "time", "ratio / target"), sanmenxia_rows(repeat)),
     ]
+    if not args.skip_peers:
+        import peers
+
+        rows = peers.run(args.peer_profiles, repeat)
+        lines += table(f"Peer engines, shared rule set, one profile at a time (mean of {args.peer_profiles} profiles, "
+                       "all cross-checked)", ("engine", "per profile", "ratio"), rows)
+    if not args.skip_batch:
+        import batch_bench
+
+        work = Path(args.work_dir)
+        try:
+            rows = batch_bench.run(args.rows, args.python_rows, args.check_rows, 1 if args.quick else 3, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        lines += table("Batch screening, Sanmenxia, Parquet in and out (subprocesses)",
+                       ("what", "wall time", "ratio / target / peak memory"), rows)
     text = "\n".join(lines)
     Path(args.output).write_text(text, encoding="utf-8")
     print(text)
