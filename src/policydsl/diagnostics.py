@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cached_property
@@ -12,6 +13,13 @@ from typing import Literal
 import attrs
 
 Severity = Literal["error", "warning"]
+_NEWLINE = re.compile("\n")
+# A source line longer than this many characters is shown cut around the caret, with "…" marks.
+MAX_EXCERPT = 160
+_BEFORE_CARET = 60  # characters kept before the caret in a cut line
+# In a shown source line a tab is one space and other control characters are their pictures
+# (NUL as ␀), one column each, so that the line prints safely and the caret stays aligned.
+_SHOWN = {code: 0x2400 + code for code in range(0x20)} | {0x09: 0x20, 0x7F: 0x2421}
 
 
 @attrs.define(frozen=True, eq=False)
@@ -24,11 +32,8 @@ class Source:
 
     @cached_property
     def line_starts(self) -> list[int]:
-        starts = [0]
-        for index, char in enumerate(self.text):
-            if char == "\n":
-                starts.append(index + 1)
-        return starts
+        """Offsets where lines start; only "\n" ends a line (a "\r" before it belongs to no column)."""
+        return [0, *(match.end() for match in _NEWLINE.finditer(self.text))]
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in characters) of a character offset."""
@@ -115,16 +120,31 @@ def display_width(text: str) -> int:
 
 
 def _caret_lines(span: Span, note: str = "") -> list[str]:
+    """The source line and a caret run under the span.
+
+    A tab is shown as one space (a column counts characters, so a tab is one column), another control
+    character as its picture (NUL as ␀); a line longer
+    than MAX_EXCERPT characters is cut to a window around the caret, with "…" where it was cut.
+    """
     line, column = span.source.line_col(span.start)
     text = span.source.line_text(line)
     end_line, _ = span.source.line_col(max(span.start, span.end - 1))
     # A multi-line span is underlined to the end of its first line.
-    stop = len(text) if end_line != line else column - 1 + max(1, span.end - span.start)
-    pad = display_width(text[: column - 1].replace("\t", " "))
-    width = max(1, display_width(text[column - 1 : stop]))
+    start = min(column - 1, len(text))
+    stop = len(text) if end_line != line else start + max(1, span.end - span.start)
+    before = after = ""
+    if len(text) > MAX_EXCERPT:
+        first = max(0, min(start - _BEFORE_CARET, len(text) - MAX_EXCERPT))
+        last = first + MAX_EXCERPT
+        before = "…" if first > 0 else ""
+        after = "…" if last < len(text) else ""
+        text, start, stop = text[first:last], start - first, min(stop, last) - first
+    shown = text.translate(_SHOWN)
+    pad = display_width(before + shown[:start])
+    width = max(1, display_width(shown[start:stop]))
     gutter = f"{line:>4} | "
     caret = " " * len(gutter[:-2]) + "| " + " " * pad + "^" * width
-    return [gutter + text.replace("\t", " "), caret + (f" {note}" if note else "")]
+    return [gutter + before + shown + after, caret + (f" {note}" if note else "")]
 
 
 def render(diagnostic: Diagnostic) -> str:

@@ -60,15 +60,7 @@ class Typer:
         if name in self.definitions:
             return self.definitions[name]
         if name in self._typing:
-            cycle = [*self._typing[self._typing.index(name):], name]
-            node = self.definition_nodes[name]
-            self.error(
-                "PD207",
-                f"definition cycle: {' → '.join(cycle)}",
-                node.span,
-                hint="a definition cannot depend on itself; break the cycle",
-            )
-            self.definitions[name] = None
+            self.cycle([*self._typing[self._typing.index(name):], name])
             return None
         node = self.definition_nodes[name]
         self._typing.append(name)
@@ -81,6 +73,18 @@ class Typer:
         result = m.Definition(name, node.label, typed, typed.type, node.span) if typed else None
         self.definitions[name] = result
         return result
+
+    def cycle(self, path: list[str]) -> None:
+        """PD207 for a cycle such as a → b → a, reported at its first definition, which then fails."""
+        node = self.definition_nodes[path[0]]
+        shown = path if len(path) <= 12 else [*path[:5], "…", *path[-5:]]
+        self.error(
+            "PD207",
+            f"definition cycle: {' → '.join(shown)}" + (f" ({len(path) - 1:,} definitions)" if len(path) > 12 else ""),
+            node.span,
+            hint="a definition cannot depend on itself; break the cycle",
+        )
+        self.definitions[path[0]] = None
 
     # ---- names
     def name(self, node: ast.Name, scope: Scope, expected: m.Type | None) -> m.TExpr | None:
@@ -341,7 +345,7 @@ class Typer:
                 ok = False
                 continue
             if typed.value in seen:
-                self.report(Diagnostic("PD204", f"'{typed.value}' is listed twice", item.span,
+                self.report(Diagnostic("PD232", f"'{typed.value}' is listed twice", item.span,
                                        severity="warning", hint="remove the repetition"))
             seen[typed.value] = item.span
             options.append(typed.value)

@@ -9,7 +9,7 @@ import attrs
 
 from policydsl.diagnostics import Diagnostic, Source, Span, did_you_mean
 from policydsl.syntax import ast
-from policydsl.syntax.parse import parse_source
+from policydsl.syntax.parse import MAX_SOURCE_CHARS, parse_source
 
 # Parsing is cached by file content: the same text at the same path parses once per process.
 _PARSE_CACHE: dict[tuple[str, str], tuple[ast.Module, tuple[Diagnostic, ...]]] = {}
@@ -47,12 +47,18 @@ def _display(path: Path) -> str:
 
 def read_source(path: Path) -> tuple[Source | None, Diagnostic | None]:
     display = _display(path)
+    # A file larger than this holds more characters than a .pol file may (UTF-8 takes at most 4
+    # bytes a character): only that much is read, and the parser refuses it (PD119).
+    most = 4 * MAX_SOURCE_CHARS + 4
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(most + 1)
     except OSError as error:
         return None, Diagnostic(
             "PD401", f"cannot read {display}: {error.strerror or error}", path=display
         )
+    if len(data) > most:
+        return Source(display, data.decode("utf-8-sig", errors="replace"), str(path.resolve())), None
     try:
         text = data.decode("utf-8-sig")  # a BOM is tolerated and dropped
     except UnicodeDecodeError as error:

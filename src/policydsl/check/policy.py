@@ -10,6 +10,7 @@ from pathlib import Path
 import attrs
 
 from policydsl import model as m
+from policydsl.check.depth import DepthChecker, definition_order
 from policydsl.check.expressions import Scope, Typer
 from policydsl.check.literals import NotALiteral, literal
 from policydsl.check.loader import Loaded, LoadedFile, load
@@ -77,9 +78,15 @@ class PolicyChecker:
                     + [(p.name, p.span) for _, p in self.of(ast.ParamDecl)])  # type: ignore[union-attr]
         typer = Typer(schema, define_nodes, parameters, self.report)  # type: ignore[arg-type]
         self.typer = typer
-        for name in define_nodes:
+        # Each definition is typed after those it names, so typing never recurses into a chain of
+        # definitions; the cycles are found on the way, without recursion.
+        order, cycles = definition_order(define_nodes)  # type: ignore[arg-type]
+        for path in cycles:
+            typer.cycle(path)
+        for name in order:
             typer.definition(name, None)
-        definitions = {n: d for n, d in typer.definitions.items() if d is not None}
+        # each after those it names, as typed (the order the evaluators and the SQL compiler see)
+        definitions = {n: d for n in order if (d := typer.definitions.get(n)) is not None}
         tables = self.tables(typer)
         amendments = [self.amendment(a, None) for _, a in self.of(ast.Amendment)]  # type: ignore[arg-type]
         self.unique("amendment", [(a.id, a.span) for _, a in self.of(ast.Amendment)]  # type: ignore[union-attr]
@@ -94,7 +101,7 @@ class PolicyChecker:
         if any(d.severity == "error" for d in self.diagnostics):
             return None
         own = tuple(ms for ms in measures.values() if ms.policy == header.id)
-        return m.Policy(
+        policy = m.Policy(
             header=header,
             schema=schema,
             definitions=definitions,
@@ -110,6 +117,11 @@ class PolicyChecker:
             root=root.display,
             folder=str(self.loaded.folder),
         )
+        deep = DepthChecker(policy).problems()
+        if deep:
+            self.diagnostics.extend(deep)
+            return None
+        return policy
 
     # ---- header
     def header_of(self, file: LoadedFile) -> ast.PolicyHeader | None:

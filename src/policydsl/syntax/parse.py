@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.tree import Meta
@@ -20,7 +20,17 @@ from lark.tree import Meta
 from policydsl.diagnostics import Diagnostic, Label, Source, Span
 from policydsl.syntax import ast
 
-MAX_NESTING = 200  # deeper expressions are refused before the recursive passes see them
+# Limits of policy text (docs/language.md, "Limits"); each refusal is a positioned diagnostic.
+MAX_NESTING = 200  # brackets nested in each other (PD112), checked on the text before parsing
+MAX_EXPRESSION_DEPTH = 64  # operations nested in each other in one expression as written (PD117)
+# … and once the definitions, conditions and amended values it names are written out in place, each
+# name counting one (PD233, found by the checker): what the evaluators and the SQL compiler walk.
+MAX_EXPANDED_DEPTH = 100
+MAX_SOURCE_CHARS = 5_000_000  # characters of one .pol file (PD119): ~120 times the Sanmenxia policy
+# Numbers written in policy text have the limits of profile values (policydsl.profile.MAX_*; PD118).
+MAX_DIGITS = 28  # significant digits: what the default decimal context computes with exactly
+MAX_INTEGER = 2**63 - 1  # a whole number without a decimal point or unit
+MAX_MAGNITUDE = Decimal(10) ** 18  # other numbers, ratios (as fractions) and money (in 万元)
 # Words of expressions that can never be names (none/open/unknown stay usable as enum values).
 RESERVED = frozenset({"and", "or", "not", "in", "true", "false", "any", "all"})
 
@@ -110,12 +120,8 @@ def _expected_sentence(expected: set[str]) -> str:
 
 
 # Known mistakes, recognised by the parser state they leave it in (Lark's match_examples).
+# `==` (PD104) is recognised by its text wherever it stands, see _double_equals.
 _ERROR_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
-    (
-        "PD104",
-        "'==' is not an operator",
-        "write a single '=' to compare: `srdi_level = little_giant`",
-    ): ["define x = a == b", 'measure M "t" { condition c = a == b }'],
     (
         "PD105",
         "a measure needs a title after its id",
@@ -161,9 +167,13 @@ def _match_known(error: UnexpectedInput) -> tuple[str, str, str] | None:
     return _example_signatures().get(_error_signature(error))
 
 
-def _syntax_diagnostic(error: UnexpectedInput, source: Source, parsed_text: str | None = None) -> Diagnostic:
-    """One syntax error as a diagnostic; `parsed_text` is the text the parser saw (a blanked chunk)."""
-    text = parsed_text if parsed_text is not None else source.text
+def _syntax_diagnostic(error: UnexpectedInput, source: Source, text: str | None = None, base: int = 0) -> Diagnostic:
+    """One syntax error as a diagnostic; `text` is the text the parser saw, `base` its offset in the source."""
+    text = text if text is not None else source.text
+
+    def at(start: int, end: int) -> Span:
+        return Span(source, base + start, base + end)
+
     offset = getattr(error, "pos_in_stream", None)
     if isinstance(error, UnexpectedToken) and error.token.type != "$END":
         offset = error.token.start_pos
@@ -180,20 +190,22 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source, parsed_text: str 
             return Diagnostic(
                 "PD103",
                 "unterminated string",
-                Span(source, offset, max(offset + 1, line_end)),
+                at(offset, max(offset + 1, line_end)),
                 hint='close the string with a double quote (") on the same line',
             )
+        if char == "=" and _after_equals(text, offset):
+            return _double_equals(text, offset, at)
         if char in "&|!":
             code, message, hint = _C_OPERATORS
-            return Diagnostic(code, message, Span(source, offset, end), hint=hint)
+            return Diagnostic(code, message, at(offset, end), hint=hint)
         known = _match_known(error)
         if known:
-            return Diagnostic(known[0], known[1], Span(source, offset, end), hint=known[2])
+            return Diagnostic(known[0], known[1], at(offset, end), hint=known[2])
         allowed = _expected_sentence(set(error.allowed or ()))
         return Diagnostic(
             "PD102",
             f"unexpected character {char!r}",
-            Span(source, offset, end),
+            at(offset, end),
             hint=f"expected {allowed}" if error.allowed else None,
         )
 
@@ -201,10 +213,14 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source, parsed_text: str 
     if isinstance(error, UnexpectedToken):
         token = error.token
         if token.type == "$END":
-            span = Span(source, max(0, len(text.rstrip()) - 1), max(1, len(text.rstrip())))
+            stripped = len(text.rstrip())
+            span = at(max(0, stripped - 1), max(1, stripped))
             found = "end: the declaration is not complete"
         else:
-            span = Span(source, token.start_pos or 0, token.end_pos or (token.start_pos or 0) + 1)
+            start = token.start_pos or 0
+            if str(token).startswith("=") and _after_equals(text, start):
+                return _double_equals(text, start, at)
+            span = at(start, token.end_pos or start + 1)
             found = f"{_bare(describe_terminal(token.type))} {str(token)!r}" if token.type in (
                 "NAME",
                 "STRING",
@@ -216,8 +232,8 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source, parsed_text: str 
             ) else describe_terminal(token.type)
         if known:
             return Diagnostic(known[0], known[1], span, hint=known[2])
-        if token.type == "NAME" and str(token) in ("元", "万元", "亿元") and re.search(
-            r"\d[ \t]+$", text[: token.start_pos or 0]
+        if token.type == "NAME" and str(token) in ("元", "万元", "亿元") and _after_digit_and_space(
+            text, token.start_pos or 0
         ):
             return Diagnostic("PD106", "an amount and its unit are written together", span,
                               hint=f"write the number and {token} without a space, e.g. 150{token}")
@@ -228,24 +244,46 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source, parsed_text: str 
             hint=f"expected {_expected_sentence(set(error.expected))}",
         )
     if isinstance(error, UnexpectedEOF):
-        span = Span(source, max(0, len(text) - 1), len(text))
         return Diagnostic(
             "PD101",
             "unexpected end of the file",
-            span,
+            at(max(0, len(text) - 1), len(text)),
             hint=f"expected {_expected_sentence(set(error.expected))}",
         )
-    return Diagnostic("PD101", str(error).splitlines()[0], Span(source, offset, end))
+    return Diagnostic("PD101", str(error).splitlines()[0], at(offset, end))
 
 
-def _unescape(token: Token, source: Source, problems: list[Diagnostic]) -> str:
+def _after_equals(text: str, offset: int) -> bool:
+    """Whether the `=` at offset follows another `=` (not `<=`, `>=`, `!=`): `==` was written."""
+    return offset >= 1 and text[offset - 1] == "=" and (offset < 2 or text[offset - 2] not in "<>!=")
+
+
+def _double_equals(text: str, offset: int, at: Callable[[int, int], Span]) -> Diagnostic:
+    """PD104 wherever `==` stands: a comparison, a definition, an amendment, an example parameter."""
+    return Diagnostic(
+        "PD104",
+        "'==' is not an operator",
+        at(offset - 1, offset + 1),
+        hint="write a single '=' to compare (`srdi_level = little_giant`) or to give a value",
+    )
+
+
+def _after_digit_and_space(text: str, offset: int) -> bool:
+    """Whether a digit, then spaces or tabs, stand just before offset (`150 万元`); looks back only that far."""
+    index = offset
+    while index > 0 and text[index - 1] in " \t":
+        index -= 1
+    return index < offset and index > 0 and text[index - 1].isdigit()
+
+
+def _unescape(token: Token, source: Source, problems: list[Diagnostic], base: int = 0) -> str:
     raw = str(token)[1:-1]
 
     def replace(match: re.Match[str]) -> str:
         char = match.group(1)
         mapped = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}.get(char)
         if mapped is None:
-            start = (token.start_pos or 0) + 1 + match.start()
+            start = base + (token.start_pos or 0) + 1 + match.start()
             problems.append(
                 Diagnostic(
                     "PD108",
@@ -286,22 +324,23 @@ def _expr_item(kind: str) -> Callable[..., Item]:
 class _Builder(Transformer[Token, Any]):
     """Builds AST nodes bottom-up; collects the problems it can see locally."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, base: int = 0) -> None:
         super().__init__(visit_tokens=False)
         self.src = source
+        self.base = base  # where the parsed text starts in the source (a chunk parsed on its own)
         self.problems: list[Diagnostic] = []
 
     def _span(self, meta: Meta | Token) -> Span | None:
         if isinstance(meta, Token):
             if meta.start_pos is None:
                 return None
-            return Span(self.src, meta.start_pos, meta.end_pos or meta.start_pos)
+            return Span(self.src, self.base + meta.start_pos, self.base + (meta.end_pos or meta.start_pos))
         if getattr(meta, "empty", True):
             return None
-        return Span(self.src, meta.start_pos, meta.end_pos)
+        return Span(self.src, self.base + meta.start_pos, self.base + meta.end_pos)
 
     def _string(self, token: Token) -> str:
-        return _unescape(token, self.src, self.problems)
+        return _unescape(token, self.src, self.problems, self.base)
 
     def _date(self, token: Token) -> datetime.date:
         try:
@@ -316,6 +355,34 @@ class _Builder(Transformer[Token, Any]):
                 )
             )
             return datetime.date(1, 1, 1)
+
+    def _number(self, token: Token, text: str, magnitude: Decimal | None = None, whole: bool = False) -> Decimal:
+        """The number written in `text` (part of token); refused (PD118) when too large or too precise.
+
+        `magnitude` is the value to compare with MAX_MAGNITUDE (money in 万元, a ratio as a fraction);
+        whole numbers are limited to MAX_INTEGER instead.
+        """
+        value = Decimal(text)
+        significant = len(bytes(value.as_tuple().digits).rstrip(b"\0"))  # trailing zeros change nothing
+        too_large = abs(value) > MAX_INTEGER if whole else abs(value if magnitude is None else magnitude) > MAX_MAGNITUDE
+        if too_large or significant > MAX_DIGITS:
+            written = str(token)
+            shown = written if len(written) <= 40 else f"{written[:20]}…{written[-8:]} ({len(written)} characters)"
+            limit = (f"whole numbers are limited to {MAX_INTEGER} (2**63 − 1)" if whole
+                     else "numbers, ratios and amounts (in 万元) are limited to 10^18")
+            self.problems.append(Diagnostic(
+                "PD118",
+                f"the number {shown} is too {'large' if too_large else 'precise'}",
+                self._span(token),
+                hint=f"{limit} and {MAX_DIGITS} significant digits, so that arithmetic on them stays exact",
+            ))
+        return value
+
+    def _whole(self, token: Token) -> Decimal | None:
+        """A number that must be a whole number of at most MAX_INTEGER; None when it is too large."""
+        before = len(self.problems)
+        value = self._number(token, str(token), whole=True)
+        return value if len(self.problems) == before else None
 
     def _single(self, owner: str, items: list[tuple[str, Any, Span | None]]) -> dict[str, Any]:
         """Group block items by kind; a kind that may occur once and repeats is reported."""
@@ -445,7 +512,7 @@ class _Builder(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def signed_number(self, meta: Meta, children: list[Token]) -> Decimal:
-        value = Decimal(str(children[-1]))
+        value = self._number(children[-1], str(children[-1]))
         return -value if len(children) > 1 else value
 
     @v_args(inline=True, meta=True)
@@ -584,7 +651,9 @@ class _Builder(Transformer[Token, Any]):
         return ("match", ast.Match(base, numerator, denominator, span), span)
 
     def _ratio_part(self, token: Token) -> int:
-        value = Decimal(str(token))
+        value = self._whole(token)
+        if value is None:
+            return 1
         if value != value.to_integral_value():
             self.problems.append(
                 Diagnostic(
@@ -636,7 +705,9 @@ class _Builder(Transformer[Token, Any]):
 
     @v_args(inline=True)
     def goal_least(self, token: Token) -> int:
-        value = Decimal(str(token))
+        value = self._whole(token)
+        if value is None:
+            return 1
         if value != value.to_integral_value():
             self.problems.append(Diagnostic(
                 "PD115", f"a goal counts whole enterprises, not {token}", self._span(token),
@@ -769,15 +840,20 @@ class _Builder(Transformer[Token, Any]):
     def money_lit(self, meta: Meta, token: Token) -> ast.MoneyLit:
         match = re.fullmatch(r"(\d+(?:\.\d+)?)(亿元|万元|元)", str(token))
         assert match  # guaranteed by the MONEY terminal
-        return ast.MoneyLit(Decimal(match.group(1)), match.group(2), self._span(meta))
+        written, unit = match.group(1), match.group(2)
+        amount = self._number(token, written, magnitude=Decimal(written) * _IN_WAN[unit])
+        return ast.MoneyLit(amount, unit, self._span(meta))
 
     @v_args(inline=True, meta=True)
     def percent_lit(self, meta: Meta, token: Token) -> ast.PercentLit:
-        return ast.PercentLit(Decimal(str(token)[:-1]), self._span(meta))
+        written = str(token)[:-1]
+        percent = Decimal(written)
+        return ast.PercentLit(self._number(token, written, magnitude=percent.scaleb(-2)), self._span(meta))
 
     @v_args(inline=True, meta=True)
     def number_lit(self, meta: Meta, token: Token) -> ast.NumberLit:
-        return ast.NumberLit(Decimal(str(token)), "." not in str(token), self._span(meta))
+        whole = "." not in str(token)
+        return ast.NumberLit(self._number(token, str(token), whole=whole), whole, self._span(meta))
 
     @v_args(inline=True, meta=True)
     def date_lit(self, meta: Meta, token: Token) -> ast.DateLit:
@@ -796,29 +872,30 @@ class _Builder(Transformer[Token, Any]):
         return ast.BoolLit(False, self._span(meta))
 
 
+_IN_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10_000)}
 _REPEATABLE = {"quote", "guidance", "condition", "benefit", "target", "directive",
                "amendment", "param", "expect"}
 _ITEM_WORDS = {"window": "valid", "for_each": "for each", "as_of": "as of", "number": "number"}
 
 
+# Parse-tree rules that are operations of an expression: each nests its operands one level deeper.
+# Names and literals are depth 0; brackets add nothing (they only group).
+_OPERATIONS = frozenset({"or_op", "and_op", "not_op", "negate", "compare", "binary", "member", "not_member",
+                         "set_literal", "call", "quantified"})
+_EXPRESSION_LEAVES = frozenset({"name_ref", "money_lit", "percent_lit", "number_lit", "date_lit",
+                                "string_lit", "true_lit", "false_lit"})
+_BRACKETS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*|[(){}]')  # a string, a comment, a bracket
+
+
 def _nesting_problem(source: Source) -> Diagnostic | None:
-    """Refuse pathologically deep bracket nesting before recursive passes overflow the stack."""
+    """Refuse pathologically deep bracket nesting (strings and comments skipped) before parsing."""
     depth = 0
-    in_string = in_comment = False
-    previous = ""
-    for index, char in enumerate(source.text):
-        if in_comment:
-            in_comment = char != "\n"
-        elif in_string:
-            if (char == '"' and previous != "\\") or char == "\n":
-                in_string = False
-        elif char == "#":
-            in_comment = True
-        elif char == '"':
-            in_string = True
-        elif char in "({":
+    for match in _BRACKETS.finditer(source.text):
+        char = match.group()
+        if char in "({":
             depth += 1
             if depth > MAX_NESTING:
+                index = match.start()
                 return Diagnostic(
                     "PD112",
                     f"brackets nested more than {MAX_NESTING} deep",
@@ -827,8 +904,65 @@ def _nesting_problem(source: Source) -> Diagnostic | None:
                 )
         elif char in ")}":
             depth = max(0, depth - 1)
-        previous = char if previous != "\\" else ""
     return None
+
+
+def expression_depths(tree: Tree[Token]) -> Iterator[tuple[Tree[Token], int]]:
+    """(root, depth) of every expression in a parse tree, measured without recursion.
+
+    The depth of an expression is the number of operations nested in each other on its longest
+    path: `a` is 0, `a + b` is 1, `a + b + c` is 2, `not (a and b)` is 2.
+    """
+    # (node, depth of operations above it, root of its expression or None outside expressions)
+    stack: list[tuple[Tree[Token], int, Tree[Token] | None]] = [(tree, 0, None)]
+    deepest: dict[int, int] = {}
+    roots: list[Tree[Token]] = []
+    while stack:
+        node, depth, root = stack.pop()
+        data = str(node.data)
+        if data in _OPERATIONS or data in _EXPRESSION_LEAVES:
+            if root is None:
+                root = node
+                roots.append(node)
+                deepest[id(node)] = 0
+            if data in _OPERATIONS:
+                depth += 1
+                if depth > deepest[id(root)]:
+                    deepest[id(root)] = depth
+        elif root is None:
+            depth = 0
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth, root))
+    for root in roots:
+        yield root, deepest[id(root)]
+
+
+def _too_deep(tree: Tree[Token], source: Source, base: int) -> list[Diagnostic]:
+    """PD117 for every expression nested deeper than MAX_EXPRESSION_DEPTH; drops its declaration.
+
+    The check runs on the parse tree, before any recursive pass (the tree builder, the checker,
+    the formatter, the evaluators) sees the expression.
+    """
+    problems: list[Diagnostic] = []
+    kept: list[Any] = []
+    for declaration in tree.children:
+        deep = [(root, depth) for root, depth in expression_depths(declaration) if depth > MAX_EXPRESSION_DEPTH] \
+            if isinstance(declaration, Tree) else []
+        for root, depth in sorted(deep, key=lambda pair: pair[0].meta.start_pos):
+            problems.append(Diagnostic(
+                "PD117",
+                f"this expression nests {depth:,} operations in each other; the limit is {MAX_EXPRESSION_DEPTH}",
+                Span(source, base + root.meta.start_pos, base + root.meta.end_pos),
+                hint="split it into named `define`s and combine their names (a sum of 100 terms as 10 "
+                "definitions of 10 terms nests about 20 deep); compare with `x in {…}` rather than "
+                "a long chain of `or`",
+            ))
+        if not deep:
+            kept.append(declaration)
+    if problems:
+        tree.children = kept
+    return problems
 
 
 def _chunks(text: str) -> Iterator[tuple[int, int]]:
@@ -841,12 +975,6 @@ def _chunks(text: str) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _blank_outside(text: str, start: int, end: int) -> str:
-    # Keep offsets and line numbers: everything outside [start, end) becomes spaces.
-    blank = re.sub(r"[^\n]", " ", text)
-    return blank[:start] + text[start:end] + blank[end:]
-
-
 def _collect_comments(source: Source) -> tuple[ast.Comment, ...]:
     comments: list[ast.Comment] = []
     for token in parser().lex(source.text, dont_ignore=True):
@@ -856,14 +984,26 @@ def _collect_comments(source: Source) -> tuple[ast.Comment, ...]:
     return tuple(comments)
 
 
-def _build(tree: Any, source: Source) -> tuple[list[ast.Declaration], list[Diagnostic]]:
-    builder = _Builder(source)
+def _build(tree: Any, source: Source, base: int = 0) -> tuple[list[ast.Declaration], list[Diagnostic]]:
+    deep = _too_deep(tree, source, base)
+    builder = _Builder(source, base)
     try:
         items = builder.transform(tree)
     except VisitError as error:  # a bug in a builder method: report it, do not crash
         raise error.orig_exc from error
     declarations = [item[1] if isinstance(item, tuple) else item for item in items]
-    return declarations, builder.problems
+    return declarations, deep + builder.problems
+
+
+def _too_large(source: Source) -> Diagnostic | None:
+    if len(source.text) <= MAX_SOURCE_CHARS:
+        return None
+    return Diagnostic(
+        "PD119",
+        f"the file holds {len(source.text):,} characters; the limit is {MAX_SOURCE_CHARS:,}",
+        Span(source, MAX_SOURCE_CHARS, MAX_SOURCE_CHARS + 1),
+        hint="split the policy into several files and `import` them from the main one",
+    )
 
 
 def parse_source(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
@@ -878,33 +1018,37 @@ def parse_source(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
                 hint='start it with a header: policy my.policy { title "…" }',
             )
         ]
-    deep = _nesting_problem(source)
-    if deep is not None:
-        return ast.Module(()), [deep]
+    refused = _too_large(source) or _nesting_problem(source)
+    if refused is not None:
+        return ast.Module(()), [refused]
     try:
         tree = parser().parse(text)
     except UnexpectedInput:
         return _parse_with_recovery(source)
     declarations, problems = _build(tree, source)
     try:
-        comments = _collect_comments(source)
+        comments = _collect_comments(source) if "#" in text else ()
     except UnexpectedInput:
         comments = ()
     return ast.Module(tuple(declarations), comments, Span(source, 0, len(text))), problems
 
 
 def _parse_with_recovery(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
-    """Parse declaration by declaration so that one mistake does not hide the next."""
+    """Parse declaration by declaration so that one mistake does not hide the next.
+
+    Each chunk is parsed on its own and its positions shifted by where it starts, so that the
+    work stays proportional to the text however many declarations it holds.
+    """
     declarations: list[ast.Declaration] = []
     problems: list[Diagnostic] = []
     for start, end in _chunks(source.text):
-        chunk_text = _blank_outside(source.text, start, end)
+        chunk = source.text[start:end]
         try:
-            tree = parser().parse(chunk_text)
+            tree = parser().parse(chunk)
         except UnexpectedInput as error:
-            problems.append(_syntax_diagnostic(error, source, chunk_text))
+            problems.append(_syntax_diagnostic(error, source, chunk, start))
             continue
-        built, chunk_problems = _build(tree, source)
+        built, chunk_problems = _build(tree, source, start)
         declarations.extend(built)
         problems.extend(chunk_problems)
     return ast.Module(tuple(declarations), (), Span(source, 0, len(source.text))), problems
