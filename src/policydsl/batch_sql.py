@@ -22,7 +22,7 @@ from policydsl.batch_input import CHUNK, Source
 from policydsl.batch_output import Rows, Tally, Writer, evaluate_row, output_schema
 from policydsl.batch_validate import canonical
 from policydsl.diagnostics import Diagnostic, UsageError
-from policydsl.evaluate.sql import KEY, SqlUnsupported, compile_policy
+from policydsl.evaluate.sql import KEY, CompiledQuery, SqlUnsupported, compile_policy
 from policydsl.evaluate.sql_dialects import STATUSES, TEXT, all_of, binary, call, case, cast, number, text
 from policydsl.profile import loop_nests
 
@@ -58,19 +58,22 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
     results: list[exp.Expr] = [exp.column(name, quoted=True) for columns in query.measures
                for name in (columns.status, columns.total, columns.unknowns)]
     clean = exp.column("clean", quoted=True)
-    if out_format == ".parquet" and _all_in_sql(connection, query.select, results, output, policy, tally, report,
-                                                source.count):
-        _count_goals(connection, goals.select, policy, tally, every_row_clean=True)
+    # DuckDB names the file's columns after the query's, which are the output names unless two
+    # measure ids differ only in case (`SqlCompiler.output_names`); then Python writes the file.
+    as_named = [c.name for c in results] == output_schema(policy).names[2:]
+    if out_format == ".parquet" and as_named and _all_in_sql(connection, query.select, results, output, policy,
+                                                             tally, report, source.count):
+        _count_goals(connection, goals, policy, tally, every_row_clean=True)
         return 0
     # Some rows are left to Python: they are evaluated there and merged back in row order.
     tally.rows = tally.errors = 0
     tally.statuses.clear()
     tally.totals.clear()
-    by_python = _count_goals(connection, goals.select, policy, tally, every_row_clean=False)
+    by_python = _count_goals(connection, goals, policy, tally, every_row_clean=False)
     outputs: list[exp.Expr] = [exp.column(KEY, quoted=True), exp.alias_(cast(exp.Null(), TEXT), "error", quoted=True),
                                *results]
     stream = _stream(connection, exp.select(exp.Star()).from_(exp.Subquery(this=query.select)).where(clean),
-                     outputs, policy)
+                     outputs, query, policy)
     fallback = _python_rows(policy, source, by_python, params, as_of, tally.goals)
     writer = Writer(output, out_format, output_schema(policy))
     try:
@@ -111,7 +114,7 @@ def _all_in_sql(connection: duckdb.DuckDBPyConnection, query: exp.Select, result
             staging.unlink()
 
 
-def _count_goals(connection: duckdb.DuckDBPyConnection, goals: exp.Select, policy: m.Policy, tally: Tally,
+def _count_goals(connection: duckdb.DuckDBPyConnection, goals: CompiledQuery, policy: m.Policy, tally: Tally,
                  every_row_clean: bool) -> list[int]:
     """Count the goals met by the rows SQL vouches for; returns the other rows, in order."""
     clean = exp.column("clean", quoted=True)
@@ -120,11 +123,12 @@ def _count_goals(connection: duckdb.DuckDBPyConnection, goals: exp.Select, polic
         columns.append(exp.Filter(this=call("list", exp.column(KEY, quoted=True)),
                                   expression=exp.Where(this=exp.not_(clean))))
     for goal in policy.goals:
-        met = exp.column(f"goal_{goal.id}", quoted=True)
+        met = exp.column(goals.goals[goal.id], quoted=True)
         columns.append(call("count_if", met if every_row_clean else all_of(clean, met)))
     if not columns:
         return []
-    (row,) = connection.execute(exp.select(*columns).from_(exp.Subquery(this=goals)).sql("duckdb")).fetchall()
+    select = exp.select(*columns).from_(exp.Subquery(this=goals.select))
+    (row,) = connection.execute(select.sql("duckdb")).fetchall()
     counts = row if every_row_clean else row[1:]
     for goal, count in zip(policy.goals, counts, strict=True):
         tally.goals[goal.id] = int(count or 0)  # no rows: NULL
@@ -181,9 +185,10 @@ def _tally_file(connection: duckdb.DuckDBPyConnection, output: Path, policy: m.P
 
 
 def _stream(connection: duckdb.DuckDBPyConnection, query: exp.Select, outputs: list[exp.Expr],
-            policy: m.Policy) -> Iterator[pa.RecordBatch]:
-    """The results of the clean rows, in row order, as batches of the output schema."""
-    statuses = {f"{measure.id}_status" for measure in policy.measures}
+            compiled: CompiledQuery, policy: m.Policy) -> Iterator[pa.RecordBatch]:
+    """The results of the clean rows, in row order, as batches of the output schema (the columns
+    are taken by position, and given the output names)."""
+    statuses = {columns.status for columns in compiled.measures}
     shaped: list[exp.Expr] = [exp.alias_(cast(exp.column(o.alias_or_name, quoted=True), TEXT), o.alias_or_name, quoted=True)
                               if o.alias_or_name in statuses
                               else o for o in outputs]

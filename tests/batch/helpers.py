@@ -65,23 +65,29 @@ def profiles(schema: m.Schema, count: int, seed: int = 0, max_items: int = 3) ->
     return [profile(schema.root, schema, rng, max_items) for _ in range(count)]
 
 
-_QUERIES: dict[tuple[int, str, datetime.date], tuple[m.Policy, str]] = {}
+_QUERIES: dict[tuple[int, str, datetime.date], tuple[m.Policy, str, dict[str, str]]] = {}
 
 
-def query_for(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date) -> str:
+def query_for(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date) -> tuple[str, dict[str, str]]:
+    """The query, and the output name of each column that has another name in it."""
     key = (id(policy), repr(sorted(params.items())), as_of)
     if key not in _QUERIES or _QUERIES[key][0] is not policy:
-        _QUERIES[key] = (policy, compile_policy(policy, params, as_of).sql(pretty=False))
-    return _QUERIES[key][1]
+        query = compile_policy(policy, params, as_of)
+        renamed = {getattr(columns, part): f"{columns.id}_{part}" for columns in query.measures
+                   for part in ("status", "total", "unknowns")}
+        _QUERIES[key] = (policy, query.sql(pretty=False), {k: v for k, v in renamed.items() if k != v})
+    return _QUERIES[key][1], _QUERIES[key][2]
 
 
 def run_sql(policy: m.Policy, facts: Sequence[Mapping[str, object]], params: Mapping[str, object],
             as_of: datetime.date = AS_OF) -> list[dict[str, Any]]:
-    """Every profile through the compiled SQL, in one DuckDB query."""
+    """Every profile through the compiled SQL, in one DuckDB query; columns by their output names."""
     connection = duckdb.connect()
     connection.register("profiles", facts_table(policy.schema, facts))
-    rows: list[dict[str, Any]] = connection.sql(query_for(policy, params, as_of)).to_arrow_table().to_pylist()
+    sql, renamed = query_for(policy, params, as_of)
+    table = connection.sql(sql).to_arrow_table()
     connection.close()
+    rows: list[dict[str, Any]] = table.rename_columns([renamed.get(n, n) for n in table.column_names]).to_pylist()
     return rows
 
 

@@ -33,10 +33,12 @@ from policydsl.evaluate.sql_dialects import (
     decimal,
     finish,
     is_null,
+    name_key,
     negate,
     node,
     number,
     text,
+    unique_name,
 )
 from policydsl.evaluate.sql_expressions import (
     INT,
@@ -65,6 +67,9 @@ __all__ = ["KEY", "TABLE", "CompiledQuery", "SqlUnsupported", "compile_policy", 
 
 @attrs.frozen
 class MeasureColumns:
+    """A measure's output columns: `<id>_status`, `<id>_total`, `<id>_unknowns`, unless a name is
+    too long for the dialect or equal to another but for case (`SqlCompiler.output_names`)."""
+
     id: str
     status: str
     total: str
@@ -115,28 +120,57 @@ class SqlCompiler(ExpressionCompiler):
         self.table = table
 
     def compile(self, goals: bool = False, measures_: bool = True, extra: Sequence[str] = ()) -> CompiledQuery:
+        wanted = [f"{measure.id}_{part}" for measure in self.policy.measures if measures_
+                  for part in ("status", "total", "unknowns")]
+        wanted += [f"goal_{goal.id}" for goal in self.policy.goals] if goals else []
+        named = self.output_names([KEY, *extra], wanted)
         outputs: list[tuple[str, exp.Expression]] = [(name, exp.column(name, quoted=True)) for name in extra]
         measures: list[MeasureColumns] = []
         for measure in self.policy.measures if measures_ else ():
-            names = MeasureColumns(measure.id, f"{measure.id}_status", f"{measure.id}_total",
-                                   f"{measure.id}_unknowns")
+            names = MeasureColumns(measure.id, *(named[f"{measure.id}_{part}"] for part in ("status", "total",
+                                                                                            "unknowns")))
             status, total, unknowns = self.measure(measure)
             outputs += [(names.status, status), (names.total, total), (names.unknowns, unknowns)]
             measures.append(names)
         goal_columns: dict[str, str] = {}
         if goals:
             for goal in self.policy.goals:
-                goal_columns[goal.id] = f"goal_{goal.id}"
+                goal_columns[goal.id] = named[f"goal_{goal.id}"]
                 outputs.append((goal_columns[goal.id], self.value(goal.count, {}).v))
-        return CompiledQuery(finish(self.query(outputs)), tuple(measures), goal_columns, self.dialect.name)
+        renamed = {column: name for name, column in named.items() if column != name}
+        return CompiledQuery(finish(self.query(outputs, renamed)), tuple(measures), goal_columns, self.dialect.name)
 
-    def query(self, outputs: list[tuple[str, exp.Expression]]) -> exp.Select:
+    def output_names(self, fixed: Sequence[str], wanted: Sequence[str]) -> dict[str, str]:
+        """The column of each output name: the name itself, unless it is longer than the dialect
+        allows (PostgreSQL: 63 bytes) or equal to an earlier name but for case (DuckDB and Spark
+        would read both as one column); then a name shortened with a hash (`unique_name`)."""
+        limit = self.dialect.max_identifier_bytes
+        taken = {name_key(name) for name in fixed}
+        kept: set[str] = set()
+        for name in wanted:  # the names that fit are kept first, so that no shortened name takes one
+            if (limit is None or len(name.encode("utf-8")) <= limit) and name_key(name) not in taken:
+                taken.add(name_key(name))
+                kept.add(name)
+        columns = {}
+        for name in wanted:
+            tail = "_" + name.rpartition("_")[2] if not name.startswith("goal_") else ""
+            columns[name] = name if name in kept else unique_name(name, limit, taken, tail=tail)
+            taken.add(name_key(columns[name]))
+        return columns
+
+    def query(self, outputs: list[tuple[str, exp.Expression]], renamed: Mapping[str, str]) -> exp.Select:
         source: exp.Expression = exp.to_table(self.table)
         for index, layer in enumerate(self.layers, start=1):
             select = exp.select(exp.Star(), *layer).from_(source)
             source = exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(f"l{index}")))
         key = exp.column(KEY, quoted=True)
-        return exp.select(key, *(exp.alias_(e, n, quoted=True) for n, e in outputs)).from_(source)
+        columns = []
+        for name, expr in outputs:
+            column = exp.alias_(expr, name, quoted=True)
+            if name in renamed:  # the mapping, in the query: `AS "M…_1a2b3c4d" /* M…_status */`
+                column.add_comments([f"{renamed[name]}".replace("*/", "* /")])
+            columns.append(column)
+        return exp.select(key, *columns).from_(source)
 
     # ---- measures
     def measure(self, measure: m.Measure) -> tuple[exp.Expression, exp.Expression, exp.Expression]:

@@ -10,7 +10,8 @@ A sqlglot node has one parent, so every builder here copies the nodes it is give
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, TypeVar
 
 import attrs
@@ -87,6 +88,7 @@ STATUSES = ("eligible", "not_eligible", "undetermined", "not_in_force", "not_app
 STATUS = exp.DataType(this=exp.DataType.Type.ENUM, expressions=[text(s) for s in STATUSES])
 TEXT_LIST = exp.DataType.build("ARRAY<TEXT>")
 HUGEINT = exp.DataType.build("INT128")
+INT = exp.DataType.build("INT")
 
 
 def is_null(expr: exp.Expression) -> exp.Expression:
@@ -135,6 +137,51 @@ def _is_text(value: exp.Expression) -> bool:
     return isinstance(value, exp.Literal) and value.is_string
 
 
+HASH_DIGITS = 8  # hex digits of SHA-256 that end a shortened name
+
+
+def name_key(name: str) -> str:
+    """What two names must differ in: DuckDB and Spark read identifiers case-insensitively, quoted or not."""
+    return name.casefold()
+
+
+def shorten(name: str, limit: int | None, tail: str = "", salt: str = "") -> str:
+    """`name` if its UTF-8 encoding fits in `limit` bytes; otherwise a deterministic shorter name.
+
+    The shorter name is the longest prefix of whole characters that leaves room for `_`, the
+    first HASH_DIGITS hex digits of the SHA-256 of the name without `tail` (and of `salt`), and
+    `tail` if the name ends with it: names that share a long prefix (a long measure id, or Chinese
+    ids of three bytes a character) stay apart, and a measure's `…_status`, `…_total` and
+    `…_unknowns` share one hash.
+    """
+    encoded = name.encode("utf-8")
+    if limit is None or len(encoded) <= limit:
+        return name
+    if not (tail and name.endswith(tail)):
+        tail = ""
+    head = name[:len(name) - len(tail)].encode("utf-8")
+    digest = hashlib.sha256(head + salt.encode("utf-8")).hexdigest()[:HASH_DIGITS]
+    room = limit - HASH_DIGITS - 1 - len(tail.encode("utf-8"))
+    return f"{head[:max(room, 0)].decode('utf-8', errors='ignore')}_{digest}{tail}"
+
+
+def unique_name(name: str, limit: int | None, taken: Iterable[str], suffixes: Sequence[str] = ("",),
+                tail: str = "") -> str:
+    """`name`, shortened (`shorten`) to `limit` bytes with room for the longest of `suffixes`,
+    such that no `name + suffix` is among the keys `taken` (`name_key`); while one is, a counter
+    is added (to the name, or to the hash of a shortened name)."""
+    room = None if limit is None else limit - max(len(s.encode("utf-8")) for s in suffixes)
+    used = set(taken)
+    candidate, counter = shorten(name, room, tail), 1
+    while any(name_key(candidate + suffix) in used for suffix in suffixes):
+        counter += 1
+        if room is not None and len(name.encode("utf-8")) > room:
+            candidate = shorten(name, room, tail, salt=str(counter))
+        else:
+            candidate = shorten(f"{name}_{counter}", room, tail)
+    return candidate
+
+
 @attrs.frozen
 class Item:
     """A list item bound to a loop variable inside the query."""
@@ -163,6 +210,8 @@ class Dialect:
     name = "duckdb"
     lambdas = True
     index_base = 1  # list_transform numbers items from 1
+    max_identifier_bytes: int | None = None  # longer names are kept whole
+    case_sensitive = False  # `"Revenue"` and `"revenue"` name one column, quoted or not
 
     def __init__(self) -> None:
         self._names = 0
@@ -170,6 +219,10 @@ class Dialect:
     def fresh(self, stem: str) -> str:
         self._names += 1
         return f"{stem}{self._names}"
+
+    def shift_amount(self, amount: exp.Expression) -> exp.Expression:
+        """The right operand of `<<`."""
+        return amount
 
     def status(self, name: str) -> exp.Expression:
         """A status constant: in DuckDB an ENUM, so no row holds a string until it is written."""
@@ -349,6 +402,11 @@ class Postgres(Spark):
     name = "postgres"
     lambdas = False
     index_base = 1
+    # NAMEDATALEN - 1: PostgreSQL keeps the first 63 bytes of a name, quoted or not, so longer
+    # names are shortened here (`shorten`) rather than truncated there into collisions. Bytes
+    # are counted in UTF-8 (a server in GBK takes two bytes for a Chinese character, not three).
+    max_identifier_bytes = 63
+    case_sensitive = True  # for quoted names, which the query's all are
 
     def concat(self, parts: Sequence[exp.Expression]) -> exp.Expression:
         result = parts[0]
@@ -369,6 +427,9 @@ class Postgres(Spark):
 
     def length(self, values: exp.Expression) -> exp.Expression:
         return call("cardinality", values)
+
+    def shift_amount(self, amount: exp.Expression) -> exp.Expression:
+        return cast(amount, INT)  # there is no `bigint << bigint`, and an ordinality is a bigint
 
     def lookup(self, table: Sequence[Sequence[str]], index: exp.Expression) -> exp.Expression:
         # PostgreSQL arrays of arrays must be rectangular: choose the list with a CASE instead.

@@ -41,10 +41,12 @@ from policydsl.evaluate.sql_dialects import (
     decimal,
     dialect_for,
     is_null,
+    name_key,
     negate,
     node,
     number,
     text,
+    unique_name,
 )
 from policydsl.evaluate.sql_paths import ITEMS, Paths, PathSpace
 from policydsl.values import Money
@@ -157,9 +159,15 @@ def _mask_only(paths: Paths | None) -> Paths | None:
 
 
 def sample_item(path: exp.Expression) -> Item:
-    """An item of a list, to learn the shape of what an expression over its items gives."""
+    """An item of a list, to learn the shape of what an expression over its items gives.
+
+    Its path is an expression, as a real item's is (`'projects[' || i || ']'`), not a constant:
+    otherwise the path of a list inside it (`.phases`) would look known when compiling, its
+    items' facts would get bits, and the sample would promise a shape (paths as text only past
+    the first ITEMS items) that the real items of a nested list do not have.
+    """
     collection = path.this if isinstance(path, exp.Literal) and path.is_string else None
-    return Item(exp.column("x"), None, text(""), None, number(0), collection)
+    return Item(exp.column("x"), None, exp.column("x_path"), None, number(0), collection)
 
 
 def static_path(expr: m.TExpr) -> str:
@@ -180,21 +188,43 @@ class ExpressionCompiler:
         self.layers: list[list[exp.Expr]] = []
         self.cache: dict[tuple[str, ...], Val] = {}
         self.levels: dict[str, int] = {}  # a computed column → its layer (1-based)
-        self.names: set[str] = set(input_types(policy.schema))
+        self.names: set[str] = {name_key(name) for name in input_types(policy.schema)}  # keys of the columns
+        self.check_fact_names()
         self.visiting: list[tuple[str, ...]] = []
         self.amended: dict[str, list[m.Amendment]] = {}
         for amendment in policy.amendments:
             for target, _ in amendment.sets:
                 self.amended.setdefault(target, []).append(amendment)
 
+    def check_fact_names(self) -> None:
+        """The facts of an entity must stay apart as the dialect reads names: DuckDB and Spark
+        ignore case, PostgreSQL keeps the first 63 bytes. (The input's columns and fields are
+        the facts' names, so they cannot be renamed here.)"""
+        limit = self.dialect.max_identifier_bytes
+        for entity in self.policy.schema.entities.values():
+            seen: dict[str, str] = {} if entity is not self.policy.schema.root else {name_key(KEY): KEY}
+            for fact in entity.facts:
+                key = fact.name
+                if limit is not None:
+                    key = key.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+                if not self.dialect.case_sensitive:
+                    key = name_key(key)
+                if key in seen:
+                    how = f"share their first {limit} bytes" if limit is not None else "differ only in case"
+                    raise SqlUnsupported(f"the facts `{seen[key]}` and `{fact.name}` of `{entity.name}` {how}, and "
+                                         f"{self.dialect.name} would read them as one column")
+                seen[key] = fact.name
+        for name in input_types(self.policy.schema):
+            if limit is not None and len(name.encode("utf-8")) > limit:
+                self.names.add(name_key(name.encode("utf-8")[:limit].decode("utf-8", errors="ignore")))
+
     # ---- columns computed once, in layers
     def column_name(self, stem: str) -> str:
-        name = re.sub(r"\W", "_", stem)
-        candidate, counter = name, 1
-        while {candidate, candidate + "__m", candidate + "__l"} & self.names:
-            counter += 1
-            candidate = f"{name}_{counter}"
-        self.names.update((candidate, candidate + "__m", candidate + "__l"))
+        """A new column's name, `stem` made an identifier, distinct from every other column's
+        (with its `__m`, `__l` companions), without regard to case, within the dialect's length."""
+        suffixes = ("", "__m", "__l")
+        candidate = unique_name(re.sub(r"\W", "_", stem), self.dialect.max_identifier_bytes, self.names, suffixes)
+        self.names.update(name_key(candidate + suffix) for suffix in suffixes)
         return candidate
 
     def level_of(self, *exprs: exp.Expression | None) -> int:

@@ -83,7 +83,8 @@ class PathSpace:
         if base is None:
             return text_path
         one = cast(number(1), BIGINT)
-        bit = node(exp.BitwiseLeftShift, this=one, expression=binary(exp.Add, index, number(base)))
+        shift = self.dialect.shift_amount(binary(exp.Add, index, number(base)))
+        bit = node(exp.BitwiseLeftShift, this=one, expression=shift)
         early = binary(exp.LT, index, number(ITEMS))
         return Paths(case((early, bit)), case((early, cast(exp.Null(), TEXT_LIST)), default=text_path.items),
                      ((1 << ITEMS) - 1) << base, late=True)

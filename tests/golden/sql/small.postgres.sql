@@ -766,11 +766,9 @@ FROM (
                   WHEN (
                     t7.i8 - 1
                   ) < 8
-                  THEN CAST(1 AS BIGINT) << (
-                    (
-                      t7.i8 - 1
-                    ) + 3
-                  )
+                  THEN CAST(1 AS BIGINT) << CAST((
+                    t7.i8 - 1
+                  ) + 3 AS INT)
                 END
                 WHEN (
                   "t7"."investment" >= CAST(CAST(150 AS DECIMAL(3, 0)) AS DECIMAL(18, 6))
@@ -794,11 +792,9 @@ FROM (
                         WHEN (
                           t7.i8 - 1
                         ) < 8
-                        THEN CAST(1 AS BIGINT) << (
-                          (
-                            t7.i8 - 1
-                          ) + 3
-                        )
+                        THEN CAST(1 AS BIGINT) << CAST((
+                          t7.i8 - 1
+                        ) + 3 AS INT)
                       END
                     END,
                     0
