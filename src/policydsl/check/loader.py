@@ -116,14 +116,17 @@ def load(path: str | os.PathLike[str]) -> Loaded:
 
     files: dict[Path, LoadedFile] = {}
     imported_by: dict[Path, Path] = {}
+    failed: set[Path] = set()
 
-    def visit(file_path: Path) -> None:
-        if file_path in files:
-            return
+    def visit(file_path: Path) -> list[Path]:
+        """Read and parse one file; the files it imports, to visit next."""
+        if file_path in files or file_path in failed:
+            return []
         source, problem = read_source(file_path)
         if problem is not None:
             diagnostics.append(problem)
-            return
+            failed.add(file_path)
+            return []
         assert source is not None
         module, problems = parse_cached(source)
         diagnostics.extend(problems)
@@ -140,10 +143,14 @@ def load(path: str | os.PathLike[str]) -> Loaded:
         )
         for imported in imports:
             imported_by.setdefault(imported, file_path)
-            visit(imported)
+        return imports
 
+    # Depth first, in import order, without recursion: a chain of imports can be as long as the
+    # folder has files.
     for candidate in candidates:
-        visit(candidate)
+        pending = [candidate]
+        while pending:
+            pending.extend(reversed(visit(pending.pop())))
 
     roots = [f for p, f in files.items() if p not in imported_by and p in candidates]
     if target.is_file():
@@ -169,17 +176,14 @@ def load(path: str | os.PathLike[str]) -> Loaded:
     ordered: list[LoadedFile] = []
     if root is not None:
         seen: set[Path] = set()
-
-        def order(file: LoadedFile) -> None:
+        stack = [root]
+        while stack:
+            file = stack.pop()
             if file.path in seen:
-                return
+                continue
             seen.add(file.path)
             ordered.append(file)
-            for imported in file.imports:
-                if imported in files:
-                    order(files[imported])
-
-        order(root)
+            stack.extend(files[p] for p in reversed(file.imports) if p in files)
     return Loaded(folder, root, tuple(ordered), tuple(diagnostics))
 
 
@@ -214,27 +218,33 @@ def _resolve_import(
 
 
 def _report_cycles(files: dict[Path, LoadedFile], diagnostics: list[Diagnostic]) -> None:
-    state: dict[Path, int] = {}  # 1 visiting, 2 done
-    stack: list[Path] = []
-
-    def walk(path: Path) -> None:
-        state[path] = 1
-        stack.append(path)
-        file = files[path]
-        for imported, span in zip(file.imports, file.import_spans, strict=True):
+    state: dict[Path, int] = {}  # 1 on the current path, 2 done
+    for start in files:
+        if start in state:
+            continue
+        # An explicit stack of (file, index of its next import): import chains may be long.
+        path_stack: list[Path] = [start]
+        frames: list[tuple[Path, int]] = [(start, 0)]
+        state[start] = 1
+        while frames:
+            path, index = frames[-1]
+            file = files[path]
+            if index == len(file.imports):
+                frames.pop()
+                path_stack.pop()
+                state[path] = 2
+                continue
+            frames[-1] = (path, index + 1)
+            imported, span = file.imports[index], file.import_spans[index]
             if imported not in files:
                 continue
             if state.get(imported) == 1:
-                cycle = [*stack[stack.index(imported):], imported]
+                cycle = [*path_stack[path_stack.index(imported):], imported]
                 names = " → ".join(files[p].display for p in cycle)
                 diagnostics.append(Diagnostic(
                     "PD221", f"import cycle: {names}", span,
                     hint="move what both files need into a third file that both import"))
             elif imported not in state:
-                walk(imported)
-        stack.pop()
-        state[path] = 2
-
-    for path in files:
-        if path not in state:
-            walk(path)
+                state[imported] = 1
+                path_stack.append(imported)
+                frames.append((imported, 0))
