@@ -197,6 +197,11 @@ def _resolve_import(
             "PD220", f"import {raw!r} is an absolute path", item.span,
             hint="import files by a path relative to the importing file, inside the policy folder"))
         return None
+    if "\0" in raw:  # no file system accepts it
+        diagnostics.append(Diagnostic(
+            "PD219", f"import {raw!r} contains a NUL character", item.span,
+            hint="write the path of the .pol file as it is on disk"))
+        return None
     resolved = (importer.parent / raw).resolve()
     if not _is_inside(resolved, folder):
         diagnostics.append(Diagnostic(

@@ -572,6 +572,9 @@ class PolicyChecker:
             if node.profile is None:
                 self.error("PD217", f"example {node.id} names no profile", node.span,
                            hint='add `profile "examples/profiles/NAME.json"`')
+            elif "\0" in node.profile:  # no file system accepts it: say so rather than fail
+                self.error("PD217", f"profile {node.profile!r} contains a NUL character", node.profile_span,
+                           hint='write the path as it is on disk, e.g. "examples/profiles/NAME.json"')
             else:
                 path = (file.path.parent / node.profile).resolve()
                 try:
@@ -605,9 +608,13 @@ class PolicyChecker:
     def source_text(self, root: LoadedFile, header: m.Header) -> str | None:
         if header.source is None:
             return None
-        path = (root.path.parent / header.source).resolve()
         node = self.header_of_quiet(root)
         span = node.span if node else None
+        if "\0" in header.source:
+            self.error("PD216", f"source {header.source!r} contains a NUL character", span,
+                       hint="write the path of the policy document as it is on disk")
+            return None
+        path = (root.path.parent / header.source).resolve()
         if not path.is_relative_to(self.loaded.folder):
             self.error("PD216", f"source {header.source!r} is outside the policy folder", span,
                        hint="copy the policy document into the policy folder")
