@@ -392,6 +392,8 @@ class ExpressionCompiler:
         if expr.op in "+-":
             whole, scale = max(p - s for p, s in (left.num, right.num)) + 1, max(left.num[1], right.num[1])
             scale = min(scale, MAX_PRECISION - whole)
+            if scale < 0:  # the digit bound grows by one per term: a long chain outgrows DECIMAL(38)
+                raise SqlUnsupported(f"{describe(expr)}: the sum may exceed {MAX_PRECISION} digits")
             num = (whole + scale, scale)
             operation = exp.Add if expr.op == "+" else exp.Sub
             value = binary(operation, self.as_decimal(left, num), self.as_decimal(right, num))
