@@ -20,6 +20,7 @@ import datetime
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -74,6 +75,7 @@ class Val:
     exact: bool = True  # the SQL type is exactly DECIMAL(num); False for BIGINT and literals
     unknown_if: exp.Expression | None = None  # a cheaper test equivalent to `v IS NULL`
     ratio: tuple[Val, Val] | None = None  # a quotient, as numerator and denominator
+    bound: Fraction | None = None  # |value| < bound ≤ 10^(p-s), tighter than num's (for sums)
 
 
 TRUE = Val(exp.true())
@@ -141,6 +143,21 @@ def digits(value: Decimal) -> tuple[int, int]:
     scale = max(0, -exponent)
     whole = max(0, len(numerals) + exponent)
     return max(1, whole + scale), scale
+
+
+def magnitude(val: Val) -> Fraction:
+    """An exclusive bound on |value| of a number: its own, or the one its DECIMAL type gives."""
+    assert val.num is not None
+    precision, scale = val.num
+    return val.bound if val.bound is not None else Fraction(10) ** (precision - scale)
+
+
+def whole_digits(bound: Fraction) -> int:
+    """The fewest digits before the point that hold every value below `bound`: 10^w ≥ bound."""
+    whole = 0
+    while Fraction(10) ** whole < bound:
+        whole += 1
+    return whole
 
 
 def plain(value: Decimal) -> str:
@@ -268,7 +285,7 @@ class ExpressionCompiler:
         value = val.v if val.ratio is not None else self.add(val.v, name, level)
         # The paths are computed only where the value is unknown: most rows never pay for them.
         unknowns = self.add_paths(paths, name, level) if paths is not None else None
-        result = Val(value, unknowns, val.num, False, val.exact, val.unknown_if, val.ratio)
+        result = Val(value, unknowns, val.num, False, val.exact, val.unknown_if, val.ratio, val.bound)
         self.cache[key] = result
         return result
 
@@ -390,14 +407,21 @@ class ExpressionCompiler:
             return self.null(expr.type, unknowns)
         assert left.num is not None and right.num is not None
         if expr.op in "+-":
-            whole, scale = max(p - s for p, s in (left.num, right.num)) + 1, max(left.num[1], right.num[1])
-            scale = min(scale, MAX_PRECISION - whole)
-            if scale < 0:  # the digit bound grows by one per term: a long chain outgrows DECIMAL(38)
+            # Bound the sum by magnitude, |a ± b| < bound(a) + bound(b), not by a digit per term:
+            # a sum of n terms below 10^w needs w + log10(n) digits, not w + n - 1.
+            bound = magnitude(left) + magnitude(right)
+            scale = max(left.num[1], right.num[1])
+            whole = whole_digits(bound)
+            if whole + scale > MAX_PRECISION:  # as `common`: the scale cut to fit 38 digits
+                scale = max(0, MAX_PRECISION - whole)
+                bound += Fraction(1, 10**scale)  # rounding to the scale may add half a unit of it
+                whole = whole_digits(bound)
+            if whole + scale > MAX_PRECISION:  # as `product`: a sum that may outgrow DECIMAL(38)
                 raise SqlUnsupported(f"{describe(expr)}: the sum may exceed {MAX_PRECISION} digits")
-            num = (whole + scale, scale)
+            num = (max(1, whole + scale), scale)
             operation = exp.Add if expr.op == "+" else exp.Sub
             value = binary(operation, self.as_decimal(left, num), self.as_decimal(right, num))
-            return Val(value, unknowns, num)
+            return Val(value, unknowns, num, bound=bound)
         if expr.op == "*":
             return attrs.evolve(self.product(left, right), u=unknowns)
         reciprocal = _reciprocal(expr.right)
@@ -654,10 +678,23 @@ class ExpressionCompiler:
                 test = case((null_test(member), exp.Null()), default=test)
             return Val(test, unknowns)
         num = self.common(*args) if all(a.num is not None for a in args) else None
-        parts = [self.as_decimal(a, num) if num else a.v for a in args]
-        value: exp.Expression = node(exp.Least if expr.name == "min" else exp.Greatest,
-                                     this=parts[0], expressions=parts[1:], ignore_nulls=True)
+        operation = exp.Least if expr.name == "min" else exp.Greatest
         nullable = [a for a in args if a.u is not None]
+        if num is not None and nullable and num[0] < MAX_PRECISION:
+            # Unknown when an argument is (as the interpreter's min/max), each argument written
+            # once: an unknown one stands in as ±10^(p-s), beyond every value of DECIMAL(p, s),
+            # so it wins GREATEST/LEAST and NULLIF turns it back to NULL. (Testing `a IS NULL`
+            # beside GREATEST(a, …) wrote `a` twice: nested calls doubled the query per level.)
+            wide = (num[0] + 1, num[1])
+            sentinel = cast(number(("-" if expr.name == "min" else "") + "1" + "0" * (num[0] - num[1])),
+                            decimal(*wide))
+            parts = [coalesce(self.as_decimal(a, wide), sentinel.copy()) if a.u is not None
+                     else self.as_decimal(a, wide) for a in args]
+            extreme = node(operation, this=parts[0], expressions=parts[1:], ignore_nulls=True)
+            value: exp.Expression = node(exp.Nullif, this=extreme, expression=sentinel)
+            return Val(value, unknowns, num, exact=False)  # DECIMAL(p + 1, s): cast where it matters
+        parts = [self.as_decimal(a, num) if num else a.v for a in args]
+        value = node(operation, this=parts[0], expressions=parts[1:], ignore_nulls=True)
         if nullable:
             value = case((any_of(*(null_test(a) for a in nullable)), exp.Null()), default=value)
         return Val(value, unknowns, num)
