@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import random
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -117,3 +118,17 @@ def assert_same(policy: m.Policy, facts: Sequence[Mapping[str, object]], params:
                 mismatches.append(f"row {number} {key}: SQL {row[key]!r}, Python {value!r}; facts {fact}")
     assert not mismatches, f"{len(mismatches)} fields differ, e.g.:\n" + "\n".join(mismatches[:5])
     return compared
+
+
+def write_csv(path: Path, entity: m.Entity, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Raw profiles as a CSV file the batch reads: every cell quoted, lists and numbers as JSON."""
+    names = [fact.name for fact in entity.facts]
+    lines = [",".join(names)]
+    for data in rows:
+        cells = []
+        for name in names:
+            value = data.get(name)
+            text = "" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            cells.append('"' + str(text).replace('"', '""') + '"')
+        lines.append(",".join(cells))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -18,7 +18,7 @@ import pytest
 import policydsl
 from policydsl import profile
 from policydsl.batch import run_batch
-from tests.batch.helpers import AS_OF, DATA
+from tests.batch.helpers import AS_OF, DATA, write_csv
 
 POLICY = policydsl.load(DATA / "nested.pol").policy
 
@@ -78,17 +78,8 @@ def test_json_lines(tmp_path: Path, small_limits: None) -> None:
 
 
 def test_csv(tmp_path: Path, small_limits: None) -> None:
-    names = [fact.name for fact in POLICY.schema.root.facts]
-    lines = [",".join(names)]
-    for data, _ in ROWS:
-        cells = []
-        for name in names:
-            value = data.get(name)
-            text = "" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            cells.append('"' + str(text).replace('"', '""') + '"')
-        lines.append(",".join(cells))
     source = tmp_path / "rows.csv"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_csv(source, POLICY.schema.root, [data for data, _ in ROWS])
     _check(_both(source, tmp_path))
 
 

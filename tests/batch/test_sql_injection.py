@@ -26,7 +26,7 @@ from policydsl.batch import run_batch
 from policydsl.cli import main
 from policydsl.evaluate.sql import compile_policy
 from policydsl.profile import read_profile
-from tests.batch.helpers import AS_OF, assert_same
+from tests.batch.helpers import AS_OF, assert_same, write_csv
 
 HOSTILE = [
     "'); DROP TABLE x; --",
@@ -194,16 +194,7 @@ def test_a_batch_with_hostile_values_and_file_names(hostile: Path, tmp_path: Pat
     if suffix == ".jsonl":
         source.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in profiles) + "\n", encoding="utf-8")
     elif suffix == ".csv":
-        names = [fact.name for fact in policy.schema.root.facts]
-        lines = [",".join(names)]
-        for data in profiles:
-            cells = []
-            for name in names:
-                value = data.get(name)
-                text = "" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                cells.append('"' + str(text).replace('"', '""') + '"')
-            lines.append(",".join(cells))
-        source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_csv(source, policy.schema.root, profiles)
     else:
         pq.write_table(pa.Table.from_pylist(profiles), source)
     outputs = {}
