@@ -22,6 +22,7 @@ from policydsl.evaluate.interpret import Evaluation
 from policydsl.evaluate.semantics import (
     UNKNOWN_ITEM,
     Env,
+    amendments_by_target,
     arithmetic,
     capped,
     collection_path,
@@ -33,6 +34,7 @@ from policydsl.result import BenefitResult, MeasureResult, Node, Result, TargetR
 from policydsl.values import Money, Unknown, merge_unknown
 
 Fn = Callable[["CompiledEvaluation", Env], object]
+Outcome = Callable[["CompiledEvaluation", Env, "str | None", "str | None"], BenefitResult]
 BenefitFn = Callable[["CompiledEvaluation"], "BenefitResult | list[BenefitResult]"]
 # A measure's outcome before it becomes a MeasureResult: status, agencies, benefits, total,
 # unknowns, targets.
@@ -55,10 +57,9 @@ class Compiler:
 
     def __init__(self, policy: m.Policy) -> None:
         self.policy = policy
-        self.amended: dict[str, list[m.Amendment]] = {}
-        for amendment in policy.amendments:
-            for target, _ in amendment.sets:
-                self.amended.setdefault(target, []).append(amendment)
+        self.amended = amendments_by_target(policy)
+        # id(benefit) → its compiled outcome for one item (or none); filled by benefit().
+        self.outcomes: dict[int, Outcome] = {}
         self._tracing = False
         self.fns: dict[int, Fn] = {}
         for expr in m.top_level_expressions(policy):
@@ -163,6 +164,7 @@ class Compiler:
             return BenefitResult(ident, kind, label, True, item, item_path, total, at_most, missing,
                                  tuple(sorted(lacking)), reference)
 
+        self.outcomes[id(benefit)] = outcome
         if benefit.for_each is None:
             return lambda ctx: outcome(ctx, EMPTY_ENV, None, None)
         loop = benefit.for_each
@@ -435,17 +437,7 @@ class CompiledEvaluation(Evaluation):
 
     def __init__(self, compiler: Compiler, facts: Mapping[str, object], params: Mapping[str, object],
                  as_of: datetime.date, trace: bool = False) -> None:
-        self.policy = compiler.policy
-        self.facts = facts
-        self.params = params
-        self.as_of = as_of
-        self.trace = trace
-        self._definitions: dict[str, object] = {}
-        self._traced_definitions = {}
-        self._conditions: dict[tuple[str, str], object] = {}
-        self._reads = []
-        self._children = []
-        self._amended = compiler.amended
+        super().__init__(compiler.policy, facts, params, as_of, trace, compiler.amended)
         self._compiler = compiler
         self._fns = compiler.fns
         self._traced_fns = compiler.traced_fns() if trace else compiler.fns
@@ -464,17 +456,12 @@ class CompiledEvaluation(Evaluation):
             warnings = (f"the policy is not in force on {as_of}: it is valid {policy.header.window.describe()}",)
         return Result(policy.header.id, as_of, _Rows(self, rows), in_force, warnings, goals)
 
-    def measure(self, measure: m.Measure) -> MeasureResult:
-        row = self._compiler.plans[measure.id](self) if measure.window.contains(self.as_of) else NOT_IN_FORCE
-        return self.materialise(measure, row)
-
     def materialise(self, measure: m.Measure, row: Row) -> MeasureResult:
         """The MeasureResult of a row; its explanation is the interpreter's, traced on demand."""
-        policy, facts, params, as_of = self.policy, self.facts, self.params, self.as_of
         status, agencies, benefits, total, unknowns, targets = row
-        if status == "not_in_force":
+        if status == "not_in_force":  # the window alone explains it: nothing to trace
             return MeasureResult(measure.id, measure.title, status, (), (), None, (),
-                                 explainer=lambda: Evaluation(policy, facts, params, as_of).explain_out_of_force(measure))
+                                 explainer=lambda: self.explain_out_of_force(measure))
         return MeasureResult(
             measure.id, measure.title, status, agencies, benefits, total, unknowns, targets, measure.directives,
             explainer=lambda: self.explain_traced(measure),
@@ -495,28 +482,7 @@ class CompiledEvaluation(Evaluation):
         """One item of a `for each` benefit (the interpreter's code when tracing)."""
         if self.trace:
             return super().benefit_item(benefit, env, item, item_path)
-        fns = self._fns
-        unknowns: list[Unknown] = []
-        for when in benefit.when:
-            value = fns[id(when)](self, env)
-            if value is False:
-                return BenefitResult(benefit.id, benefit.kind, benefit.label, False, item, item_path,
-                                     reference=benefit.reference), None
-            if isinstance(value, Unknown):
-                unknowns.append(value)
-        if unknowns:
-            paths = merge_unknown(*unknowns).paths
-            return BenefitResult(benefit.id, benefit.kind, benefit.label, None, item, item_path,
-                                 unknowns=tuple(sorted(paths)), reference=benefit.reference), None
-        if benefit.amount is None:
-            return BenefitResult(benefit.id, benefit.kind, benefit.label, True, item, item_path,
-                                 reference=benefit.reference), None
-        raw = fns[id(benefit.amount)](self, env)
-        cap = fns[id(benefit.cap)](self, env) if benefit.cap is not None else None
-        amount, at_most, lacking = capped(raw, cap)
-        missing = tuple(sorted(p for p in lacking if p in self.policy.parameters)) if lacking else ()
-        return BenefitResult(benefit.id, benefit.kind, benefit.label, True, item, item_path, amount, at_most,
-                             missing, tuple(sorted(lacking)), benefit.reference), None
+        return self._compiler.outcomes[id(benefit)](self, env, item, item_path), None
 
     def value(self, expr: m.TExpr, env: Env) -> object:
         fn = (self._traced_fns if self.trace else self._fns).get(id(expr))

@@ -10,6 +10,7 @@ from policydsl import model as m
 from policydsl.evaluate.semantics import (
     UNKNOWN_ITEM,
     Env,
+    amendments_by_target,
     arithmetic,
     capped,
     collection_path,
@@ -57,6 +58,7 @@ class Evaluation:
         params: Mapping[str, object],
         as_of: datetime.date,
         trace: bool = False,
+        amended: Mapping[str, list[m.Amendment]] | None = None,  # amendments_by_target(policy), if known
     ) -> None:
         self.policy = policy
         self.facts = facts
@@ -68,10 +70,7 @@ class Evaluation:
         self._conditions: dict[tuple[str, str], object] = {}
         self._reads: list[list[Read]] = []
         self._children: list[list[Node]] = []
-        self._amended: dict[str, list[m.Amendment]] = {}
-        for amendment in policy.amendments:
-            for target, _ in amendment.sets:
-                self._amended.setdefault(target, []).append(amendment)
+        self._amended = amendments_by_target(policy) if amended is None else amended
 
     # ---- tracing
     def _read(self, path: str, label: str | None, value: object, typ: m.Type | None,

@@ -18,6 +18,15 @@ Env = Mapping[str, tuple[dict[str, object], str]]  # loop variable → (item, it
 UNKNOWN_ITEM: dict[str, object] = {}  # stands for the items of a list that is not known
 
 
+def amendments_by_target(policy: m.Policy) -> dict[str, list[m.Amendment]]:
+    """The amendments of each parameter or definition they change, in declaration order."""
+    amended: dict[str, list[m.Amendment]] = {}
+    for amendment in policy.amendments:
+        for target, _ in amendment.sets:
+            amended.setdefault(target, []).append(amendment)
+    return amended
+
+
 def truth(value: object) -> bool | None:
     """A Kleene truth value as Python's: True, False or None for unknown."""
     return None if isinstance(value, Unknown) else bool(value)
