@@ -961,23 +961,30 @@ class _LoopNests:
         return nests
 
 
-_NESTS: dict[int, tuple[weakref.ref[m.Policy], Nests]] = {}
+_NESTS: dict[int, tuple[weakref.ref[m.Policy], Nests, bool]] = {}
 
 
-def loop_nests(policy: m.Policy) -> Nests:
-    """The nests of loops of a checked policy: entities outermost first → (how many, where)."""
+def _loop_plan(policy: m.Policy) -> tuple[Nests, bool]:
+    """The policy's loop nests and whether a profile could make them exceed MAX_LOOP_WORK, worked
+    out once per policy: `check_loop_work` runs on every evaluation."""
     key = id(policy)
     entry = _NESTS.get(key)
     if entry is not None and entry[0]() is policy:
-        return entry[1]
+        return entry[1], entry[2]
     nests = _LoopNests(policy).policy_nests()
+    can_exceed = bool(nests) and loop_work_can_exceed(nests)
 
     def forget(ref: weakref.ref[m.Policy]) -> None:
         if _NESTS.get(key, (None,))[0] is ref:
             del _NESTS[key]
 
-    _NESTS[key] = (weakref.ref(policy, forget), nests)
-    return nests
+    _NESTS[key] = (weakref.ref(policy, forget), nests, can_exceed)
+    return nests, can_exceed
+
+
+def loop_nests(policy: m.Policy) -> Nests:
+    """The nests of loops of a checked policy: entities outermost first → (how many, where)."""
+    return _loop_plan(policy)[0]
 
 
 def loop_work_can_exceed(nests: Nests) -> bool:
@@ -1011,8 +1018,8 @@ def check_loop_work(policy: m.Policy, values: Mapping[str, object]) -> None:
     """Raise ProfileError (PD317) if the policy's loops would run more than MAX_LOOP_WORK bodies on
     these typed facts (`read_profile(...).values`); cheap, and free for a policy whose loops cannot.
     """
-    nests = loop_nests(policy)
-    if not nests or not loop_work_can_exceed(nests):
+    nests, can_exceed = _loop_plan(policy)
+    if not can_exceed:
         return
     sizes = list_sizes(policy.schema, values)
     work, worst, worst_work = 0, None, -1
