@@ -59,7 +59,17 @@ class Money:
         return {"value": plain(self.in_unit(unit)), "unit": unit}
 
     def __str__(self) -> str:
-        return f"{plain(self.in_unit())}万元"
+        # Explanations show the same few amounts again and again: their text is kept by value.
+        text = _SHOWN.get(self.yuan)
+        if text is None:
+            if len(_SHOWN) >= _SHOWN_LIMIT:
+                _SHOWN.clear()
+            text = _SHOWN[self.yuan] = f"{plain(self.in_unit())}万元"
+        return text
+
+
+_SHOWN: dict[Decimal, str] = {}
+_SHOWN_LIMIT = 4096
 
 
 @attrs.frozen

@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from policydsl import model as m
-from policydsl.evaluate.interpret import Evaluation
+from policydsl.evaluate.explain import Clause, Explainer, clause_of, measure_explainer, shower
+from policydsl.evaluate.interpret import Evaluation, show
 from policydsl.evaluate.semantics import (
     UNKNOWN_ITEM,
     Env,
@@ -30,7 +31,7 @@ from policydsl.evaluate.semantics import (
     total_of,
     truth,
 )
-from policydsl.result import BenefitResult, MeasureResult, Node, Result, TargetResult
+from policydsl.result import BenefitResult, MeasureResult, Node, Read, Result, TargetResult, measure_result
 from policydsl.values import Money, Unknown, merge_unknown
 
 Fn = Callable[["CompiledEvaluation", Env], object]
@@ -69,6 +70,9 @@ class Compiler:
         self.index = {measure.id: index for index, measure in enumerate(policy.measures)}
         self._in_force: dict[datetime.date, tuple[bool, ...]] = {}
         self._traced: dict[int, Fn] | None = None
+        self._explainers: dict[str, Explainer] = {}
+        self._definition_clauses: dict[str, Clause] = {}
+        self._shared_clauses: dict[object, Clause] = {}
         self.window_nodes: dict[tuple[str, datetime.date], Node] = {}
 
     def in_force(self, as_of: datetime.date) -> tuple[bool, ...]:
@@ -186,9 +190,43 @@ class Compiler:
 
         return each
 
+    def explainer(self, measure: m.Measure) -> Explainer:
+        """The compiled explanation of a measure (explain.py), built on first use."""
+        explain = self._explainers.get(measure.id)
+        if explain is None:
+            explain = self._explainers[measure.id] = measure_explainer(self.traced_fns(), measure, self._shared)
+        return explain
+
+    def _shared(self, clause: Clause, key: object) -> Clause:
+        """One clause for all equal ones (same label, same expression, no loop variable), whose
+        value and node are kept by the tracing evaluation: they depend on the enterprise alone."""
+        once = self._shared_clauses.get(key)
+        if once is None:
+            slot = len(self._shared_clauses)
+
+            def once(ctx: CompiledEvaluation, env: Env) -> tuple[object, Node]:
+                done = ctx._clause_results.get(slot)
+                if done is None:
+                    done = ctx._clause_results[slot] = clause(ctx, env)
+                return done
+
+            self._shared_clauses[key] = once
+        return once
+
+    def definition_clause(self, name: str) -> Clause:
+        """A definition's clause as the explanations show it, prepared once."""
+        clause = self._definition_clauses.get(name)
+        if clause is None:
+            definition = self.policy.definitions[name]
+            clause = self._definition_clauses[name] = clause_of(
+                self.traced_fns(), "definition", f"{name}: {definition.label or name}", definition.expr)
+        return clause
+
     # ---- expressions
     def traced_fns(self) -> dict[int, Fn]:
         """Closures that also record what they read, for explanations; built on first use."""
+        if self._traced is not None:
+            return self._traced
         with _LOCK:
             if self._traced is None:
                 self._tracing = True
@@ -214,11 +252,16 @@ class Compiler:
 
             if not self._tracing:
                 return fact
-            label, typ = expr.fact.label, expr.type
+            label, show_fact = expr.fact.label, shower(expr.type)
 
             def fact_read(ctx: CompiledEvaluation, env: Env) -> object:
                 value = fact(ctx, env)
-                ctx._read(name, label, value, typ)
+                stack = ctx._reads
+                if stack:  # a fact's read is the same in every clause of one evaluation: built once
+                    read = ctx._read_cache.get(name)
+                    if read is None:
+                        read = ctx._read_cache[name] = Read(name, label, show_fact(value))
+                    stack[-1].append(read)
                 return value
 
             return fact_read
@@ -234,13 +277,14 @@ class Compiler:
 
             if not self._tracing:
                 return item_field
-            field_label, field_type = expr.fact.label, expr.type
+            field_label, show_field = expr.fact.label, shower(expr.type)
 
             def item_field_read(ctx: CompiledEvaluation, env: Env) -> object:
                 value = item_field(ctx, env)
                 item, path = env[var]
-                if item is not UNKNOWN_ITEM:
-                    ctx._read(f"{path}.{field}", field_label, value, field_type)
+                stack = ctx._reads
+                if item is not UNKNOWN_ITEM and stack:
+                    stack[-1].append(Read(f"{path}.{field}", field_label, show_field(value)))
                 return value
 
             return item_field_read
@@ -284,7 +328,15 @@ class Compiler:
             return member
         if isinstance(expr, m.DefRef) and self._tracing:
             name = expr.name
-            return lambda ctx, env: ctx.definition(name)
+
+            def definition_node(ctx: CompiledEvaluation, env: Env) -> object:
+                traced = ctx._traced_definitions.get(name)
+                value, node = ctx.traced_definition(name) if traced is None else traced
+                if node is not None and ctx._children:
+                    ctx._children[-1].append(node)
+                return value
+
+            return definition_node
         if isinstance(expr, m.ParamRef) and self._tracing:
             name = expr.name
             return lambda ctx, env: ctx.parameter(name)
@@ -308,10 +360,13 @@ class Compiler:
             if not self._tracing:
                 return condition
             read_as = f"condition {expr.name}"
+            show_bool = shower(m.BOOL)
 
             def condition_read(ctx: CompiledEvaluation, env: Env) -> object:
                 value = condition(ctx, env)
-                ctx._read(read_as, None, value, m.BOOL)
+                stack = ctx._reads
+                if stack:
+                    stack[-1].append(Read(read_as, None, show_bool(value)))
                 return value
 
             return condition_read
@@ -444,6 +499,11 @@ class CompiledEvaluation(Evaluation):
         self._params: dict[str, object] = {}
         self._tracer: CompiledEvaluation | None = None
         self._tracer_lock = threading.Lock()
+        # While tracing: a fact's read and a parameter's value and read, fixed for one evaluation.
+        self._read_cache: dict[str, Read] = {}
+        self._param_reads: dict[str, tuple[object, Read]] = {}
+        self._param_notes: dict[str, str] = {}  # amended parameters: how their value came about
+        self._clause_results: dict[int, tuple[object, Node]] = {}  # shared clauses (Compiler._shared)
 
     def result(self) -> Result:
         compiler, policy, as_of = self._compiler, self.policy, self.as_of
@@ -460,22 +520,23 @@ class CompiledEvaluation(Evaluation):
         """The MeasureResult of a row; its explanation is the interpreter's, traced on demand."""
         status, agencies, benefits, total, unknowns, targets = row
         if status == "not_in_force":  # the window alone explains it: nothing to trace
-            return MeasureResult(measure.id, measure.title, status, (), (), None, (),
-                                 explainer=lambda: self.explain_out_of_force(measure))
-        return MeasureResult(
-            measure.id, measure.title, status, agencies, benefits, total, unknowns, targets, measure.directives,
-            explainer=lambda: self.explain_traced(measure),
-        )
+            return measure_result(measure.id, measure.title, status, (), (), None, (), (), (),
+                                  lambda: self.explain_out_of_force(measure))
+        return measure_result(measure.id, measure.title, status, agencies, benefits, total, unknowns, targets,
+                              measure.directives, lambda: self.explain_traced(measure, row))
 
-    def explain_traced(self, measure: m.Measure) -> Node:
-        """The explanation of a measure; one tracing evaluation serves every measure of a result,
-        so each definition's node is built once."""
+    def explain_traced(self, measure: m.Measure, row: Row) -> Node:
+        """The explanation of a measure, compiled (explain.py); one tracing evaluation serves every
+        measure of a result, so each definition's node and each read is built once."""
+        explain = self._compiler.explainer(measure)
         with self._tracer_lock:
             tracer = self._tracer
             if tracer is None:
                 tracer = self._tracer = CompiledEvaluation(self._compiler, self.facts, self.params, self.as_of,
                                                            trace=True)
-            return tracer.explain(measure)
+                # The amended parameters this evaluation resolved need not be resolved again.
+                tracer._params, tracer._param_notes = self._params, self._param_notes
+            return explain(tracer, row)
 
     def benefit_item(self, benefit: m.Benefit, env: Env, item: str | None,
                      item_path: str | None) -> tuple[BenefitResult, Node | None]:
@@ -491,11 +552,31 @@ class CompiledEvaluation(Evaluation):
         return fn(self, env)
 
     def parameter(self, name: str) -> object:
-        if self.trace:  # every use records a read
-            return super().parameter(name)
+        if self.trace:  # every use records a read, the same one each time
+            entry = self._param_reads.get(name)
+            if entry is None:
+                if name in self._param_notes:
+                    value, note = self._params[name], self._param_notes[name]
+                else:
+                    value, note = self.parameter_value(name)
+                parameter = self.policy.parameters[name]
+                entry = self._param_reads[name] = (value, Read(name, parameter.label, show(value, parameter.type), note))
+            if self._reads:
+                self._reads[-1].append(entry[1])
+            return entry[0]
         # Amendment conditions read only the enterprise, so a parameter's value is fixed per evaluation.
-        value = self._params[name] = super().parameter(name)
+        value, self._param_notes[name] = self.parameter_value(name)
+        self._params[name] = value
         return value
+
+    def traced_definition(self, name: str) -> tuple[object, Node | None]:
+        traced = self._traced_definitions.get(name)
+        if traced is None:
+            if name in self._amended:  # rare: the interpreter's notes on amendments
+                return super().traced_definition(name)
+            traced = self._traced_definitions[name] = self._compiler.definition_clause(name)(self, EMPTY_ENV)
+            self._definitions[name] = traced[0]
+        return traced
 
     def _quiet(self, expr: m.TExpr) -> object:
         if self.trace:

@@ -92,8 +92,8 @@ class Evaluation:
         finally:
             reads = self._reads.pop()
             children = self._children.pop()
-        node = Node(kind, label, show(value, expr.type), expr_text(expr), _dedupe(reads), tuple(children),
-                    quotes, note or _unknown_note(value))
+        node = Node(kind, label, show(value, expr.type), expr_text(expr), dedupe_reads(reads), tuple(children),
+                    quotes, note or unknown_note(value))
         return value, node
 
     # ---- expressions
@@ -248,8 +248,14 @@ class Evaluation:
                 value, _ = self._apply_amendments(name, value, definition.type)
             self._definitions[name] = value
             return value
-        # A definition reads only the enterprise, so its node is built once and shown under every
-        # clause that uses it.
+        value, node = self.traced_definition(name)
+        if node is not None and self._children:
+            self._children[-1].append(node)
+        return value
+
+    def traced_definition(self, name: str) -> tuple[object, Node | None]:
+        """A definition's value and node. It reads only the enterprise, so its node is built once
+        and shown under every clause that uses it."""
         traced = self._traced_definitions.get(name)
         if traced is None:
             definition = self.policy.definitions[name]
@@ -259,13 +265,18 @@ class Evaluation:
                 if node is not None and note:
                     node = node._replace(value=show(value, definition.type), note=note)
             traced = self._traced_definitions[name] = (value, node)
-        value, node = traced
-        if node is not None and self._children:
-            self._children[-1].append(node)
-        self._definitions[name] = value
-        return value
+            self._definitions[name] = value
+        return traced
 
     def parameter(self, name: str) -> object:
+        value, note = self.parameter_value(name)
+        if self.trace and self._reads:
+            parameter = self.policy.parameters[name]
+            self._reads[-1].append(Read(name, parameter.label, show(value, parameter.type), note))
+        return value
+
+    def parameter_value(self, name: str) -> tuple[object, str]:
+        """A parameter's value, amendments applied, and the note a read of it shows."""
         parameter = self.policy.parameters[name]
         if name in self.params:
             base, origin = self.params[name], "supplied"
@@ -274,8 +285,7 @@ class Evaluation:
         else:
             base, origin = Unknown(frozenset({name}), "parameter not supplied"), "not supplied"
         value, note = self._apply_amendments(name, base, parameter.type)
-        self._read(name, parameter.label, value, parameter.type, note or origin)
-        return value
+        return value, note or origin
 
     def _apply_amendments(self, name: str, base: object, typ: m.Type) -> tuple[object, str | None]:
         """Catala-style exceptions: an amendment whose condition holds replaces the base value.
@@ -483,13 +493,7 @@ class Evaluation:
             children.extend(nodes)
         status, total = status_of(measure, results), total_of(results)
         agencies = self.agencies(measure)
-        for target in measure.targets:
-            applies, when_node = self.clause("when", "applies to", target.when, {})
-            met, require_node = self.clause("require", "requires", target.require, {})
-            parts = tuple(n for n in (when_node, require_node) if n)
-            shown = "does not apply" if applies is False else show(met, m.BOOL)
-            children.append(Node("target", f"target {target.id}: {target.label}", shown, children=parts,
-                                 quotes=target.quotes, note="a target is reported; it does not decide eligibility"))
+        children.extend(self.target_node(target) for target in measure.targets)
         if agencies or measure.agencies:
             children.append(self.agencies_node(measure, agencies))
         for directive in measure.directives:
@@ -499,6 +503,14 @@ class Evaluation:
         shown_total = f", total {total}" if total is not None else ""
         return Node("measure", f"{measure.id} {measure.title}", f"{status}{shown_total}", None, (),
                     tuple(children), measure.quotes, f"source: {measure.ref}" if measure.ref else None)
+
+    def target_node(self, target: m.Target) -> Node:
+        applies, when_node = self.clause("when", "applies to", target.when, {})
+        met, require_node = self.clause("require", "requires", target.require, {})
+        parts = tuple(n for n in (when_node, require_node) if n)
+        shown = "does not apply" if applies is False else show(met, m.BOOL)
+        return Node("target", f"target {target.id}: {target.label}", shown, children=parts,
+                    quotes=target.quotes, note="a target is reported; it does not decide eligibility")
 
     def window_node(self, measure: m.Measure) -> Node:
         inside = measure.window.contains(self.as_of)
@@ -528,14 +540,14 @@ class Evaluation:
                     f"source: {measure.ref}" if measure.ref else None)
 
 
-def _dedupe(reads: list[Read]) -> tuple[Read, ...]:
+def dedupe_reads(reads: list[Read]) -> tuple[Read, ...]:
     seen: dict[tuple[str, str], Read] = {}
     for read in reads:
         seen.setdefault((read.path, read.value), read)
     return tuple(seen.values())
 
 
-def _unknown_note(value: object) -> str | None:
+def unknown_note(value: object) -> str | None:
     if isinstance(value, Unknown):
         paths = ", ".join(sorted(value.paths))
         reason = f" ({value.reason})" if value.reason else ""
