@@ -8,7 +8,7 @@ from pathlib import Path
 import attrs
 
 from policydsl.diagnostics import Diagnostic, Source, Span, did_you_mean
-from policydsl.syntax import ast
+from policydsl.syntax import ast, stored
 from policydsl.syntax.parse import MAX_SOURCE_CHARS, parse_source
 
 # Parsing is cached by file content: the same text at the same path parses once per process.
@@ -78,8 +78,11 @@ def parse_cached(source: Source) -> tuple[ast.Module, tuple[Diagnostic, ...]]:
     key = (source.path, source.text)
     cached = _PARSE_CACHE.get(key)
     if cached is None:
-        module, problems = parse_source(source)
-        cached = (module, tuple(problems))
+        cached = stored.load(source)
+        if cached is None:
+            module, problems = parse_source(source)
+            cached = (module, tuple(problems))
+            stored.store(source, cached)
         _PARSE_CACHE[key] = cached
     return cached
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -18,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.tree import Meta
 
 from policydsl.diagnostics import Diagnostic, Label, Source, Span
-from policydsl.syntax import ast
+from policydsl.syntax import ast, stored
 
 # Limits of policy text (docs/language.md, "Limits"); each refusal is a positioned diagnostic.
 MAX_NESTING = 200  # brackets nested in each other (PD112), checked on the text before parsing
@@ -37,14 +36,13 @@ RESERVED = frozenset({"and", "or", "not", "in", "true", "false", "any", "all"})
 
 def _cache_file(grammar: str) -> str | bool:
     """Where Lark keeps the analysed grammar between runs (building it takes ~0.4 s)."""
+    if not stored.enabled():
+        return False
     digest = hashlib.sha256(f"{grammar}\0{lark_version}".encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "policydsl")
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError:
+    folder = stored.cache_folder()
+    if folder is None:
         return True  # Lark falls back to the temporary folder
-    return os.path.join(folder, f"grammar-{digest}.lark")
+    return str(folder / f"grammar-{digest}.lark")
 
 
 @cache
