@@ -43,17 +43,22 @@ def median_seconds(fn: Callable[[], object], repeat: int, number: int) -> float:
     return statistics.median(times)
 
 
-def cold_load(path: Path, repeat: int) -> float:
-    """A fresh interpreter imports policydsl, parses and checks the folder (Lark's grammar cache warm)."""
+def cold_load(path: Path, repeat: int, parsed_on_disk: bool) -> float:
+    """A fresh interpreter imports policydsl, parses and checks the folder. Lark's analysed grammar
+    is on disk; the parsed files are (a second run of a command) or are not (a first run)."""
     code = (
         f"import time; t=time.perf_counter(); import policydsl; policydsl.load({str(path)!r}); "
         "print(time.perf_counter()-t)"
     )
     samples = []
-    for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
-        samples.append(float(out.stdout.strip()))
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": cache}
+        subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env=env)  # warms both
+        for _ in range(repeat):
+            if not parsed_on_disk:
+                shutil.rmtree(Path(cache) / "policydsl" / "parsed", ignore_errors=True)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+            samples.append(float(out.stdout.strip()))
     return statistics.median(samples)
 
 
@@ -98,8 +103,12 @@ def sanmenxia_rows(repeat: int) -> list[tuple[str, str, str]]:
 
     rows: list[tuple[str, str, str]] = []
 
-    cold = cold_load(SANMENXIA, repeat)
-    rows.append(("parse+check Sanmenxia, cold (fresh process)", f"{cold * 1000:.0f} ms", "target < 300 ms"))
+    cold = cold_load(SANMENXIA, repeat, parsed_on_disk=False)
+    rows.append(("parse+check Sanmenxia, cold (fresh process, nothing parsed on disk)", f"{cold * 1000:.0f} ms",
+                 "target < 300 ms"))
+    warm = cold_load(SANMENXIA, repeat, parsed_on_disk=True)
+    rows.append(("parse+check Sanmenxia, fresh process, parsed files on disk", f"{warm * 1000:.0f} ms",
+                 "a second run of a command"))
 
     def cached() -> None:
         policydsl.load(SANMENXIA)
