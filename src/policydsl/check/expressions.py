@@ -37,8 +37,10 @@ class Typer:
         definitions: dict[str, ast.DefineDecl],
         parameters: dict[str, m.Parameter],
         report: Callable[[Diagnostic], None],
+        unparsed: frozenset[str] = frozenset(),  # declared where the text could not be read
     ) -> None:
         self.schema = schema
+        self.unparsed = unparsed
         self.definition_nodes = definitions
         self.parameters = parameters
         self.report = report
@@ -123,7 +125,7 @@ class Typer:
             owners = self.enum_values().get(head, [])
             if len(owners) == 1:
                 return m.Const(head, m.Type("enum", enum=owners[0]), node.span)
-        if len(parts) == 1 and head in scope.failed:
+        if (len(parts) == 1 and head in scope.failed) or dotted in self.unparsed:
             return None  # its own error is reported where it is defined
         candidates = list(scope.vars) + list(scope.conditions) + list(self.definition_nodes)
         candidates += list(self.parameters) + [f.name for f in self.schema.root.facts]

@@ -36,6 +36,8 @@ class PolicyChecker:
         self.items: list[tuple[LoadedFile, ast.Declaration]] = [
             (f, item) for f in loaded.files for item in f.module.items
         ]
+        # Names declared where the text could not be read: their uses are not reported unknown.
+        self.unparsed = frozenset(name for f in loaded.files for name in f.module.unparsed)
 
     def report(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
@@ -76,7 +78,7 @@ class PolicyChecker:
         define_nodes = {d.name: d for _, d in self.of(ast.DefineDecl)}  # type: ignore[union-attr]
         self.unique("name", [(d.name, d.span) for _, d in self.of(ast.DefineDecl)]  # type: ignore[union-attr]
                     + [(p.name, p.span) for _, p in self.of(ast.ParamDecl)])  # type: ignore[union-attr]
-        typer = Typer(schema, define_nodes, parameters, self.report)  # type: ignore[arg-type]
+        typer = Typer(schema, define_nodes, parameters, self.report, self.unparsed)  # type: ignore[arg-type]
         self.typer = typer
         # Each definition is typed after those it names, so typing never recurses into a chain of
         # definitions; the cycles are found on the way, without recursion.
@@ -402,7 +404,7 @@ class PolicyChecker:
         for agency in node.agencies:
             when = typer.boolean(agency.when, scope, "the condition of an agency") if agency.when else None
             if agency.table is not None and agency.table not in tables:
-                if not any(t.name == agency.table for _, t in self.of(ast.TableDecl)):  # type: ignore[union-attr]
+                if agency.table not in self.unparsed and not any(t.name == agency.table for _, t in self.of(ast.TableDecl)):  # type: ignore[union-attr]
                     self.error("PD201", f"unknown agency table '{agency.table}'", agency.span,
                                hint=did_you_mean(agency.table, tables)
                                or 'write agency names in quotes: agencies "市财政局"')
@@ -588,12 +590,14 @@ class PolicyChecker:
             for param in node.params:
                 parameter = self.typer.parameters.get(param.name)
                 if parameter is None:
+                    if param.name in self.unparsed:
+                        continue
                     self.error("PD201", f"unknown parameter '{param.name}'", param.span,
                                hint=did_you_mean(param.name, self.typer.parameters))
                 else:
                     self.constant(param.value, parameter.type, f"parameter {param.name}")
             for expect in node.expects:
-                if expect.measure not in measures:
+                if expect.measure not in measures and expect.measure not in self.unparsed:
                     self.error("PD201", f"unknown measure '{expect.measure}'", expect.span,
                                hint=did_you_mean(expect.measure, measures))
                 if expect.status not in m.STATUSES:

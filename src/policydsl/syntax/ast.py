@@ -415,3 +415,6 @@ class Module:
     items: tuple[Declaration, ...]
     comments: tuple[Comment, ...] = attrs.field(default=(), eq=False)
     span: Span | None = _span()
+    # Names declared in parts of the file that could not be read (a syntax error, PD117): the
+    # checker does not call their uses unknown, which would only repeat the first error.
+    unparsed: tuple[str, ...] = attrs.field(default=(), eq=False)

@@ -165,6 +165,29 @@ def _match_known(error: UnexpectedInput) -> tuple[str, str, str] | None:
     return _example_signatures().get(_error_signature(error))
 
 
+# Tokens after which an expression needs an operand: `and`/`or` right after one of them is a
+# missing operand (`x and and y`), which the contextual lexer would otherwise read as a name.
+_NEEDS_OPERAND = frozenset({"_AND", "_OR", "_NOT", "EQ", "NE", "LT", "LE", "GT", "GE", "PLUS", "MINUS", "STAR",
+                            "SLASH", "LPAR", "WHEN", "IN"})
+
+
+def _operator_as_name(text: str, position: int) -> tuple[int, int, str, str] | None:
+    """(start, end, word, the token before) of an `and`/`or` standing where a value must be,
+    just before `position`; None otherwise."""
+    line_start = text.rfind("\n", 0, position) + 1
+    try:
+        tokens = list(parser().lex(text[line_start:position]))
+    except UnexpectedInput:
+        return None
+    if len(tokens) < 2:
+        return None
+    before, word = tokens[-2], tokens[-1]
+    if word.type not in ("_AND", "_OR") or before.type not in _NEEDS_OPERAND:
+        return None
+    start = line_start + (word.start_pos or 0)
+    return start, start + len(str(word)), str(word), str(before)
+
+
 def _syntax_diagnostic(error: UnexpectedInput, source: Source, text: str | None = None, base: int = 0) -> Diagnostic:
     """One syntax error as a diagnostic; `text` is the text the parser saw, `base` its offset in the source."""
     text = text if text is not None else source.text
@@ -230,6 +253,11 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source, text: str | None 
             ) else describe_terminal(token.type)
         if known:
             return Diagnostic(known[0], known[1], span, hint=known[2])
+        doubled = _operator_as_name(text, token.start_pos or 0) if token.type != "$END" else None
+        if doubled is not None:
+            start, end, word, before = doubled
+            return Diagnostic("PD101", f"'{word}' where a value was expected", at(start, end),
+                              hint=f"a name or a value is missing between '{before}' and '{word}'")
         if token.type == "NAME" and str(token) in ("元", "万元", "亿元") and _after_digit_and_space(
             text, token.start_pos or 0
         ):
@@ -936,7 +964,7 @@ def expression_depths(tree: Tree[Token]) -> Iterator[tuple[Tree[Token], int]]:
         yield root, deepest[id(root)]
 
 
-def _too_deep(tree: Tree[Token], source: Source, base: int) -> list[Diagnostic]:
+def _too_deep(tree: Tree[Token], source: Source, base: int) -> tuple[list[Diagnostic], list[str]]:
     """PD117 for every expression nested deeper than MAX_EXPRESSION_DEPTH; drops its declaration.
 
     The check runs on the parse tree, before any recursive pass (the tree builder, the checker,
@@ -944,6 +972,7 @@ def _too_deep(tree: Tree[Token], source: Source, base: int) -> list[Diagnostic]:
     """
     problems: list[Diagnostic] = []
     kept: list[Any] = []
+    dropped: list[str] = []
     for declaration in tree.children:
         deep = [(root, depth) for root, depth in expression_depths(declaration) if depth > MAX_EXPRESSION_DEPTH] \
             if isinstance(declaration, Tree) else []
@@ -958,9 +987,21 @@ def _too_deep(tree: Tree[Token], source: Source, base: int) -> list[Diagnostic]:
             ))
         if not deep:
             kept.append(declaration)
+        elif isinstance(declaration, Tree) and declaration.meta.start_pos is not None:
+            start, end = base + declaration.meta.start_pos, base + declaration.meta.end_pos
+            dropped += declared_names(source.text[start:end])
     if problems:
         tree.children = kept
-    return problems
+    return problems, dropped
+
+
+# What a declaration that could not be read would have named: its own name (`define x`,
+# `parameter a.b`, `table t`, `measure M1`) and the facts it declares (`fact x` in an entity).
+_DECLARED = re.compile(r"^\s*(?:define|parameter|table|measure)\s+([^\s\"=:{}]+)|\bfact\s+([^\s\"=:{}]+)", re.M)
+
+
+def declared_names(text: str) -> list[str]:
+    return [own or fact for own, fact in _DECLARED.findall(text)]
 
 
 def _chunks(text: str) -> Iterator[tuple[int, int]]:
@@ -982,15 +1023,15 @@ def _collect_comments(source: Source) -> tuple[ast.Comment, ...]:
     return tuple(comments)
 
 
-def _build(tree: Any, source: Source, base: int = 0) -> tuple[list[ast.Declaration], list[Diagnostic]]:
-    deep = _too_deep(tree, source, base)
+def _build(tree: Any, source: Source, base: int = 0) -> tuple[list[ast.Declaration], list[Diagnostic], list[str]]:
+    deep, dropped = _too_deep(tree, source, base)
     builder = _Builder(source, base)
     try:
         items = builder.transform(tree)
     except VisitError as error:  # a bug in a builder method: report it, do not crash
         raise error.orig_exc from error
     declarations = [item[1] if isinstance(item, tuple) else item for item in items]
-    return declarations, deep + builder.problems
+    return declarations, deep + builder.problems, dropped
 
 
 def _too_large(source: Source) -> Diagnostic | None:
@@ -1023,12 +1064,12 @@ def parse_source(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
         tree = parser().parse(text)
     except UnexpectedInput:
         return _parse_with_recovery(source)
-    declarations, problems = _build(tree, source)
+    declarations, problems, dropped = _build(tree, source)
     try:
         comments = _collect_comments(source) if "#" in text else ()
     except UnexpectedInput:
         comments = ()
-    return ast.Module(tuple(declarations), comments, Span(source, 0, len(text))), problems
+    return ast.Module(tuple(declarations), comments, Span(source, 0, len(text)), tuple(dropped)), problems
 
 
 def _parse_with_recovery(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
@@ -1039,17 +1080,20 @@ def _parse_with_recovery(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
     """
     declarations: list[ast.Declaration] = []
     problems: list[Diagnostic] = []
+    unparsed: list[str] = []
     for start, end in _chunks(source.text):
         chunk = source.text[start:end]
         try:
             tree = parser().parse(chunk)
         except UnexpectedInput as error:
             problems.append(_syntax_diagnostic(error, source, chunk, start))
+            unparsed += declared_names(chunk)
             continue
-        built, chunk_problems = _build(tree, source, start)
+        built, chunk_problems, dropped = _build(tree, source, start)
         declarations.extend(built)
         problems.extend(chunk_problems)
-    return ast.Module(tuple(declarations), (), Span(source, 0, len(source.text))), problems
+        unparsed += dropped
+    return ast.Module(tuple(declarations), (), Span(source, 0, len(source.text)), tuple(unparsed)), problems
 
 
 def parse_text(text: str, path: str = "<text>") -> tuple[ast.Module, list[Diagnostic]]:
