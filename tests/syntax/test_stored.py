@@ -47,7 +47,7 @@ def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_stored_parse_is_the_parse_and_points_at_the_new_source(
         cache_home: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     module, problems = parse_with_disk(fresh_source(text))
-    assert len(list(cache_home.glob("*.pickle"))) == 1
+    assert len(list(cache_home.glob("*.json"))) == 1
     again = fresh_source(text)
     no_parsing(monkeypatch)
     stored_module, stored_problems = parse_with_disk(again)
@@ -61,21 +61,22 @@ def test_changed_text_or_path_is_parsed_again(cache_home: Path) -> None:
     parse_with_disk(fresh_source(GOOD))
     parse_with_disk(fresh_source(GOOD.replace('"m"', '"n"')))
     parse_with_disk(Source("other.pol", GOOD, "/somewhere/other.pol"))
-    assert len(list(cache_home.glob("*.pickle"))) == 3
+    assert len(list(cache_home.glob("*.json"))) == 3
 
 
 def test_changed_code_is_a_different_entry(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     parse_with_disk(fresh_source(GOOD))
     monkeypatch.setattr(stored, "code_digest", lambda: "another version of policydsl")
     parse_with_disk(fresh_source(GOOD))
-    assert len(list(cache_home.glob("*.pickle"))) == 2
+    assert len(list(cache_home.glob("*.json"))) == 2
 
 
-@pytest.mark.parametrize("content", [b"", b"not a pickle", b"\x80\x05N."])
+@pytest.mark.parametrize("content", [b"", b"not json", b'[{"$c": "Popen", "f": {}}, []]', b'[{"$c": "Name"}, []]',
+                                     b'[1, 2]'])
 def test_a_damaged_entry_is_a_miss_and_is_replaced(cache_home: Path, content: bytes) -> None:
     expected = parse_source(fresh_source(GOOD))[0]
     parse_with_disk(fresh_source(GOOD))
-    (entry,) = cache_home.glob("*.pickle")
+    (entry,) = cache_home.glob("*.json")
     entry.write_bytes(content)
     module, _ = parse_with_disk(fresh_source(GOOD))
     assert module == expected
@@ -85,7 +86,7 @@ def test_a_damaged_entry_is_a_miss_and_is_replaced(cache_home: Path, content: by
 def test_switched_off_by_the_environment(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYDSL_NO_CACHE", "1")
     parse_with_disk(fresh_source(GOOD))
-    assert not cache_home.exists() or not list(cache_home.glob("*.pickle"))
+    assert not cache_home.exists() or not list(cache_home.glob("*.json"))
 
 
 def test_an_unusable_cache_folder_does_not_stop_loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,7 +114,7 @@ def test_old_entries_are_pruned(cache_home: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(stored, "PRUNE_EVERY", 1)
     for index in range(6):
         parse_with_disk(fresh_source(GOOD.replace('"m"', f'"m{index}"')))
-    assert len(list(cache_home.glob("*.pickle"))) == 3
+    assert len(list(cache_home.glob("*.json"))) == 3
 
 
 def test_the_sanmenxia_folder_loads_the_same_from_disk(cache_home: Path, monkeypatch: pytest.MonkeyPatch,

@@ -1,28 +1,34 @@
 """Parsed files kept on disk between runs, so a command line does not parse an unchanged policy again.
 
 Parsing the Sanmenxia folder takes ~0.1 s, a tenth of a short `policydsl batch`; reading the stored
-result back takes ~4 ms. An entry is named by a digest of the file's text and path and of the
-code that parses (every source file of this package), so an edited policy or an upgraded
-policydsl never sees a stale tree. Entries are pickles, as Lark's own grammar cache beside them;
-the folder is the user's (`$XDG_CACHE_HOME/policydsl/parsed`, or `~/.cache/policydsl/parsed`).
-`POLICYDSL_NO_CACHE=1` turns both off. Any failure to read or write an entry is a cache miss.
+result back takes a few milliseconds. An entry is named by a digest of the file's text and path and
+of the code that parses (every source file of this package), so an edited policy or an upgraded
+policydsl never sees a stale tree. Entries are JSON, written and read by a codec that builds only
+the tree's own classes (nothing is unpickled or run), in the user's cache folder
+(`$XDG_CACHE_HOME/policydsl/parsed`, or `~/.cache/policydsl/parsed`). `POLICYDSL_NO_CACHE=1` turns
+this and Lark's grammar cache off. Any failure to read or write an entry is a cache miss.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
-import io
+import json
 import os
-import pickle
 import tempfile
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from policydsl import diagnostics
+from policydsl.syntax import ast
 
 if TYPE_CHECKING:
     from policydsl.diagnostics import Diagnostic, Source
-    from policydsl.syntax import ast
 
 Parsed = tuple["ast.Module", tuple["Diagnostic", ...]]
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -62,7 +68,7 @@ def _entry(source: Source) -> Path | None:
     if folder is None:
         return None
     key = hashlib.sha256("\0".join((code_digest(), source.path, source.file or "", source.text)).encode())
-    return folder / f"{key.hexdigest()[:32]}.pickle"
+    return folder / f"{key.hexdigest()[:32]}.json"
 
 
 def load(source: Source) -> Parsed | None:
@@ -77,10 +83,12 @@ def load(source: Source) -> Parsed | None:
     except OSError:
         return None
     try:
-        parsed = _Reader(io.BytesIO(data), source).load()
+        module, problems = json.loads(data, object_hook=_Decoder(source))
     except Exception:  # a truncated or foreign file: parse again, and overwrite it
         return None
-    return parsed if isinstance(parsed, tuple) and len(parsed) == 2 else None
+    if not isinstance(module, ast.Module) or not all(isinstance(p, diagnostics.Diagnostic) for p in problems):
+        return None
+    return module, tuple(problems)
 
 
 def store(source: Source, parsed: Parsed) -> None:
@@ -90,16 +98,15 @@ def store(source: Source, parsed: Parsed) -> None:
     if entry is None:
         return
     try:
-        buffer = io.BytesIO()
-        _Writer(buffer, source).dump(parsed)
-    except Exception:  # something in the tree does not pickle: keep no entry
+        data = json.dumps(_encode(parsed, source), ensure_ascii=False, separators=(",", ":")).encode()
+    except _Unstorable:  # something in the tree the codec does not know: keep no entry
         return
     # Written whole under another name, then renamed: a reader never sees half an entry.
     temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
-            out.write(buffer.getvalue())
+            out.write(data)
         os.replace(temporary, entry)
         temporary = None
         _STORES[0] += 1
@@ -113,31 +120,63 @@ def store(source: Source, parsed: Parsed) -> None:
                 os.unlink(temporary)
 
 
-class _Writer(pickle.Pickler):
-    """Pickles a parse without its source: every span points at the one Source being parsed,
-    which the reader puts back, so spans of a stored tree are those of a fresh one."""
-
-    def __init__(self, file: io.BytesIO, source: Source) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._source = source
-
-    def persistent_id(self, obj: object) -> str | None:
-        return "source" if obj is self._source else None
+# The classes an entry may build: the tree's and the diagnostics' own, nothing else.
+_CLASSES: dict[str, type] = {
+    name: cls for name, cls in vars(ast).items() if isinstance(cls, type) and attrs.has(cls)
+} | {"Span": diagnostics.Span, "Diagnostic": diagnostics.Diagnostic, "Label": diagnostics.Label}
 
 
-class _Reader(pickle.Unpickler):
-    def __init__(self, file: io.BytesIO, source: Source) -> None:
-        super().__init__(file)
-        self._source = source
+class _Unstorable(Exception):
+    pass
 
-    def persistent_load(self, pid: object) -> Source:
-        if pid != "source":
-            raise pickle.UnpicklingError(f"unexpected reference {pid!r}")
-        return self._source
+
+def _encode(value: Any, source: Source) -> Any:
+    """A parse as JSON values: a tuple is an array, anything else an object with one `$` key."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, tuple):
+        return [_encode(v, source) for v in value]
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, datetime.date):
+        return {"$t": value.isoformat()}
+    if isinstance(value, diagnostics.Span):
+        if value.source is not source:
+            raise _Unstorable("a span of another source")
+        return {"$p": [value.start, value.end]}  # the source is the one being loaded
+    cls = type(value)
+    if _CLASSES.get(cls.__name__) is not cls:
+        raise _Unstorable(cls.__name__)
+    fields = {f.alias: _encode(getattr(value, f.name), source) for f in attrs.fields(cls) if f.init}
+    return {"$c": cls.__name__, "f": fields}
+
+
+def _tuples(values: list[Any]) -> tuple[Any, ...]:
+    return tuple(_tuples(v) if isinstance(v, list) else v for v in values)
+
+
+class _Decoder:
+    """`json.loads`'s object hook: builds the marked values, spans on the given source."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    def __call__(self, obj: dict[str, Any]) -> Any:
+        if "$c" in obj:
+            fields = {k: _tuples(v) if isinstance(v, list) else v for k, v in obj["f"].items()}
+            return _CLASSES[obj["$c"]](**fields)
+        if "$p" in obj:
+            start, end = obj["$p"]
+            return diagnostics.Span(self.source, start, end)
+        if "$d" in obj:
+            return Decimal(obj["$d"])
+        if "$t" in obj:
+            return datetime.date.fromisoformat(obj["$t"])
+        return obj  # the fields of a "$c" object, built right after
 
 
 def _prune(folder: Path) -> None:
-    entries = list(folder.glob("*.pickle"))
+    entries = list(folder.glob("*.json"))
     if len(entries) <= MAX_ENTRIES:
         return
     entries.sort(key=lambda p: p.stat().st_mtime)
