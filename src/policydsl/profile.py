@@ -95,6 +95,8 @@ class _Invalid(Exception):
 
 
 def _number_text(number: object) -> str:
+    if isinstance(number, int) and not isinstance(number, bool) and number.bit_length() > 100:
+        return f"{Decimal(number):.6E}"  # str() of an int of 4,300 digits or more raises
     text = str(number)
     return f"{Decimal(number):.6E}" if len(text) > 30 and isinstance(number, Decimal | int) else text
 

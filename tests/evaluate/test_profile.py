@@ -710,3 +710,18 @@ def test_any_bytes_are_read_or_refused_with_diagnostics(text: bytes) -> None:
         read_profile(SCHEMA, text)
     except ProfileError as error:
         assert error.diagnostics and all(d.code in CODES for d in error.diagnostics)
+
+
+HUGE = 10**5000  # str() of an int this long raises ValueError in Python 3.11+
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({"employees": HUGE}, [("PD307", "employees")]),
+    ({"revenue": -HUGE}, [("PD307", "revenue")]),
+    ({"name": HUGE}, [("PD301", "name")]),
+    ({"heritage_titles": [HUGE]}, [("PD301", "heritage_titles[0]")]),
+    ({"projects": [{"investment": HUGE}]}, [("PD307", "projects[0].investment")]),
+])
+def test_an_integer_too_long_to_print_is_a_problem_not_a_crash(data: dict[str, Any],
+                                                                 expected: list[tuple[str, str]]) -> None:
+    assert problems(data) == expected
