@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from policydsl import model
 from policydsl.check.loader import load as load_files
 from policydsl.check.policy import check_loaded
@@ -38,6 +36,7 @@ class PolicySet:
         self.policy = policy
         self.warnings = warnings
         self.engine = engine  # "compiled" (the fast path) or "interpret" (the reference)
+        self._typed_params: dict[tuple[object, ...], dict[str, object]] = {}
 
     @property
     def id(self) -> str:
@@ -78,15 +77,33 @@ class PolicySet:
         """Apply every measure to one enterprise profile; raises ProfileError for a bad profile."""
         facts = read_profile(self.policy.schema, profile)
         check_loop_work(self.policy, facts.values)  # PD317 before nested loops would run away
-        values = self.read_params(params)
+        values = self._params_of(params)
         day = as_of or datetime.date.today()
         engine = interpret if self.engine == "interpret" else run_compiled
         result = engine(self.policy, facts.values, values, day)
         if facts.warnings:
             notes = tuple(f"[{w.code}] {w.path}: {w.message}" if w.path else f"[{w.code}] {w.message}"
                           for w in facts.warnings)
-            result = attrs.evolve(result, warnings=notes + result.warnings)
+            result = Result(result.policy, result.as_of, result._measures, result.in_force,
+                            notes + result.warnings, result.goals)
         return result
+
+    def _params_of(self, params: Mapping[str, object] | None) -> dict[str, object]:
+        """`read_params`, kept for the same raw values: a form or a batch passes the same ones on
+        every call. Types are part of the key, so `True` and `1` are not taken for each other."""
+        if not params:
+            return {}
+        try:
+            key = tuple((name, type(raw), raw) for name, raw in params.items())
+            typed = self._typed_params.get(key)
+        except TypeError:  # a value that cannot be a key: read it every time
+            return self.read_params(params)
+        if typed is None:
+            typed = self.read_params(params)  # raises for bad values: nothing is kept
+            if len(self._typed_params) >= 64:
+                self._typed_params.clear()
+            self._typed_params[key] = typed
+        return typed
 
 
 def load(path: str | os.PathLike[str]) -> PolicySet:

@@ -69,7 +69,8 @@ def money_dict(value: Money | None) -> dict[str, str] | None:
     return value.to_dict() if value is not None else None
 
 
-@attrs.frozen
+# Not slotted, for the reason given at MeasureResult: `benefit_result` builds it faster.
+@attrs.frozen(slots=False)
 class BenefitResult:
     """One benefit of a measure (one entry per item for `for each` benefits).
 
@@ -176,6 +177,26 @@ class MeasureResult:
 
 
 _new = object.__new__
+
+
+def benefit_result(id: str, kind: str, label: str, applies: bool | None, item: str | None, item_path: str | None,
+                   amount: Money | None, at_most: Money | None, missing_params: tuple[str, ...],
+                   unknowns: tuple[str, ...], reference: str | None) -> BenefitResult:
+    """`BenefitResult(...)` with every field given, without attrs' per-field frozen setattr."""
+    result = _new(BenefitResult)
+    fields = result.__dict__
+    fields["id"] = id
+    fields["kind"] = kind
+    fields["label"] = label
+    fields["applies"] = applies
+    fields["item"] = item
+    fields["item_path"] = item_path
+    fields["amount"] = amount
+    fields["at_most"] = at_most
+    fields["missing_params"] = missing_params
+    fields["unknowns"] = unknowns
+    fields["reference"] = reference
+    return result
 
 
 def measure_result(id: str, title: str, status: str, agencies: tuple[str, ...], benefits: tuple[BenefitResult, ...],

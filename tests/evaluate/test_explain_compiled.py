@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from policydsl.evaluate import compile as compiled
 from policydsl.evaluate import interpret
 from policydsl.profile import read_profile
-from policydsl.result import BenefitResult, MeasureResult, TargetResult, measure_result
+from policydsl.result import BenefitResult, MeasureResult, TargetResult, benefit_result, measure_result
 from policydsl.testing import load_text, policies, profiles
 from policydsl.values import Money
 from tests.evaluate.helpers import AS_OF, policy_from
@@ -88,3 +88,13 @@ def test_money_is_shown_the_same_whatever_its_exponent(yuan: Decimal) -> None:
     # Shown texts are kept by value; equal amounts written differently share one text.
     scaled = Money(yuan.scaleb(2).scaleb(-2))
     assert str(Money(yuan)) == str(scaled) == f"{format((yuan / 10000).normalize(), 'f') if yuan else '0'}万元"
+
+
+def test_the_fast_benefit_result_is_the_attrs_one() -> None:
+    fields = ("g", "grant", "项目资金", True, "产线", "projects[0]", Money.of(60), Money.of(100), ("cap",),
+              ("cap", "projects[0].investment"), "三政办〔2020〕14号")
+    fast = benefit_result(*fields)  # type: ignore[arg-type]
+    slow = BenefitResult(*fields)  # type: ignore[arg-type]
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    for field in attrs.fields(BenefitResult):  # a field added to the class must be set here too
+        assert getattr(fast, field.name) is getattr(slow, field.name)

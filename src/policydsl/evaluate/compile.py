@@ -31,7 +31,16 @@ from policydsl.evaluate.semantics import (
     total_of,
     truth,
 )
-from policydsl.result import BenefitResult, MeasureResult, Node, Read, Result, TargetResult, measure_result
+from policydsl.result import (
+    BenefitResult,
+    MeasureResult,
+    Node,
+    Read,
+    Result,
+    TargetResult,
+    benefit_result,
+    measure_result,
+)
 from policydsl.values import Money, Unknown, merge_unknown
 
 Fn = Callable[["CompiledEvaluation", Env], object]
@@ -98,6 +107,8 @@ class Compiler:
             fixed_agencies = tuple(dict.fromkeys(a.name for a in measure.agencies if a.name is not None))
         targets = measure.targets
         status = status_of(measure, [])  # what the measure is when no benefit applies or is open
+        if len(singles) == 1 and not targets and fixed_agencies is not None:
+            return self._plan_of_one(measure, conditions, monetary, fixed_agencies, status)
 
         def run(ctx: CompiledEvaluation) -> Row:
             stored = ctx._conditions
@@ -137,6 +148,30 @@ class Compiler:
 
         return run
 
+    def _plan_of_one(self, measure: m.Measure, conditions: tuple[tuple[tuple[str, str], Fn], ...], monetary: bool,
+                     agencies: tuple[str, ...], status: str) -> Plan:
+        """The plan of the commonest measure: one benefit, no targets, fixed agencies; what `run`
+        computes, without its loops (a benefit's unknowns are sorted already)."""
+        outcome = self.outcomes[id(measure.benefits[0])]
+
+        def run_one(ctx: CompiledEvaluation) -> Row:
+            if conditions:
+                stored = ctx._conditions
+                for key, fn in conditions:
+                    stored[key] = fn(ctx, EMPTY_ENV)
+            result = outcome(ctx, EMPTY_ENV, None, None)
+            applies = result.applies
+            return (
+                "eligible" if applies is True else "undetermined" if applies is None else status,
+                agencies,
+                (result,),
+                total_of([result]) if monetary else None,
+                result.unknowns,
+                (),
+            )
+
+        return run_one
+
     def benefit(self, measure: m.Measure, benefit: m.Benefit) -> BenefitFn:
         whens = tuple(self.fns[id(w)] for w in benefit.when)
         ident, kind, label, reference = benefit.id, benefit.kind, benefit.label, benefit.reference
@@ -151,22 +186,22 @@ class Compiler:
             for when in whens:
                 value = when(ctx, env)
                 if value is False:
-                    return fails if item_path is None else BenefitResult(ident, kind, label, False, item, item_path,
-                                                                         reference=reference)
+                    return fails if item_path is None else benefit_result(ident, kind, label, False, item, item_path,
+                                                                          None, None, (), (), reference)
                 if isinstance(value, Unknown):
                     unknown = value if unknown is None else merge_unknown(unknown, value)
             if unknown is not None:
-                return BenefitResult(ident, kind, label, None, item, item_path, unknowns=tuple(sorted(unknown.paths)),
-                                     reference=reference)
+                return benefit_result(ident, kind, label, None, item, item_path, None, None, (),
+                                      tuple(sorted(unknown.paths)), reference)
             if amount is None:
-                return applies if item_path is None else BenefitResult(ident, kind, label, True, item, item_path,
-                                                                       reference=reference)
+                return applies if item_path is None else benefit_result(ident, kind, label, True, item, item_path,
+                                                                        None, None, (), (), reference)
             total, at_most, lacking = capped(amount(ctx, env), cap(ctx, env) if cap else None)
             if not lacking:
-                return BenefitResult(ident, kind, label, True, item, item_path, total, at_most, reference=reference)
+                return benefit_result(ident, kind, label, True, item, item_path, total, at_most, (), (), reference)
             missing = tuple(sorted(p for p in lacking if p in parameters))
-            return BenefitResult(ident, kind, label, True, item, item_path, total, at_most, missing,
-                                 tuple(sorted(lacking)), reference)
+            return benefit_result(ident, kind, label, True, item, item_path, total, at_most, missing,
+                                  tuple(sorted(lacking)), reference)
 
         self.outcomes[id(benefit)] = outcome
         if benefit.for_each is None:
@@ -608,25 +643,28 @@ class CompiledEvaluation(Evaluation):
 class _Rows:
     """The rows of one evaluation, turned into MeasureResults one by one as they are read."""
 
-    __slots__ = ("_built", "_evaluation", "_rows")
+    __slots__ = ("_built", "_evaluation", "_index", "_rows")
 
     def __init__(self, evaluation: CompiledEvaluation, rows: list[Row]) -> None:
         self._evaluation = evaluation
         self._rows = rows
         self._built: list[MeasureResult | None] = [None] * len(rows)
+        self._index = evaluation._compiler.index
 
     def _at(self, index: int) -> MeasureResult:
         built = self._built[index]
         if built is None:
-            measure = self._evaluation.policy.measures[index]
-            built = self._built[index] = self._evaluation.materialise(measure, self._rows[index])
+            evaluation = self._evaluation
+            built = self._built[index] = evaluation.materialise(evaluation.policy.measures[index], self._rows[index])
         return built
 
     def all(self) -> tuple[MeasureResult, ...]:
-        return tuple(self._at(index) for index in range(len(self._rows)))
+        return tuple(built if built is not None else self._at(index) for index, built in enumerate(self._built))
 
     def get(self, measure_id: str) -> MeasureResult:
-        return self._at(self._evaluation._compiler.index[measure_id])
+        index = self._index[measure_id]
+        built = self._built[index]  # read often: the built result without a call
+        return built if built is not None else self._at(index)
 
 
 _COMPILERS: dict[int, tuple[m.Policy, Compiler]] = {}
