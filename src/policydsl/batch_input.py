@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from policydsl import model as m
+from policydsl import profile
 from policydsl.diagnostics import Diagnostic, UsageError, did_you_mean
 from policydsl.evaluate.sql_expressions import INTEGER_TYPE, MONEY_TYPE, NUMBER_TYPE
 from policydsl.values import Money
@@ -276,9 +277,19 @@ def _wanted(rows: Iterator[tuple[int, object]], wanted: Sequence[int] | None) ->
 
 
 def _json_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """Every line; a final line break does not start another row."""
+    """Every line; a final line break does not start another row. A line longer than a profile
+    may be is kept only up to one byte past the limit (enough for PD316), so a file of one huge
+    line is never read into memory whole."""
+    keep = profile.MAX_PROFILE_BYTES + 1  # read at call time: tests lower the limit
     with open(path, "rb") as file:
-        for number, line in enumerate(file, start=1):
+        number = 0
+        while line := file.readline(keep + 2):  # + "\r\n"
+            number += 1
+            if len(line) == keep + 2 and not line.endswith(b"\n"):
+                while (rest := file.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass  # the rest of the over-long line, dropped
+                yield number, line[:keep]
+                continue
             yield number, line.rstrip(b"\r\n")
 
 

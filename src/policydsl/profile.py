@@ -953,7 +953,9 @@ def _load(data: object, source: str) -> tuple[str | None, str]:
     source's name)."""
     if isinstance(data, bytes | bytearray | memoryview):
         if len(data) > MAX_PROFILE_BYTES:
-            _too_large(source, f"{len(data):,} bytes")
+            # Readers of long inputs (a JSON Lines batch) keep one byte past the limit, no more.
+            _too_large(source, f"{len(data):,} bytes" if len(data) > MAX_PROFILE_BYTES + 1
+                       else f"more than {MAX_PROFILE_BYTES:,} bytes")
         return _text(bytes(data), source), source
     if not isinstance(data, str | os.PathLike):
         return None, source

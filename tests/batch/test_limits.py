@@ -18,6 +18,7 @@ import pytest
 import policydsl
 from policydsl import profile
 from policydsl.batch import run_batch
+from policydsl.batch_input import _json_lines
 from tests.batch.helpers import AS_OF, DATA, write_csv
 
 POLICY = policydsl.load(DATA / "nested.pol").policy
@@ -104,3 +105,16 @@ def test_a_json_line_past_the_byte_limit(tmp_path: Path, monkeypatch: pytest.Mon
     rows = _both(source, tmp_path)
     assert [row["error"] is None for row in rows] == [True, False, True]
     assert "error[PD316]" in rows[1]["error"]
+
+
+def test_a_huge_json_line_is_refused_without_being_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(profile, "MAX_PROFILE_BYTES", 40)
+    line = '{"name": "x"}'
+    huge = '{"name": "' + "x" * 100_000 + '"}'
+    source = tmp_path / "rows.jsonl"
+    source.write_text("\n".join([line, huge, line, huge]) + "\n", encoding="utf-8")
+    # Each row holds at most one byte past the limit: enough to refuse it.
+    assert [len(raw) for _, raw in _json_lines(source)] == [len(line), 41, len(line), 41]
+    rows = _both(source, tmp_path)
+    assert [row["error"] is None for row in rows] == [True, False, True, False]
+    assert "error[PD316]" in rows[1]["error"] and "more than 40 bytes" in rows[1]["error"]
