@@ -184,13 +184,23 @@ class Source:
         import pyarrow as pa  # type: ignore[import-untyped]
 
         if self.format == ".jsonl":
+            # Arrow arrays of CHUNK lines at a time: the Python strings of one chunk only are alive.
+            chunks: list[pa.Array] = []
             lines: list[str | None] = []
+            count = 0
             for _, line in _json_lines(self.path):
                 try:
                     lines.append(line.decode("utf-8"))
                 except UnicodeDecodeError:
                     lines.append(None)  # Python reports it
-            return pa.table({"row": pa.array(range(1, len(lines) + 1), pa.int64()), "line": pa.array(lines, pa.string())})
+                if len(lines) == CHUNK:
+                    chunks.append(pa.array(lines, pa.string()))
+                    count += len(lines)
+                    lines = []
+            chunks.append(pa.array(lines, pa.string()))
+            count += len(lines)
+            return pa.table({"row": pa.array(range(1, count + 1), pa.int64()),
+                             "line": pa.chunked_array(chunks, pa.string())})
         table = _read_csv(self.path)
         return table.add_column(0, "row", pa.array(range(1, table.num_rows + 1), pa.int64()))
 

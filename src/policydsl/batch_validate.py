@@ -478,7 +478,10 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
         ok = coalesce(read.ok, exp.false())
         # Casts are TRY_CASTs, so that a bad value never stops the query; and where the check
         # fails the fact is NULL, so the compiled query only ever sees values in its types' ranges.
-        middle.append(exp.alias_(try_cast(read.value, kind), f"_value_{fact.name}", quoted=True))
+        # A JSON null reads as no value: guard the value by the read, since some reads of a null
+        # give a value (`$[*]` of null is an empty list, which would be a known empty set).
+        shown = case((ok, read.value)) if origin == "json" else read.value
+        middle.append(exp.alias_(try_cast(shown, kind), f"_value_{fact.name}", quoted=True))
         middle.append(exp.alias_(any_of(absent, ok), f"_ok_{fact.name}", quoted=True))
         checks.append(exp.column(f"_ok_{fact.name}", quoted=True))
     if json_line is not None:
