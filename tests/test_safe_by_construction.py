@@ -66,8 +66,18 @@ def test_no_module_that_runs_or_loads_code() -> None:
     assert not found, "\n".join(found)
 
 
+def _printed_by_sqlglot(call: ast.expr) -> bool:
+    """`<tree>.sql(...)`, or `write(<tree>, …)`: sql_dialects.write, which has sqlglot's generator
+    write a deep tree in parts (tests/batch/test_deep_sql.py holds its text equal to `.sql()`)."""
+    if not isinstance(call, ast.Call):
+        return False
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "sql":
+        return True
+    return isinstance(call.func, ast.Name) and call.func.id == "write"
+
+
 def test_sql_text_is_built_only_around_what_sqlglot_printed() -> None:
-    """An f-string of SQL interpolates only `<tree>.sql(...)`: never a name, a path or a value."""
+    """An f-string of SQL interpolates only what sqlglot printed: never a name, a path or a value."""
     checked, found = 0, []
     for path, tree in _trees():
         for node in ast.walk(tree):
@@ -80,16 +90,14 @@ def test_sql_text_is_built_only_around_what_sqlglot_printed() -> None:
             checked += 1
             for part in node.values:
                 if isinstance(part, ast.FormattedValue):
-                    call = part.value
-                    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                            and call.func.attr == "sql"):
+                    if not _printed_by_sqlglot(part.value):
                         found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(part.value)}")
     assert checked >= 2  # DESCRIBE and COPY in batch_sql.py
     assert not found, "SQL text with a value pasted in:\n" + "\n".join(found)
 
 
 def test_sql_is_run_only_from_constants_or_sqlglot_trees() -> None:
-    """Every `execute(…)`/`sql(…)` on a connection gets a constant, a `.sql(...)` or such an f-string."""
+    """Every `execute(…)`/`sql(…)` on a connection gets a constant, what sqlglot printed or such an f-string."""
     found = []
     for path, tree in _trees():
         if not path.name.startswith(("batch", "sql")):
@@ -104,9 +112,7 @@ def test_sql_is_run_only_from_constants_or_sqlglot_trees() -> None:
             argument = node.args[0]
             if isinstance(argument, ast.Name):
                 argument = assignments.get(argument.id, argument)
-            ok = (isinstance(argument, ast.Constant | ast.JoinedStr)
-                  or (isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute)
-                      and argument.func.attr == "sql"))
+            ok = isinstance(argument, ast.Constant | ast.JoinedStr) or _printed_by_sqlglot(argument)
             if not ok:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node.args[0])}")
     assert not found, "\n".join(found)

@@ -23,7 +23,7 @@ from policydsl.batch_output import Rows, Tally, Writer, evaluate_row, output_sch
 from policydsl.batch_validate import canonical
 from policydsl.diagnostics import Diagnostic, UsageError
 from policydsl.evaluate.sql import KEY, CompiledQuery, SqlUnsupported, compile_policy
-from policydsl.evaluate.sql_dialects import STATUSES, TEXT, all_of, binary, call, case, cast, number, text
+from policydsl.evaluate.sql_dialects import STATUSES, TEXT, all_of, binary, call, case, cast, number, text, write
 from policydsl.profile import loop_nests
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def _count_goals(connection: duckdb.DuckDBPyConnection, goals: CompiledQuery, po
     if not columns:
         return []
     select = exp.select(*columns).from_(exp.Subquery(this=goals.select))
-    (row,) = connection.execute(select.sql("duckdb")).fetchall()
+    (row,) = connection.execute(write(select, "duckdb")).fetchall()
     counts = row if every_row_clean else row[1:]
     for goal, count in zip(policy.goals, counts, strict=True):
         tally.goals[goal.id] = int(count or 0)  # no rows: NULL
@@ -157,7 +157,7 @@ def _copy(connection: duckdb.DuckDBPyConnection, query: exp.Select, outputs: lis
           total: int, report: Progress) -> None:
     """DuckDB writes the Parquet file itself, in parallel and in row order."""
     select = exp.select(*outputs).from_(exp.Subquery(this=query))
-    statement = f"COPY ({select.sql('duckdb')}) TO {text(str(output)).sql('duckdb')} (FORMAT PARQUET, COMPRESSION zstd)"
+    statement = f"COPY ({write(select, 'duckdb')}) TO {text(str(output)).sql('duckdb')} (FORMAT PARQUET, COMPRESSION zstd)"
     stop = watch(connection, total, report)
     try:
         connection.execute(statement).fetchall()  # a finished result frees the connection for the next
@@ -193,7 +193,7 @@ def _stream(connection: duckdb.DuckDBPyConnection, query: exp.Select, outputs: l
                               if o.alias_or_name in statuses
                               else o for o in outputs]
     schema = output_schema(policy)
-    reader = connection.sql(exp.select(*shaped).from_(exp.Subquery(this=query)).sql("duckdb")).to_arrow_reader(CHUNK)
+    reader = connection.sql(write(exp.select(*shaped).from_(exp.Subquery(this=query)), "duckdb")).to_arrow_reader(CHUNK)
     for batch in reader:
         yield _conform(batch, schema)
 

@@ -39,6 +39,7 @@ from policydsl.evaluate.sql_dialects import (
     number,
     text,
     unique_name,
+    write,
 )
 from policydsl.evaluate.sql_expressions import (
     INT,
@@ -86,7 +87,7 @@ class CompiledQuery:
     dialect: str
 
     def sql(self, pretty: bool = True) -> str:
-        return self.select.sql(dialect=self.dialect, pretty=pretty)
+        return write(self.select, self.dialect, pretty)
 
 
 @attrs.frozen
@@ -284,7 +285,8 @@ class SqlCompiler(ExpressionCompiler):
             lacks = binary(exp.Mul, cast(is_null(amount), INT), number(4))
             return kleene_code(applies, binary(exp.Add, number(2), lacks))
 
-        sample = parts(sample_item(path))
+        with dialect.unbound():
+            sample = parts(sample_item(path))
         with_amount = sample.capped is not None
         if dialect.lambdas:
             def stage(item: Item) -> exp.Expression:
@@ -408,6 +410,6 @@ def describe_input(schema: m.Schema, dialect: str = "duckdb") -> list[str]:
             note = "  -- 万元"
         elif fact is not None and fact.type.kind == "enum" and fact.type.enum is not None:
             note = "  -- one of " + ", ".join(fact.type.enum.values)
-        lines.append(f"{exp.to_identifier(name, quoted=True).sql(dialect=dialect)} {typ.sql(dialect=dialect)}{note}")
+        lines.append(f"{exp.to_identifier(name, quoted=True).sql(dialect=dialect)} {write(typ, dialect)}{note}")
     return lines
 

@@ -11,15 +11,20 @@ A sqlglot node has one parent, so every builder here copies the nodes it is give
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
-from typing import Literal, TypeVar
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal, TypeVar
 
 import attrs
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
+from sqlglot.generator import Generator
 
 Aggregate = Literal["max", "sum", "any", "flatten", "bit_or"]
 E = TypeVar("E", bound=exp.Expression)
 NAMES = ("duckdb", "spark", "postgres")
+DECIMAL_DIGITS = 38  # the widest DECIMAL of every dialect
 
 
 # Operators are parenthesised where they are operands, since sqlglot prints a hand-built tree as it
@@ -58,6 +63,74 @@ OPERATORS: frozenset[type[exp.Expression]] = frozenset({
 })
 
 
+# ---- writing the query
+
+WRITE_DEPTH = 24  # levels of the tree one descent of sqlglot's generator writes (about 5 frames a level)
+
+
+def write(query: exp.Expr, dialect: str, pretty: bool = False) -> str:
+    """`query.sql(dialect=dialect, pretty=pretty)`, without its recursion through the whole tree.
+
+    sqlglot's generator recurses at every level of the tree, several frames a level: a policy
+    expression as deep as the checker admits (64 operations, 100 through definitions) is a tree
+    some 270 levels deep, past Python's recursion limit. So the nodes more than WRITE_DEPTH levels
+    above their deepest leaf are written first, deepest first, and every node's text is kept:
+    writing a node reads its written parts rather than descend into them again, and no descent
+    passes WRITE_DEPTH levels. Each node is still written once, by the same generator, as
+    sqlglot writes it (which matters: writing an UNNEST changes it); tests/batch/test_deep_sql.py
+    compares the texts.
+    """
+    generator = _writer_class(SqlglotDialect.get_or_raise(dialect).generator_class)(pretty=pretty, dialect=dialect)
+    tree = generator.preprocess(query.copy())
+    for deep in _deep_nodes(tree, WRITE_DEPTH):
+        generator.sql(deep)
+    early = list(generator.unsupported_messages)  # `generate` starts the list again
+    written = generator.generate(tree, copy=False)
+    for message in early:
+        logging.getLogger("sqlglot").warning(message)
+    return written
+
+
+_WRITERS: dict[type[Generator], type[Generator]] = {}
+
+
+def _writer_class(base: type[Generator]) -> type[Generator]:
+    """`base`, keeping the text of every node it writes, by the node's id (the node is kept too,
+    so that no node made while writing takes the id of one written before)."""
+    if base not in _WRITERS:
+        def sql(self: Any, expression: str | exp.Expr | None, key: str | None = None, comment: bool = True) -> str:
+            if key is not None or not isinstance(expression, exp.Expr):
+                return base.sql(self, expression, key, comment)  # type: ignore[no-any-return]
+            ref = (id(expression), comment)
+            if ref not in self.written:
+                self.written[ref] = (expression, base.sql(self, expression, None, comment))
+            return self.written[ref][1]  # type: ignore[no-any-return]
+
+        def init(self: Any, *args: Any, **kwargs: Any) -> None:
+            base.__init__(self, *args, **kwargs)
+            self.written = {}
+
+        _WRITERS[base] = type(f"Deep{base.__name__}", (base,), {"__slots__": ("written",), "sql": sql,
+                                                               "__init__": init})
+    return _WRITERS[base]
+
+
+def _deep_nodes(tree: exp.Expr, depth: int) -> Iterator[exp.Expr]:
+    """The nodes with a path of more than `depth` nodes below them, each after those below it."""
+    heights: dict[int, int] = {}
+    stack: list[tuple[exp.Expr, bool]] = [(tree, False)]
+    while stack:
+        current, ready = stack.pop()
+        children = list(current.iter_expressions())
+        if not ready:
+            stack.append((current, True))
+            stack.extend((child, False) for child in children)
+            continue
+        heights[id(current)] = 1 + max((heights[id(child)] for child in children), default=0)
+        if heights[id(current)] > depth:
+            yield current
+
+
 def negate(value: exp.Expression) -> exp.Expression:
     return node(exp.Not, this=value)
 
@@ -89,6 +162,7 @@ STATUS = exp.DataType(this=exp.DataType.Type.ENUM, expressions=[text(s) for s in
 TEXT_LIST = exp.DataType.build("ARRAY<TEXT>")
 HUGEINT = exp.DataType.build("INT128")
 INT = exp.DataType.build("INT")
+BIGINT = exp.DataType.build("BIGINT")
 
 
 def is_null(expr: exp.Expression) -> exp.Expression:
@@ -192,12 +266,14 @@ class Item:
     unknown_path: str | None = None  # the path of the list, when the list itself is not known
     index: exp.Expression | None = None  # its 0-based position
     collection: str | None = None  # the path of its list, when that is known when compiling
+    # field → the column of `alias` holding it, where that is not the field's name (`Postgres.over`)
+    columns: Mapping[str, str] = attrs.field(factory=dict, hash=False)
 
     def field(self, name: str) -> exp.Expression:
         if self.ref is not None:
             return node(exp.Dot, this=self.ref, expression=exp.to_identifier(name, quoted=True))
         assert self.alias is not None
-        return exp.column(name, table=self.alias, quoted=True)
+        return exp.column(self.columns.get(name, name), table=self.alias, quoted=True)
 
 
 def _item_path(path: exp.Expression, position: exp.Expression) -> exp.Expression:
@@ -215,10 +291,24 @@ class Dialect:
 
     def __init__(self) -> None:
         self._names = 0
+        # Keys (`name_key`) of every name the query holds: the policy's and the computed columns'.
+        # A generated name must be none of them: inside `LAMBDA x1: …` DuckDB reads a column
+        # `"x1"` (or `"X1"`) as the parameter, and a PostgreSQL subquery's aliases hide the
+        # columns of the same names outside it. The compiler shares its own set here.
+        self.taken: set[str] = set()
+        self.inputs: set[str] = set()  # keys of the input table's columns (the root facts and `row`)
+        # Per loop body being written, innermost last: the values it binds to names (`bind`);
+        # None where nothing may be bound (an expression compiled for its shape only).
+        self.scopes: list[list[tuple[str, exp.Expression]] | None] = []
 
     def fresh(self, stem: str) -> str:
-        self._names += 1
-        return f"{stem}{self._names}"
+        """A new name for a loop variable, an alias or an ordinal: `stem` and a counter."""
+        while True:
+            self._names += 1
+            name = f"{stem}{self._names}"
+            if name_key(name) not in self.taken:
+                self.taken.add(name_key(name))
+                return name
 
     def shift_amount(self, amount: exp.Expression) -> exp.Expression:
         """The right operand of `<<`."""
@@ -258,6 +348,84 @@ class Dialect:
         nested = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[TEXT_LIST.copy()], nested=True)
         return call("list_extract", cast(lists, nested), binary(exp.Add, index, number(1)))
 
+    # ---- values read once
+    # Nested, an operation that writes or evaluates an operand twice doubles the query per level:
+    # `CASE WHEN a IS NULL … ELSE GREATEST(a, b)` in the text, DuckDB's NULLIF(a, b) (expanded to
+    # CASE WHEN a = b THEN NULL ELSE a END) and simple CASE (one `a = …` per branch) when binding,
+    # Spark's CAST(COALESCE(a, …) AS DECIMAL) when planning. These forms read each operand once.
+    def extreme(self, operation: type[exp.Greatest | exp.Least], values: Sequence[exp.Expression],
+                nullable: Sequence[bool], num: tuple[int, int] | None, typ: exp.DataType) -> exp.Expression:
+        """GREATEST/LEAST of `values` of type `typ` (DECIMAL(num) where num is given), NULL where
+        one of the `nullable` ones is, as min/max are unknown where an argument is (SQL's skip NULLs).
+
+        An unknown number stands in as ±10^(p-s), beyond every value of DECIMAL(p, s), so it wins,
+        and is NULL again once back in DECIMAL(p, s) (`unless`); other values are folded (`fold`).
+        """
+        if num is None or num[0] >= DECIMAL_DIGITS:
+            return self.fold(operation, values, typ)
+        wide = decimal(num[0] + 1, num[1])
+        sentinel = cast(number(("-" if operation is exp.Least else "") + "1" + "0" * (num[0] - num[1])), wide)
+        parts = [coalesce(_widened(v, num, wide), sentinel.copy()) if unknown else _widened(v, num, wide)
+                 for v, unknown in zip(values, nullable, strict=True)]
+        return self.unless(node(operation, this=parts[0], expressions=parts[1:], ignore_nulls=True), sentinel, num)
+
+    def unless(self, value: exp.Expression, sentinel: exp.Expression, num: tuple[int, int]) -> exp.Expression:
+        """`value`, a DECIMAL(p + 1, s), as DECIMAL(num) = DECIMAL(p, s); NULL where it is the
+        `sentinel` ±10^(p-s): the one value that does not fit."""
+        return node(exp.TryCast, this=value, to=decimal(*num), safe=True)
+
+    def fold(self, operation: type[exp.Greatest | exp.Least], values: Sequence[exp.Expression],
+             typ: exp.DataType) -> exp.Expression:
+        """GREATEST/LEAST of `values` of type `typ`, NULL where one is: a lambda folds them, each read once."""
+        acc, var = self.fresh("acc"), self.fresh("v")
+        step = _strict_step(operation, acc, var, typ)
+        return call("list_reduce", exp.Array(expressions=list(values)), self.lambda_(step, acc, var))
+
+    def decode(self, code: exp.Expression, values: Sequence[exp.Expression]) -> exp.Expression:
+        """The constant `values[code]` for a 0-based integer `code` within them."""
+        return call("list_extract", exp.Array(expressions=list(values)), binary(exp.Add, code, number(1)))
+
+    # ---- values bound to names in a loop's body
+    # A value inside a loop body cannot be a column of the query. Where a long one would be
+    # written again (its `IS NULL` guarding its paths, level after level), it is computed once
+    # under a name instead, bound around the body: `let`.
+    def bind(self, value: exp.Expression) -> exp.Expression | None:
+        """A name for `value` in the body of the loop being written; None outside any."""
+        if not self.scopes or self.scopes[-1] is None:
+            return None
+        name = self.fresh("y")
+        self.scopes[-1].append((name, value))
+        return exp.column(name)
+
+    @contextmanager
+    def unbound(self) -> Iterator[None]:
+        """No value compiled meanwhile is bound (one compiled for a sample item, for its shape)."""
+        self.scopes.append(None)
+        try:
+            yield
+        finally:
+            self.scopes.pop()
+
+    def body(self, body: Callable[[Item], exp.Expression], item: Item) -> tuple[exp.Expression,
+                                                                                  list[tuple[str, exp.Expression]]]:
+        """`body(item)` and the values it bound, in order (each may read those before it)."""
+        scope: list[tuple[str, exp.Expression]] = []
+        self.scopes.append(scope)
+        try:
+            return body(item), scope
+        finally:
+            self.scopes.pop()
+
+    def let(self, value: exp.Expression, bound: Sequence[tuple[str, exp.Expression]]) -> exp.Expression:
+        """`value` reading the `bound` values by their names: each a one-item list mapped by a lambda."""
+        for name, bound_value in reversed(bound):
+            mapped = node(exp.Transform, this=exp.Array(expressions=[bound_value]), expression=self.lambda_(value, name))
+            value = self.first(mapped)
+        return value
+
+    def first(self, values: exp.Expression) -> exp.Expression:
+        return call("list_extract", values, number(1))
+
     # ---- iteration over list items
     def lambda_(self, body: exp.Expression, *names: str) -> exp.Lambda:
         return node(exp.Lambda, this=body, expressions=[exp.to_identifier(n) for n in names])
@@ -271,7 +439,8 @@ class Dialect:
             position = binary(exp.Sub, position, number(self.index_base))
         collection = path.this if isinstance(path, exp.Literal) and path.is_string else None
         item = Item(exp.column(var), None, _item_path(path, position), None, position, collection)
-        return node(exp.Transform, this=values, expression=self.lambda_(body(item), var, index))
+        value, bound = self.body(body, item)
+        return node(exp.Transform, this=values, expression=self.lambda_(self.let(value, bound), var, index))
 
     def over(self, values: exp.Expression, body: Callable[[Item], exp.Expression], aggregate: Aggregate,
              path: exp.Expression, fields: Sequence[str]) -> exp.Expression:
@@ -318,6 +487,21 @@ class Dialect:
         return cast(binary(exp.Mul, cast(quotient, decimal(38, 0)), unit), decimal(*result))
 
 
+def _widened(value: exp.Expression, num: tuple[int, int], wide: exp.DataType) -> exp.Expression:
+    """A DECIMAL(num) value as DECIMAL(wide), of the same scale: one cast rather than two."""
+    if type(value) is exp.Cast and value.args["to"] == decimal(*num):  # not TRY_CAST: it may give NULL
+        return cast(value.this, wide)
+    return cast(value, wide)
+
+
+def _strict_step(operation: type[exp.Greatest | exp.Least], acc: str, var: str, typ: exp.DataType) -> exp.Expression:
+    """`acc` and `var` combined by GREATEST/LEAST; NULL (of type `typ`: Spark resolves an untyped
+    NULL in a lambda one more round a level, and stops at 100) where either is."""
+    either = any_of(is_null(exp.column(acc)), is_null(exp.column(var)))
+    picked = node(operation, this=exp.column(acc), expressions=[exp.column(var)])
+    return case((either, cast(exp.Null(), typ)), default=picked)
+
+
 def _power_of_ten(power: int) -> str:
     """10^power as plain decimal text: 1000, 0.001."""
     if power >= 0:
@@ -357,7 +541,24 @@ class Spark(Dialect):
 
     def lookup(self, table: Sequence[Sequence[str]], index: exp.Expression) -> exp.Expression:
         lists = call("array", *(call("array", *(text(v) for v in row)) for row in table))
-        return call("element_at", lists, binary(exp.Add, index, number(1)))
+        return call("element_at", lists, cast(binary(exp.Add, index, number(1)), INT))  # an INT, not the mask's BIGINT
+
+    def decode(self, code: exp.Expression, values: Sequence[exp.Expression]) -> exp.Expression:
+        return call("element_at", call("array", *values), cast(binary(exp.Add, code, number(1)), INT))
+
+    def first(self, values: exp.Expression) -> exp.Expression:
+        return call("element_at", values, number(1))
+
+    def extreme(self, operation: type[exp.Greatest | exp.Least], values: Sequence[exp.Expression],
+                nullable: Sequence[bool], num: tuple[int, int] | None, typ: exp.DataType) -> exp.Expression:
+        return self.fold(operation, values, typ)  # no sentinel: CAST(COALESCE(…)) nested plans in exponential time
+
+    def fold(self, operation: type[exp.Greatest | exp.Least], values: Sequence[exp.Expression],
+             typ: exp.DataType) -> exp.Expression:
+        # aggregate(rest, first, step): the step keeps the first value's type, as Spark wants.
+        acc, var = self.fresh("acc"), self.fresh("v")
+        return call("aggregate", call("array", *values[1:]), values[0],
+                    self.lambda_(_strict_step(operation, acc, var, typ), acc, var))
 
     def contains(self, values: exp.Expression, value: exp.Expression) -> exp.Expression:
         return call("array_contains", values, value)
@@ -366,10 +567,11 @@ class Spark(Dialect):
         if aggregate == "max":
             return call("array_max", values)
         if aggregate == "bit_or":
+            # Spark wants the step to give the start's type: both BIGINT, for masks and for flags.
             acc, var = self.fresh("acc"), self.fresh("f")
             step: exp.Expression = node(exp.BitwiseOr, this=exp.column(acc),
-                                        expression=coalesce(exp.column(var), number(0)))
-            return call("aggregate", values, number(0), self.lambda_(step, acc, var))
+                                        expression=cast(coalesce(exp.column(var), number(0)), BIGINT))
+            return call("aggregate", values, cast(number(0), BIGINT), self.lambda_(step, acc, var))
         if aggregate == "any":
             var = self.fresh("b")
             return call("exists", values, self.lambda_(coalesce(exp.column(var), exp.false()), var))
@@ -428,6 +630,24 @@ class Postgres(Spark):
     def length(self, values: exp.Expression) -> exp.Expression:
         return call("cardinality", values)
 
+    # PostgreSQL has no TRY_CAST, and its NULLIF reads its operand once.
+    def unless(self, value: exp.Expression, sentinel: exp.Expression, num: tuple[int, int]) -> exp.Expression:
+        return cast(node(exp.Nullif, this=value, expression=sentinel), decimal(*num))
+
+    def fold(self, operation: type[exp.Greatest | exp.Least], values: Sequence[exp.Expression],
+             typ: exp.DataType) -> exp.Expression:
+        # (SELECT CASE WHEN bool_or(v IS NULL) THEN NULL ELSE max(v) END FROM (VALUES (a), (b)) AS t(v))
+        alias, var = self.fresh("t"), self.fresh("v")
+        rows = exp.Values(expressions=[exp.Tuple(expressions=[v]) for v in values],
+                          alias=exp.TableAlias(this=exp.to_identifier(alias), columns=[exp.to_identifier(var)]))
+        column = exp.column(var, table=alias)
+        picked = case((call("bool_or", is_null(column)), exp.Null()),
+                      default=call("max" if operation is exp.Greatest else "min", column.copy()))
+        return exp.Subquery(this=exp.select(picked).from_(rows))
+
+    def decode(self, code: exp.Expression, values: Sequence[exp.Expression]) -> exp.Expression:
+        return node(exp.Case, this=code, ifs=[exp.If(this=number(k), true=v) for k, v in enumerate(values)])
+
     def shift_amount(self, amount: exp.Expression) -> exp.Expression:
         return cast(amount, INT)  # there is no `bigint << bigint`, and an ordinality is a bigint
 
@@ -437,19 +657,38 @@ class Postgres(Spark):
                                                for k, row in enumerate(table)])
 
     def contains(self, values: exp.Expression, value: exp.Expression) -> exp.Expression:
-        return binary(exp.EQ, value, node(exp.Any, this=values))
+        # `value = ANY(values)`: PostgreSQL wants the array in parentheses, and `(ANY …)` is no operand.
+        return exp.EQ(this=wrap(value), expression=exp.Any(this=exp.Paren(this=values)))
 
     def over(self, values: exp.Expression, body: Callable[[Item], exp.Expression], aggregate: Aggregate,
              path: exp.Expression, fields: Sequence[str]) -> exp.Expression:
         alias, ordinal = self.fresh("t"), self.fresh("i")
+        # The item's columns are named after its fields, but for a field named as a root fact:
+        # it would hide the fact from the subquery. (Computed columns avoid every field's name.)
+        columns = {name: self.fresh("c") if name_key(name) in self.inputs else name for name in fields}
         position = binary(exp.Sub, exp.column(ordinal, table=alias), number(1))
         collection = path.this if isinstance(path, exp.Literal) and path.is_string else None
-        value = body(Item(None, alias, _item_path(path, position), None, position, collection))
-        source = _unnest(values, alias, list(fields), ordinal)
+        value, bound = self.body(body, Item(None, alias, _item_path(path, position), None, position, collection,
+                                            columns))
+        # The values the body binds are columns of LATERAL subqueries beside the items.
+        joins = [exp.Join(this=exp.Lateral(this=exp.select(exp.alias_(v, name)).subquery(),
+                                           alias=exp.TableAlias(this=exp.to_identifier(name))), kind="CROSS")
+                 for name, v in bound]
+        source = _unnest(values, alias, list(columns.values()), ordinal)
         if aggregate == "flatten":
-            return exp.Array(expressions=[exp.select(call("unnest", value)).from_(source)])
+            return exp.Array(expressions=[_joined(exp.select(call("unnest", value)).from_(source), joins)])
+        if not any(column.table == alias for column in value.find_all(exp.Column)):
+            # An aggregate of outer columns only belongs to the outer query in PostgreSQL (which
+            # then wants them grouped): read the item's ordinal, never NULL, to keep it here.
+            value = case((negate(is_null(exp.column(ordinal, table=alias))), value))
         selected = coalesce(call("bool_or", value), exp.false()) if aggregate == "any" else call(aggregate, value)
-        return exp.Subquery(this=exp.select(selected).from_(source))
+        return exp.Subquery(this=_joined(exp.select(selected).from_(source), joins))
+
+
+def _joined(select: exp.Select, joins: list[exp.Join]) -> exp.Select:
+    if joins:
+        select.set("joins", joins)
+    return select
 
 
 def _unnest(values: exp.Expression, alias: str, columns: list[str], ordinal: str | None = None) -> exp.Unnest:

@@ -58,6 +58,7 @@ INTEGER_TYPE = (18, 0)  # integer facts: BIGINT, |value| < 10^18
 DIVISION_SCALE = 18
 MAX_PRECISION = 38
 KEY = "row"
+HOIST_NODES = 100  # a longer value without guarded paths becomes columns (`hoisted`)
 
 
 class SqlUnsupported(Exception):
@@ -76,6 +77,10 @@ class Val:
     unknown_if: exp.Expression | None = None  # a cheaper test equivalent to `v IS NULL`
     ratio: tuple[Val, Val] | None = None  # a quotient, as numerator and denominator
     bound: Fraction | None = None  # |value| < bound ≤ 10^(p-s), tighter than num's (for sums)
+    # u is empty wherever v is known, so that a parent takes it as it is (`when_null`) rather than
+    # guard it with `v IS NULL`: that test writes v again, and nested operations would write the
+    # innermost ones once per level above them, a query quadratic in the depth.
+    guarded: bool = False
 
 
 TRUE = Val(exp.true())
@@ -175,6 +180,16 @@ def _mask_only(paths: Paths | None) -> Paths | None:
     return None if paths is None or paths.mask is None else Paths(paths.mask, None, paths.bits)
 
 
+def policy_names(policy: m.Policy) -> set[str]:
+    """The names of a policy that the query may hold as identifiers, or near enough to keep apart
+    from generated ones: facts and fields, definitions, parameters, measures, benefits, conditions."""
+    names = {fact.name for entity in policy.schema.entities.values() for fact in entity.facts}
+    names |= set(policy.definitions) | set(policy.parameters)
+    for measure in policy.all_measures.values():
+        names |= {measure.id, *(b.id for b in measure.benefits), *(c.name for c in measure.conditions)}
+    return names
+
+
 def sample_item(path: exp.Expression) -> Item:
     """An item of a list, to learn the shape of what an expression over its items gives.
 
@@ -204,9 +219,14 @@ class ExpressionCompiler:
         self.paths = PathSpace(self.dialect)
         self.layers: list[list[exp.Expr]] = []
         self.cache: dict[tuple[str, ...], Val] = {}
+        self.hoists: dict[int, Val] = {}  # id of an expression of the policy → its columns (`hoisted`)
         self.levels: dict[str, int] = {}  # a computed column → its layer (1-based)
         self.names: set[str] = {name_key(name) for name in input_types(policy.schema)}  # keys of the columns
         self.check_fact_names()
+        # Every name of the policy, and every column, is kept from the generated loop variables.
+        self.names |= {name_key(name) for name in policy_names(policy)}
+        self.dialect.taken = self.names
+        self.dialect.inputs = {name_key(name) for name in input_types(policy.schema)}
         self.visiting: list[tuple[str, ...]] = []
         self.amended: dict[str, list[m.Amendment]] = {}
         for amendment in policy.amendments:
@@ -274,10 +294,14 @@ class ExpressionCompiler:
             val = build()
         finally:
             self.visiting.pop()
-        if val.null or is_constant(val.v):
-            self.cache[key] = val
-            return val
-        name = self.column_name("_".join(key))
+        if not (val.null or is_constant(val.v)):
+            val = self.as_columns("_".join(key), val)
+        self.cache[key] = val
+        return val
+
+    def as_columns(self, stem: str, val: Val) -> Val:
+        """The value, and its paths where it is unknown, computed once as columns."""
+        name = self.column_name(stem)
         paths = self.when_null(val) if val.u is not None else None
         level = 1 + self.level_of(val.v, *((paths.mask, paths.items) if paths else ()))
         # A quotient stays an expression: comparisons cross-multiply, and where its value is
@@ -285,15 +309,30 @@ class ExpressionCompiler:
         value = val.v if val.ratio is not None else self.add(val.v, name, level)
         # The paths are computed only where the value is unknown: most rows never pay for them.
         unknowns = self.add_paths(paths, name, level) if paths is not None else None
-        result = Val(value, unknowns, val.num, False, val.exact, val.unknown_if, val.ratio, val.bound)
-        self.cache[key] = result
-        return result
+        return Val(value, unknowns, val.num, False, val.exact, val.unknown_if, val.ratio, val.bound, guarded=True)
+
+    def hoisted(self, expr: m.TExpr, env: Mapping[str, Item], val: Val) -> Val:
+        """A long value whose paths are not guarded, computed once: as columns, or where it reads
+        the item of a loop, under a name in the loop's body (`Dialect.bind`).
+
+        A parent guards such paths with `v IS NULL`, which writes v again: nested (`a and (b or
+        (c and …))`), the innermost values would be written once per level above them.
+        """
+        if val.u is None or val.guarded or val.null or val.ratio is not None or is_constant(val.v):
+            return val
+        if not _larger_than(val.v, HOIST_NODES):
+            return val
+        if _reads_loop(expr, env):
+            name = self.dialect.bind(val.v)
+            return val if name is None else attrs.evolve(val, v=name, unknown_if=None)
+        self.hoists[id(expr)] = self.as_columns("sub", val)
+        return self.hoists[id(expr)]
 
     # ---- unknown paths
     def when_null(self, val: Val) -> Paths:
         """The unknown paths a value contributes: its paths where it is NULL, none elsewhere."""
         assert val.u is not None
-        return val.u if val.null else self.paths.where(null_test(val), val.u)
+        return val.u if val.null or val.guarded else self.paths.where(null_test(val), val.u)
 
     def merged(self, *vals: Val) -> Paths | None:
         """The unknown paths of an operation that is unknown exactly when an operand is."""
@@ -304,8 +343,19 @@ class ExpressionCompiler:
             return nullable[0].u
         return self.paths.union([self.when_null(v) for v in nullable])
 
+    @staticmethod
+    def guarded(*vals: Val) -> bool:
+        """Whether `merged(*vals)` is empty wherever such an operation is known: it is a union of
+        guarded paths, or one operand's paths, guarded as that operand's are."""
+        nullable = [v for v in vals if v.u is not None]
+        return len(nullable) != 1 or nullable[0].guarded or nullable[0].null
+
     # ---- expressions
     def value(self, expr: m.TExpr, env: Mapping[str, Item]) -> Val:
+        found = self.hoists.get(id(expr))
+        return found if found is not None else self.hoisted(expr, env, self.compute(expr, env))
+
+    def compute(self, expr: m.TExpr, env: Mapping[str, Item]) -> Val:
         if isinstance(expr, m.Const):
             return self.const(expr.value, expr.type)
         if isinstance(expr, m.FactRef):
@@ -421,12 +471,13 @@ class ExpressionCompiler:
             num = (max(1, whole + scale), scale)
             operation = exp.Add if expr.op == "+" else exp.Sub
             value = binary(operation, self.as_decimal(left, num), self.as_decimal(right, num))
-            return Val(value, unknowns, num, bound=bound)
+            return Val(value, unknowns, num, bound=bound, guarded=self.guarded(left, right))
         if expr.op == "*":
-            return attrs.evolve(self.product(left, right), u=unknowns)
+            return attrs.evolve(self.product(left, right), u=unknowns, guarded=self.guarded(left, right))
         reciprocal = _reciprocal(expr.right)
         if reciprocal is not None:  # x / 1000 is x * 0.001, exactly
-            return attrs.evolve(self.product(left, self.const(reciprocal, m.DECIMAL)), u=unknowns)
+            return attrs.evolve(self.product(left, self.const(reciprocal, m.DECIMAL)), u=unknowns,
+                                guarded=self.guarded(left))
         return self.divide(expr, left, right, unknowns, env)
 
     def product(self, left: Val, right: Val) -> Val:
@@ -505,18 +556,19 @@ class ExpressionCompiler:
             return self.null(m.BOOL, unknowns)
         operand = expr.operand_type
         if operand.kind == "enum" and operand.enum is not None and expr.op not in ("=", "!="):
-            return Val(self.enum_order(expr.op, left, right, operand.enum), unknowns)
+            return Val(self.enum_order(expr.op, left, right, operand.enum), unknowns,
+                       guarded=self.guarded(left, right))
         if operand.kind in ("list", "entity"):
             raise SqlUnsupported(f"the SQL path cannot compare {operand}: {describe(expr)}")
         if left.ratio is not None or right.ratio is not None:
-            return Val(self.cross(expr.op, left, right), unknowns)
+            return Val(self.cross(expr.op, left, right), unknowns, guarded=self.guarded(left, right))
         a, b = left.v, right.v
         if left.num is not None and right.num is not None and (left.num[1] or right.num[1]):
             num = self.common(left, right)
             a, b = self.as_decimal(left, num), self.as_decimal(right, num)
         elif operand.kind == "set":
             a, b = self.dialect.sorted_list(a), self.dialect.sorted_list(b)
-        return Val(binary(COMPARE[expr.op], a, b), unknowns)
+        return Val(binary(COMPARE[expr.op], a, b), unknowns, guarded=self.guarded(left, right))
 
     def cross(self, op: str, left: Val, right: Val) -> exp.Expression:
         """`a/b op c/d` exactly, without dividing: `a·d op c·b`, the order flipped when b·d < 0.
@@ -559,10 +611,11 @@ class ExpressionCompiler:
         if value.null:
             return self.null(m.BOOL, value.u)
         if not expr.options:
-            return Val(case((null_test(value), exp.Null()), default=exp.Boolean(this=expr.negated)), value.u)
+            return Val(case((null_test(value), exp.Null()), default=exp.Boolean(this=expr.negated)), value.u,
+                       guarded=value.guarded)
         options = [self.const(option, expr.value.type).v for option in expr.options]
         test: exp.Expression = node(exp.In, this=value.v, expressions=options)
-        return Val(negate(test) if expr.negated else test, value.u)
+        return Val(negate(test) if expr.negated else test, value.u, guarded=value.guarded)
 
     # ---- lists
     def collection_path(self, expr: m.TExpr, env: Mapping[str, Item]) -> exp.Expression:
@@ -585,7 +638,8 @@ class ExpressionCompiler:
         With lambdas, one pass gives each item's mask and list (as a struct when it has both,
         computed once as a column when `stem` names it); two folds then combine them.
         """
-        sample = paths(sample_item(path))
+        with self.dialect.unbound():
+            sample = paths(sample_item(path))
         if sample is None or (sample.mask is None and sample.items is None):
             return Paths()
         parts = [name for name in ("mask", "items") if getattr(sample, name) is not None]
@@ -653,7 +707,7 @@ class ExpressionCompiler:
             return self.when_null(found) if found.u is not None else None
 
         best = self.dialect.over(collection.v, code, "max", path, fields)
-        found = binary(exp.EQ, node(exp.Nullif, this=coalesce(best, number(0)), expression=number(1)), number(2))
+        found = self.dialect.decode(coalesce(best, number(0)), (exp.false(), exp.Null(), exp.true()))
         value = found if decisive else negate(found)
         paths = self.fold_paths(collection.v, lacking, path, fields)
         if collection.u is None:
@@ -670,34 +724,24 @@ class ExpressionCompiler:
             length = self.dialect.length(args[0].v)
             if args[0].u is not None:
                 length = case((null_test(args[0]), exp.Null()), default=length)
-            return Val(length, unknowns, INTEGER_TYPE, exact=False)
+            return Val(length, unknowns, INTEGER_TYPE, exact=False, guarded=self.guarded(*args))
         if expr.name == "contains":
             values, member = args
             test = self.dialect.contains(values.v, member.v)
             if member.u is not None:
                 test = case((null_test(member), exp.Null()), default=test)
-            return Val(test, unknowns)
+            return Val(test, unknowns, guarded=self.guarded(*args))
         num = self.common(*args) if all(a.num is not None for a in args) else None
         operation = exp.Least if expr.name == "min" else exp.Greatest
-        nullable = [a for a in args if a.u is not None]
-        if num is not None and nullable and num[0] < MAX_PRECISION:
-            # Unknown when an argument is (as the interpreter's min/max), each argument written
-            # once: an unknown one stands in as ±10^(p-s), beyond every value of DECIMAL(p, s),
-            # so it wins GREATEST/LEAST and NULLIF turns it back to NULL. (Testing `a IS NULL`
-            # beside GREATEST(a, …) wrote `a` twice: nested calls doubled the query per level.)
-            wide = (num[0] + 1, num[1])
-            sentinel = cast(number(("-" if expr.name == "min" else "") + "1" + "0" * (num[0] - num[1])),
-                            decimal(*wide))
-            parts = [coalesce(self.as_decimal(a, wide), sentinel.copy()) if a.u is not None
-                     else self.as_decimal(a, wide) for a in args]
-            extreme = node(operation, this=parts[0], expressions=parts[1:], ignore_nulls=True)
-            value: exp.Expression = node(exp.Nullif, this=extreme, expression=sentinel)
-            return Val(value, unknowns, num, exact=False)  # DECIMAL(p + 1, s): cast where it matters
         parts = [self.as_decimal(a, num) if num else a.v for a in args]
-        value = node(operation, this=parts[0], expressions=parts[1:], ignore_nulls=True)
-        if nullable:
-            value = case((any_of(*(null_test(a) for a in nullable)), exp.Null()), default=value)
-        return Val(value, unknowns, num)
+        if all(a.u is None for a in args):
+            return Val(node(operation, this=parts[0], expressions=parts[1:], ignore_nulls=True), None, num)
+        # Unknown where an argument is, as the interpreter's min/max; each argument written once
+        # (`Dialect.extreme`): nested calls that wrote `a IS NULL` beside GREATEST(a, …) doubled
+        # the query per level.
+        typ = decimal(*num) if num else sql_type(expr.type, self.policy.schema)
+        value = self.dialect.extreme(operation, parts, [a.u is not None for a in args], num, typ)
+        return Val(value, unknowns, num, guarded=self.guarded(*args))
 
     # ---- definitions, parameters, conditions, amendments
     def definition(self, name: str) -> Val:
@@ -784,6 +828,30 @@ class ExpressionCompiler:
         if typ.kind == "set":
             return binary(exp.EQ, self.dialect.sorted_list(a.v), self.dialect.sorted_list(b.v))
         return binary(exp.EQ, a.v, b.v)
+
+
+def _larger_than(expr: exp.Expression, limit: int) -> bool:
+    """Whether the query writes more than `limit` nodes for `expr` (a shared node once per use)."""
+    stack, count = [expr], 0
+    while stack:
+        count += 1
+        if count > limit:
+            return True
+        stack.extend(stack.pop().iter_expressions())
+    return False
+
+
+def _reads_loop(expr: m.TExpr, env: Mapping[str, Item]) -> bool:
+    """Whether the expression reads an item of a loop around it (a variable of `env`)."""
+    stack: list[tuple[m.TExpr, frozenset[str]]] = [(expr, frozenset())]
+    while env and stack:
+        node, bound = stack.pop()
+        if isinstance(node, m.FieldRef | m.VarRef) and node.var in env and node.var not in bound:
+            return True
+        inner = bound | {node.var} if isinstance(node, m.Quant) else bound
+        stack.extend((child, inner if isinstance(node, m.Quant) and child is node.body else bound)
+                     for child in m.children(node))
+    return False
 
 
 MASK = exp.DataType.build("BIGINT")

@@ -587,7 +587,7 @@ FROM (
             WHEN CAST(NULL AS BOOLEAN) AND (
               CAST(NULL AS DECIMAL(18, 6)) IS NULL
             )
-            THEN COALESCE(CASE WHEN "param_ratio" IS NULL THEN "param_ratio__m" END, 0) | 4
+            THEN COALESCE("param_ratio__m", 0) | 4
           END,
           0
         ) | 4
@@ -630,25 +630,22 @@ FROM (
                 )
               END IS NULL
             )
-            THEN CASE
-              WHEN CAST(CAST(x9."investment" AS DECIMAL(38, 6)) * "param_ratio" AS DECIMAL(19, 7)) IS NULL
-              THEN COALESCE(
-                CASE
-                  WHEN x9."investment" IS NULL
-                  THEN CASE
-                    WHEN (
+            THEN COALESCE(
+              CASE
+                WHEN x9."investment" IS NULL
+                THEN CASE
+                  WHEN (
+                    i10 - 1
+                  ) < 8
+                  THEN CAST(1 AS BIGINT) << (
+                    (
                       i10 - 1
-                    ) < 8
-                    THEN CAST(1 AS BIGINT) << (
-                      (
-                        i10 - 1
-                      ) + 3
-                    )
-                  END
-                END,
-                0
-              ) | COALESCE(CASE WHEN "param_ratio" IS NULL THEN "param_ratio__m" END, 0)
-            END
+                    ) + 3
+                  )
+                END
+              END,
+              0
+            ) | COALESCE("param_ratio__m", 0)
           END
         )
       END AS "b_M2_g_paths",
@@ -707,16 +704,13 @@ FROM (
                   END IS NULL
                 )
                 THEN CASE
-                  WHEN CAST(CAST(x7."investment" AS DECIMAL(38, 6)) * "param_ratio" AS DECIMAL(19, 7)) IS NULL
+                  WHEN x7."investment" IS NULL
                   THEN CASE
-                    WHEN x7."investment" IS NULL
-                    THEN CASE
-                      WHEN (
-                        i8 - 1
-                      ) < 8
-                      THEN CAST(NULL AS TEXT[])
-                      ELSE ['projects[' || CAST(i8 - 1 AS TEXT) || '].investment']
-                    END
+                    WHEN (
+                      i8 - 1
+                    ) < 8
+                    THEN CAST(NULL AS TEXT[])
+                    ELSE ['projects[' || CAST(i8 - 1 AS TEXT) || '].investment']
                   END
                 END
               END

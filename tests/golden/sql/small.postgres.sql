@@ -746,7 +746,7 @@ FROM (
             WHEN CAST(NULL AS BOOLEAN) AND (
               CAST(NULL AS DECIMAL(18, 6)) IS NULL
             )
-            THEN COALESCE(CASE WHEN "param_ratio" IS NULL THEN "param_ratio__m" END, 0) | 4
+            THEN COALESCE("param_ratio__m", 0) | 4
           END,
           0
         ) | 4
@@ -783,23 +783,20 @@ FROM (
                     )
                   END IS NULL
                 )
-                THEN CASE
-                  WHEN CAST(CAST("t7"."investment" AS DECIMAL(38, 6)) * "param_ratio" AS DECIMAL(19, 7)) IS NULL
-                  THEN COALESCE(
-                    CASE
-                      WHEN "t7"."investment" IS NULL
-                      THEN CASE
-                        WHEN (
-                          t7.i8 - 1
-                        ) < 8
-                        THEN CAST(1 AS BIGINT) << CAST((
-                          t7.i8 - 1
-                        ) + 3 AS INT)
-                      END
-                    END,
-                    0
-                  ) | COALESCE(CASE WHEN "param_ratio" IS NULL THEN "param_ratio__m" END, 0)
-                END
+                THEN COALESCE(
+                  CASE
+                    WHEN "t7"."investment" IS NULL
+                    THEN CASE
+                      WHEN (
+                        t7.i8 - 1
+                      ) < 8
+                      THEN CAST(1 AS BIGINT) << CAST((
+                        t7.i8 - 1
+                      ) + 3 AS INT)
+                    END
+                  END,
+                  0
+                ) | COALESCE("param_ratio__m", 0)
               END
             )
           FROM UNNEST("projects") WITH ORDINALITY AS t7("investment", i8)
@@ -840,16 +837,13 @@ FROM (
                 END IS NULL
               )
               THEN CASE
-                WHEN CAST(CAST("t9"."investment" AS DECIMAL(38, 6)) * "param_ratio" AS DECIMAL(19, 7)) IS NULL
+                WHEN "t9"."investment" IS NULL
                 THEN CASE
-                  WHEN "t9"."investment" IS NULL
-                  THEN CASE
-                    WHEN (
-                      t9.i10 - 1
-                    ) < 8
-                    THEN CAST(NULL AS TEXT[])
-                    ELSE ARRAY['projects[' || CAST(t9.i10 - 1 AS TEXT) || '].investment']
-                  END
+                  WHEN (
+                    t9.i10 - 1
+                  ) < 8
+                  THEN CAST(NULL AS TEXT[])
+                  ELSE ARRAY['projects[' || CAST(t9.i10 - 1 AS TEXT) || '].investment']
                 END
               END
             END

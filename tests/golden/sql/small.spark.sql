@@ -13,7 +13,7 @@ SELECT
     THEN CAST(ARRAY() AS ARRAY<STRING>)
     ELSE ELEMENT_AT(
       ARRAY(ARRAY(), ARRAY('rd_expense'), ARRAY('revenue'), ARRAY('rd_expense', 'revenue')),
-      (
+      CAST((
         (
           (
             SHIFTRIGHT(COALESCE(`b_M1_s_unknowns__m`, 0), 0)
@@ -25,7 +25,7 @@ SELECT
             ) & 1
           ), 1)
         )
-      ) + 1
+      ) + 1 AS INT)
     )
   END AS `M1_unknowns`,
   CASE
@@ -182,7 +182,7 @@ SELECT
                 'projects[3].investment'
               )
             ),
-            (
+            CAST((
               (
                 (
                   (
@@ -226,7 +226,7 @@ SELECT
                   ) & 1
                 ), 5)
               )
-            ) + 1
+            ) + 1 AS INT)
           ),
           CAST(ARRAY() AS ARRAY<STRING>)
         ),
@@ -255,7 +255,7 @@ SELECT
                 'projects[7].investment'
               )
             ),
-            (
+            CAST((
               (
                 (
                   (
@@ -283,7 +283,7 @@ SELECT
                   ) & 1
                 ), 3)
               )
-            ) + 1
+            ) + 1 AS INT)
           ),
           CAST(ARRAY() AS ARRAY<STRING>)
         )
@@ -433,7 +433,7 @@ SELECT
                         'projects[3].investment'
                       )
                     ),
-                    (
+                    CAST((
                       (
                         (
                           (
@@ -477,7 +477,7 @@ SELECT
                           ) & 1
                         ), 5)
                       )
-                    ) + 1
+                    ) + 1 AS INT)
                   ),
                   CAST(ARRAY() AS ARRAY<STRING>)
                 ),
@@ -506,7 +506,7 @@ SELECT
                         'projects[7].investment'
                       )
                     ),
-                    (
+                    CAST((
                       (
                         (
                           (
@@ -534,7 +534,7 @@ SELECT
                           ) & 1
                         ), 3)
                       )
-                    ) + 1
+                    ) + 1 AS INT)
                   ),
                   CAST(ARRAY() AS ARRAY<STRING>)
                 )
@@ -562,12 +562,16 @@ FROM (
             WHEN CAST(NULL AS BOOLEAN) AND (
               CAST(NULL AS DECIMAL(18, 6)) IS NULL
             )
-            THEN COALESCE(CASE WHEN `param_ratio` IS NULL THEN `param_ratio__m` END, 0) | 4
+            THEN COALESCE(`param_ratio__m`, 0) | 4
           END,
           0
         ) | 4
       END
-      ELSE AGGREGATE(TRANSFORM(`b_M2_g_paths`, s17 -> s17), 0, (acc18, f19) -> acc18 | COALESCE(f19, 0))
+      ELSE AGGREGATE(
+        TRANSFORM(`b_M2_g_paths`, s17 -> s17),
+        CAST(0 AS BIGINT),
+        (acc18, f19) -> acc18 | CAST(COALESCE(f19, 0) AS BIGINT)
+      )
     END AS `b_M2_g_unknowns__m`
   FROM (
     SELECT
@@ -598,18 +602,15 @@ FROM (
                 )
               END IS NULL
             )
-            THEN CASE
-              WHEN CAST(CAST(x15.`investment` AS DECIMAL(38, 6)) * `param_ratio` AS DECIMAL(19, 7)) IS NULL
-              THEN COALESCE(
-                CASE
-                  WHEN x15.`investment` IS NULL
-                  THEN CASE WHEN i16 < 8 THEN SHIFTLEFT(CAST(1 AS BIGINT), (
-                    i16 + 3
-                  )) END
-                END,
-                0
-              ) | COALESCE(CASE WHEN `param_ratio` IS NULL THEN `param_ratio__m` END, 0)
-            END
+            THEN COALESCE(
+              CASE
+                WHEN x15.`investment` IS NULL
+                THEN CASE WHEN i16 < 8 THEN SHIFTLEFT(CAST(1 AS BIGINT), (
+                  i16 + 3
+                )) END
+              END,
+              0
+            ) | COALESCE(`param_ratio__m`, 0)
           END
         )
       END AS `b_M2_g_paths`,
@@ -667,14 +668,11 @@ FROM (
                     END IS NULL
                   )
                   THEN CASE
-                    WHEN CAST(CAST(x12.`investment` AS DECIMAL(38, 6)) * `param_ratio` AS DECIMAL(19, 7)) IS NULL
+                    WHEN x12.`investment` IS NULL
                     THEN CASE
-                      WHEN x12.`investment` IS NULL
-                      THEN CASE
-                        WHEN i13 < 8
-                        THEN CAST(NULL AS ARRAY<STRING>)
-                        ELSE ARRAY(CONCAT('projects[', CAST(i13 AS STRING), '].investment'))
-                      END
+                      WHEN i13 < 8
+                      THEN CAST(NULL AS ARRAY<STRING>)
+                      ELSE ARRAY(CONCAT('projects[', CAST(i13 AS STRING), '].investment'))
                     END
                   END
                 END
@@ -738,8 +736,8 @@ FROM (
                 )
               ), 1)
             ),
-            0,
-            (acc4, f5) -> acc4 | COALESCE(f5, 0)
+            CAST(0 AS BIGINT),
+            (acc4, f5) -> acc4 | CAST(COALESCE(f5, 0) AS BIGINT)
           ),
           0
         ) AS `b_M2_g_flags`
