@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean test-warehouses warehouse-system
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy src
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not warehouse"
 
 test: lint typecheck unit
 	$(BIN)/policydsl fmt --check policies docs/tutorial
@@ -44,3 +44,20 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
+
+# The `policydsl sql` queries run on a real PostgreSQL and a real Spark (tests/batch/test_warehouses.py).
+# PostgreSQL's server and a Java runtime come from the system's packages, installed when missing.
+WAREHOUSE_STAMP := $(VENV)/.warehouse-installed
+
+$(WAREHOUSE_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[warehouse]'
+	touch $(WAREHOUSE_STAMP)
+
+warehouse-system:
+	@if command -v java >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; else \
+	  echo "installing PostgreSQL and a Java runtime (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openjdk-17-jre-headless >/dev/null; \
+	fi
+
+test-warehouses: $(WAREHOUSE_STAMP) warehouse-system
+	$(BIN)/python -m pytest -m warehouse tests/batch/test_warehouses.py
