@@ -89,9 +89,8 @@ def test_sql_text_is_built_only_around_what_sqlglot_printed() -> None:
                 continue
             checked += 1
             for part in node.values:
-                if isinstance(part, ast.FormattedValue):
-                    if not _printed_by_sqlglot(part.value):
-                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(part.value)}")
+                if isinstance(part, ast.FormattedValue) and not _printed_by_sqlglot(part.value):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(part.value)}")
     assert checked >= 2  # DESCRIBE and COPY in batch_sql.py
     assert not found, "SQL text with a value pasted in:\n" + "\n".join(found)
 

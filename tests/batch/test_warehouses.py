@@ -283,3 +283,28 @@ def test_spark_gives_the_python_answers(spark: Any, case: str) -> None:
                 converted[key] = list(value) if value is not None else []
         got.append(converted)
     _compare(name, _expected(policy, facts, params, AS_OF), got)
+
+
+def test_the_postgres_header_declares_the_composite_types_inner_first() -> None:
+    from policydsl.evaluate.sql import describe_input
+
+    lines = describe_input(policydsl.load(DATA / "nested.pol").policy.schema, "postgres")
+    assert lines[:2] == ['(first: CREATE TYPE "phase" AS ("cost" DECIMAL(18, 6));)',
+                         '(first: CREATE TYPE "project" AS ("name" TEXT, "investment" DECIMAL(18, 6), '
+                         '"phases" "phase"[]);)']
+    assert '"projects" "project"[]' in lines
+    assert not any("STRUCT" in line for line in lines)
+
+
+def test_the_postgres_header_types_create_a_table_the_query_reads(postgres: Postgres) -> None:
+    from policydsl.evaluate.sql import describe_input
+
+    policy = policydsl.load(DATA / "nested.pol").policy
+    lines = describe_input(policy.schema, "postgres")
+    statements = [line.removeprefix("(first: ").removesuffix(")") for line in lines if line.startswith("(first:")]
+    columns = [line.split("  --")[0] for line in lines if not line.startswith("(first:")]
+    query = compile_policy(policy, {}, AS_OF, dialect="postgres", table="declared")
+    out = postgres.sql('DROP TABLE IF EXISTS declared; DROP TYPE IF EXISTS "project", "phase" CASCADE;\n'
+                       + "\n".join(statements) + f"\nCREATE TABLE declared ({', '.join(columns)});\n"
+                       + f"COPY ({query.sql(pretty=False)}) TO STDOUT WITH (FORMAT csv, HEADER);\n")
+    assert out.splitlines()[0].startswith("row,")

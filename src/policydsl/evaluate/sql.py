@@ -401,8 +401,10 @@ def compile_policy(policy: m.Policy, params: Mapping[str, object], as_of: dateti
 
 
 def describe_input(schema: m.Schema, dialect: str = "duckdb") -> list[str]:
-    """The input table's columns as `name TYPE`, with the unit of money."""
+    """The input table's columns as `name TYPE`, with the unit of money. In PostgreSQL a list of
+    objects is an array of a composite type, whose CREATE TYPE statements come first."""
     lines = []
+    composites: dict[str, str] = {}
     for name, typ in input_types(schema).items():
         fact = schema.root.fact(name)
         note = ""
@@ -410,6 +412,25 @@ def describe_input(schema: m.Schema, dialect: str = "duckdb") -> list[str]:
             note = "  -- 万元"
         elif fact is not None and fact.type.kind == "enum" and fact.type.enum is not None:
             note = "  -- one of " + ", ".join(fact.type.enum.values)
-        lines.append(f"{exp.to_identifier(name, quoted=True).sql(dialect=dialect)} {write(typ, dialect)}{note}")
-    return lines
+        shown = write(typ, dialect)
+        if dialect == "postgres" and fact is not None:
+            shown = _postgres_type(fact.type, schema, composites)
+        lines.append(f"{exp.to_identifier(name, quoted=True).sql(dialect=dialect)} {shown}{note}")
+    return [*(f"(first: {statement})" for statement in composites.values()), *lines]
+
+
+def _postgres_type(typ: m.Type, schema: m.Schema, composites: dict[str, str]) -> str:
+    """A fact's type in PostgreSQL; an entity is a composite type, added to `composites` (inner first)."""
+    if typ.kind not in ("list", "entity") or typ.entity not in schema.entities:
+        return write(sql_type(typ, schema), "postgres")
+    entity = schema.entities[typ.entity]
+    named = exp.to_identifier(entity.name, quoted=True).sql(dialect="postgres")
+    if entity.name not in composites:
+        composites[entity.name] = ""  # being written: an entity that lists itself names it only
+        members = ", ".join(f"{exp.to_identifier(f.name, quoted=True).sql(dialect='postgres')} "
+                            f"{_postgres_type(f.type, schema, composites)}" for f in entity.facts)
+        del composites[entity.name]
+        # A comment for the reader to run by hand; every name and type in it is printed by sqlglot.
+        composites[entity.name] = " ".join(("CREATE TYPE", named, "AS", "(" + members + ");"))
+    return named + ("[]" if typ.kind == "list" else "")
 
