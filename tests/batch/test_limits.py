@@ -118,3 +118,32 @@ def test_a_huge_json_line_is_refused_without_being_read_whole(tmp_path: Path, mo
     rows = _both(source, tmp_path)
     assert [row["error"] is None for row in rows] == [True, False, True, False]
     assert "error[PD316]" in rows[1]["error"] and "more than 40 bytes" in rows[1]["error"]
+
+
+def _nested_lists(folder: Path, levels: int) -> Path:
+    """A policy whose profiles can nest lists `levels` deep."""
+    lines = ['policy t.nest { title "嵌套" }', 'entity e0 "层0" {', '  fact x "x" : bool', '  fact items "下层" : list of e1',
+             "}"]
+    for level in range(1, levels + 1):
+        inner = f'  fact items "下层" : list of e{level + 1}\n' if level < levels else ""
+        lines.append(f'entity e{level} "层{level}" {{\n  fact v "v" : integer\n{inner}}}')
+    lines.append('measure M1 "m" {\n  benefit service s "s" { when x }\n}')
+    path = folder / f"nested{levels}.pol"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_lists_nested_past_the_limit_are_left_to_the_python_engine(tmp_path: Path) -> None:
+    from policydsl.batch_sql import MAX_LIST_DEPTH, list_depth
+    from policydsl.cli import main
+
+    assert list_depth(policydsl.load(DATA / "nested.pol").policy.schema) == 2
+    deep = _nested_lists(tmp_path, MAX_LIST_DEPTH + 1)
+    assert list_depth(policydsl.load(deep).policy.schema) == MAX_LIST_DEPTH + 1
+    source = tmp_path / "rows.jsonl"
+    source.write_text('{"x": true, "items": [{"v": 1, "items": []}]}\n', encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    assert main(["batch", str(deep), str(source), "-o", str(out), "--engine", "duckdb"]) == 2
+    assert not out.exists()
+    assert main(["batch", str(deep), str(source), "-o", str(out), "--engine", "python"]) == 0
+    assert pq.read_table(out).to_pylist()[0]["M1_status"] == "eligible"
