@@ -19,7 +19,7 @@ from typing import Any
 
 from policydsl import model as m
 from policydsl.evaluate.explain import Clause, Explainer, clause_of, measure_explainer, shower
-from policydsl.evaluate.interpret import Evaluation, show
+from policydsl.evaluate.interpret import Evaluation
 from policydsl.evaluate.semantics import (
     UNKNOWN_ITEM,
     Env,
@@ -82,7 +82,6 @@ class Compiler:
         self._explainers: dict[str, Explainer] = {}
         self._definition_clauses: dict[str, Clause] = {}
         self._shared_clauses: dict[object, Clause] = {}
-        self.window_nodes: dict[tuple[str, datetime.date], Node] = {}
 
     def in_force(self, as_of: datetime.date) -> tuple[bool, ...]:
         """Which root measures are in force on a day (cached: a day is usually asked many times)."""
@@ -594,8 +593,7 @@ class CompiledEvaluation(Evaluation):
                     value, note = self._params[name], self._param_notes[name]
                 else:
                     value, note = self.parameter_value(name)
-                parameter = self.policy.parameters[name]
-                entry = self._param_reads[name] = (value, Read(name, parameter.label, show(value, parameter.type), note))
+                entry = self._param_reads[name] = (value, self.parameter_read(name, value, note))
             if self._reads:
                 self._reads[-1].append(entry[1])
             return entry[0]
@@ -627,17 +625,6 @@ class CompiledEvaluation(Evaluation):
 
     def collection_path(self, expr: m.TExpr, env: Env) -> str:
         return collection_path(expr, env)
-
-    def window_node(self, measure: m.Measure) -> Node:
-        # Depends on the measure and the day only: built once per day.
-        nodes = self._compiler.window_nodes
-        key = (measure.id, self.as_of)
-        node = nodes.get(key)
-        if node is None:
-            if len(nodes) >= _WINDOW_CACHE_SIZE * 32:
-                nodes.clear()
-            node = nodes[key] = super().window_node(measure)
-        return node
 
 
 class _Rows:

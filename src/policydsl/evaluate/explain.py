@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from policydsl import model as m
-from policydsl.evaluate.interpret import dedupe_reads, show, unknown_note
+from policydsl.evaluate.interpret import TARGET_NOTE, dedupe_reads, show, unknown_note
 from policydsl.evaluate.semantics import UNKNOWN_ITEM, Env, capped, collection_path, expr_text
 from policydsl.result import Node, Read
 from policydsl.values import Money, Unknown, merge_unknown
@@ -30,7 +30,6 @@ Explainer = Callable[["CompiledEvaluation", "Row"], Node]
 BenefitNodes = Callable[["CompiledEvaluation"], "Node | list[Node]"]  # one, or one per item
 EMPTY_ENV: Env = {}
 WINDOW_DAYS = 256  # as-of days whose window node is kept per measure (a batch uses one)
-TARGET_NOTE = "a target is reported; it does not decide eligibility"
 _MISSING = object()
 
 
@@ -118,7 +117,7 @@ def measure_explainer(fns: dict[int, Fn], measure: m.Measure, shared: Callable[[
     label, quotes = f"{measure.id} {measure.title}", measure.quotes
     source = f"source: {measure.ref}" if measure.ref else None
     agencies_nodes: dict[tuple[str, ...], Node] = {}
-    windows: dict[datetime.date, Node] = {}  # the window's node depends on the day only
+    windows: dict[datetime.date, Node] = {}  # the window's node depends on the day only: built once a day
 
     def explain(ctx: CompiledEvaluation, row: Row) -> Node:
         status, agencies, _, total, _, _ = row

@@ -22,6 +22,8 @@ from policydsl.evaluate.semantics import (
 from policydsl.result import BenefitResult, MeasureResult, Node, Read, Result, TargetResult
 from policydsl.values import Money, Unknown, merge_unknown, plain
 
+TARGET_NOTE = "a target is reported; it does not decide eligibility"
+
 
 def show(value: object, typ: m.Type | None = None) -> str:
     """A value as a person reads it: 320万元, 3.5%, little_giant (国家级…), unknown."""
@@ -271,9 +273,13 @@ class Evaluation:
     def parameter(self, name: str) -> object:
         value, note = self.parameter_value(name)
         if self.trace and self._reads:
-            parameter = self.policy.parameters[name]
-            self._reads[-1].append(Read(name, parameter.label, show(value, parameter.type), note))
+            self._reads[-1].append(self.parameter_read(name, value, note))
         return value
+
+    def parameter_read(self, name: str, value: object, note: str) -> Read:
+        """How a clause that uses a parameter shows it."""
+        parameter = self.policy.parameters[name]
+        return Read(name, parameter.label, show(value, parameter.type), note)
 
     def parameter_value(self, name: str) -> tuple[object, str]:
         """A parameter's value, amendments applied, and the note a read of it shows."""
@@ -510,7 +516,7 @@ class Evaluation:
         parts = tuple(n for n in (when_node, require_node) if n)
         shown = "does not apply" if applies is False else show(met, m.BOOL)
         return Node("target", f"target {target.id}: {target.label}", shown, children=parts,
-                    quotes=target.quotes, note="a target is reported; it does not decide eligibility")
+                    quotes=target.quotes, note=TARGET_NOTE)
 
     def window_node(self, measure: m.Measure) -> Node:
         inside = measure.window.contains(self.as_of)
