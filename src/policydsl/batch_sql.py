@@ -23,7 +23,8 @@ from policydsl.batch_output import Rows, Tally, Writer, evaluate_row, output_sch
 from policydsl.batch_validate import canonical
 from policydsl.diagnostics import Diagnostic, UsageError
 from policydsl.evaluate.sql import KEY, CompiledQuery, SqlUnsupported, compile_policy
-from policydsl.evaluate.sql_dialects import STATUSES, TEXT, all_of, binary, call, case, cast, number, text, write
+from policydsl.evaluate.sql_dialects import TEXT, all_of, binary, call, case, cast, number, text, write
+from policydsl.model import STATUSES
 from policydsl.profile import loop_nests
 
 if TYPE_CHECKING:

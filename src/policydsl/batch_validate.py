@@ -41,7 +41,8 @@ from policydsl.evaluate.sql_dialects import (
     number,
     text,
 )
-from policydsl.evaluate.sql_expressions import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE, sql_type
+from policydsl.evaluate.sql_expressions import sql_type
+from policydsl.evaluate.sql_shapes import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE
 from policydsl.profile import Nests, loop_work_can_exceed
 
 BIGINT = exp.DataType.build("BIGINT")
@@ -161,7 +162,7 @@ class Reader:
     def _integer(self, raw: exp.Expression, kind: str, origin: str, typ: m.Type, minimum: object) -> Read:
         limit = 10 ** INTEGER_TYPE[0]
         if kind == "int":
-            return Read(all_of(between(raw, limit), at_least(raw, minimum)), try_cast(raw, BIGINT))
+            return Read(all_of(between(raw, limit), at_least(raw, minimum)), as_type(raw, BIGINT, origin))
         if origin == "text":
             value = try_cast(call("trim", raw), BIGINT)
             ok = all_of(full_match(raw, " *[+-]?[0-9]{1,18} *"), coalesce(at_least(value, minimum), exp.false()))
@@ -282,7 +283,7 @@ class Reader:
         read = self.items(raw, var, reads, entity)
         if castable and set(fields) == {f.name for f in entity.facts}:
             # Each field reads as a cast of itself, so the list needs no lambda, only a cast.
-            return Read(read.ok, try_cast(raw, sql_type(typ, self.schema)))
+            return Read(read.ok, as_type(raw, sql_type(typ, self.schema), origin))
         return read
 
     def items(self, values: exp.Expression, var: str, reads: dict[str, Read], entity: m.Entity,
@@ -303,12 +304,16 @@ class Reader:
 
     def distinct_names(self, values: exp.Expression, typ: m.Type) -> exp.Expression:
         """A list of values of the enum, none repeated (NULLs are not values)."""
-        assert typ.enum is not None
-        var = "name"
-        allowed = node(exp.In, this=exp.column(var), expressions=[text(v) for v in typ.enum.values])
-        named = call("len", call("list_filter", values, _lambda(allowed, var)))
-        return all_of(binary(exp.EQ, named, call("len", values)),
-                      binary(exp.EQ, call("len", call("list_distinct", values)), call("len", values)))
+        assert typ.enum is not None and typ.enum.values
+        # A TRY_CAST to a list of the enum makes NULL of every element that is not one of its
+        # values, and `list_count` skips NULLs: no lambda runs per element.
+        enum = exp.DataType(this=exp.DataType.Type.ARRAY, nested=True, expressions=[
+            exp.DataType(this=exp.DataType.Type.ENUM, expressions=[text(v) for v in typ.enum.values])])
+        named = call("list_count", try_cast(values, enum))
+        # Only lists of two or more can repeat a value (most sets hold one or none).
+        distinct = case((binary(exp.LTE, call("len", values), number(1)), exp.true()),
+                        default=binary(exp.EQ, call("list_unique", values), call("len", values)))
+        return all_of(binary(exp.EQ, named, call("len", values)), distinct)
 
     # ---- text holding a set or a list (a CSV cell, a Parquet string)
     def from_structured_text(self, raw: exp.Expression, typ: m.Type) -> Read:
@@ -401,6 +406,25 @@ class Reader:
                       binary(exp.EQ, call("len", call("list_distinct", keys)), call("len", keys)))
 
 
+def as_type(value: exp.Expression, kind: exp.DataType, origin: str) -> exp.Expression:
+    """`value` as a value of SQL type `kind`: a TRY_CAST, unless it is one already or is a raw
+    column of that very type (a cast to its own type still costs DuckDB a copy, and for a list of
+    structs a large one)."""
+    wanted = kind.sql("duckdb")
+    if isinstance(value, exp.Cast | exp.TryCast) and value.to.sql("duckdb") == wanted:
+        return value
+    if isinstance(value, exp.Column) and origin not in ("text", "json") and _same_type(origin, wanted):
+        return value
+    return try_cast(value, kind)
+
+
+def _same_type(origin: str, wanted: str) -> bool:
+    try:
+        return bool(exp.DataType.build(origin, dialect="duckdb").sql("duckdb") == wanted)
+    except Exception:
+        return False
+
+
 def _is_cast_of(value: exp.Expression, raw: exp.Expression) -> bool:
     """Whether a value is the raw value itself or a cast of it (so a cast of the whole list does)."""
     while isinstance(value, exp.Cast | exp.TryCast):
@@ -481,7 +505,7 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
         # A JSON null reads as no value: guard the value by the read, since some reads of a null
         # give a value (`$[*]` of null is an empty list, which would be a known empty set).
         shown = case((ok, read.value)) if origin == "json" else read.value
-        middle.append(exp.alias_(try_cast(shown, kind), f"_value_{fact.name}", quoted=True))
+        middle.append(exp.alias_(as_type(shown, kind, origin), f"_value_{fact.name}", quoted=True))
         middle.append(exp.alias_(any_of(absent, ok), f"_ok_{fact.name}", quoted=True))
         checks.append(exp.column(f"_ok_{fact.name}", quoted=True))
     if json_line is not None:

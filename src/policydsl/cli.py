@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from policydsl import present
 from policydsl.api import PolicySet, load
 from policydsl.check.loader import load as load_files
 from policydsl.check.loader import read_source
@@ -26,7 +25,6 @@ from policydsl.diagnostics import (
     render,
 )
 from policydsl.result import Result
-from policydsl.syntax.parse import parse_source
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -260,6 +258,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for warning in result.warnings:
             sys.stderr.write(f"warning: {warning}\n")
     else:
+        from policydsl import present  # rich: only for text output
+
         present.print_result(policies, result)
     return EXIT_OK
 
@@ -276,6 +276,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         json.dump(measure.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
+        from policydsl import present
+
         present.print_explanation(result, measure)
     return EXIT_OK
 
@@ -307,6 +309,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def cmd_fmt(args: argparse.Namespace) -> int:
     from policydsl.syntax.format import format_text
+    from policydsl.syntax.parse import parse_source
 
     changed: list[str] = []
     problems: list[Diagnostic] = []

@@ -22,7 +22,7 @@ CODES: dict[str, str] = {
     "PD116": "a keyword used as a name",
     "PD117": "an expression nested deeper than the limit (policydsl.syntax.parse.MAX_EXPRESSION_DEPTH)",
     "PD118": "a number in policy text too large or too precise (the limits of profile values)",
-    "PD119": "a .pol file larger than the limit (policydsl.syntax.parse.MAX_SOURCE_CHARS)",
+    "PD119": "a .pol file larger than the limit (policydsl.syntax.limits.MAX_SOURCE_CHARS)",
     "PD201": "an unknown name (fact, definition, parameter, measure, table or loop field)",
     "PD202": "a type error: an operator or clause applied to values of the wrong type",
     "PD203": "a unit error: money, ratios and plain numbers mixed",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Hashable, Iterator
 from policydsl import model as m
 from policydsl.diagnostics import Diagnostic, Span
 from policydsl.syntax import ast
-from policydsl.syntax.parse import MAX_EXPANDED_DEPTH
+from policydsl.syntax.limits import MAX_EXPANDED_DEPTH
 
 
 def references(expr: ast.Expr, names: Collection[str]) -> list[str]:

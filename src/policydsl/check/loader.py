@@ -9,7 +9,7 @@ import attrs
 
 from policydsl.diagnostics import Diagnostic, Source, Span, did_you_mean
 from policydsl.syntax import ast, stored
-from policydsl.syntax.parse import MAX_SOURCE_CHARS, parse_source
+from policydsl.syntax.limits import MAX_SOURCE_CHARS
 
 # Parsing is cached by file content: the same text at the same path parses once per process.
 _PARSE_CACHE: dict[tuple[str, str], tuple[ast.Module, tuple[Diagnostic, ...]]] = {}
@@ -72,6 +72,13 @@ def read_source(path: Path) -> tuple[Source | None, Diagnostic | None]:
             hint="save the file as UTF-8",
         )
     return Source(display, text, str(path.resolve())), None
+
+
+def parse_source(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
+    """Parse a file: Lark is imported only for a file not parsed before (`stored`)."""
+    from policydsl.syntax.parse import parse_source as parse
+
+    return parse(source)
 
 
 def parse_cached(source: Source) -> tuple[ast.Module, tuple[Diagnostic, ...]]:

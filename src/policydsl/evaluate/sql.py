@@ -43,7 +43,6 @@ from policydsl.evaluate.sql_dialects import (
 )
 from policydsl.evaluate.sql_expressions import (
     INT,
-    KEY,
     ExpressionCompiler,
     SqlUnsupported,
     Val,
@@ -57,10 +56,10 @@ from policydsl.evaluate.sql_expressions import (
     static_path,
 )
 from policydsl.evaluate.sql_paths import Paths
+from policydsl.evaluate.sql_shapes import KEY, TOTAL_TYPE
 
 BOOLEAN = exp.DataType.build("BOOLEAN")
 
-TOTAL_TYPE = (38, 10)  # the `<measure>_total` columns, 万元
 TABLE = "profiles"
 
 __all__ = ["KEY", "TABLE", "CompiledQuery", "SqlUnsupported", "compile_policy", "input_types", "sql_type"]

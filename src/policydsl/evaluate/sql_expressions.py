@@ -50,14 +50,11 @@ from policydsl.evaluate.sql_dialects import (
     unique_name,
 )
 from policydsl.evaluate.sql_paths import ITEMS, Paths, PathSpace
+from policydsl.evaluate.sql_shapes import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE
 from policydsl.values import Money
 
-MONEY_TYPE = (18, 6)  # money facts: 万元 to 0.01 元, |value| < 10^12 万元
-NUMBER_TYPE = (18, 10)  # decimal and ratio facts: |value| < 10^8
-INTEGER_TYPE = (18, 0)  # integer facts: BIGINT, |value| < 10^18
 DIVISION_SCALE = 18
 MAX_PRECISION = 38
-KEY = "row"
 HOIST_NODES = 100  # a longer value without guarded paths becomes columns (`hoisted`)
 
 

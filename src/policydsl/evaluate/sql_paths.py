@@ -159,17 +159,19 @@ class PathSpace:
     def to_list(self, paths: Paths) -> exp.Expression:
         """The sorted, distinct list of the unknown paths (the `<measure>_unknowns` column)."""
         names = sorted((name for name, bit in self.bits.items() if paths.bits >> bit & 1))
-        fixed = self.dialect.strings([])
+        # Without per-item paths, the list holds only these names: a list of an ENUM in DuckDB.
+        typ = self.dialect.names_type(names) if paths.items is None and names else TEXT_LIST
+        fixed = self.dialect.strings([], typ)
         if paths.mask is not None and names:
             none = binary(exp.EQ, coalesce(paths.mask, number(0)), number(0))
-            fixed = case((none, fixed), default=self.mask_list(paths.mask, names))
+            fixed = case((none, fixed), default=self.mask_list(paths.mask, names, typ))
         if paths.items is None:
             return fixed
         merged = self.dialect.sort_distinct(self.dialect.concat([fixed, paths.items]))
         none = binary(exp.EQ, coalesce(self.dialect.length(paths.items), number(0)), number(0))
         return case((none, fixed), default=merged)
 
-    def mask_list(self, mask: exp.Expression, names: list[str]) -> exp.Expression:
+    def mask_list(self, mask: exp.Expression, names: list[str], typ: exp.DataType = TEXT_LIST) -> exp.Expression:
         """The names whose bits are set, in order: one lookup table per group of six names."""
         value = coalesce(mask, number(0))
         parts = []
@@ -184,7 +186,7 @@ class PathSpace:
                 index = bit if index is None else node(exp.BitwiseOr, this=index, expression=bit)
             assert index is not None
             parts.append(self.dialect.lookup([[n for j, n in enumerate(group) if k >> j & 1]
-                                              for k in range(1 << len(group))], index))
+                                              for k in range(1 << len(group))], index, typ))
         return self.dialect.concat(parts)
 
 

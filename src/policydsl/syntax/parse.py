@@ -16,30 +16,27 @@ from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.tree import Meta
 
+from policydsl import disk_cache
 from policydsl.diagnostics import Diagnostic, Label, Source, Span
-from policydsl.syntax import ast, stored
-
-# Limits of policy text (docs/language.md, "Limits"); each refusal is a positioned diagnostic.
-MAX_NESTING = 200  # brackets nested in each other (PD112), checked on the text before parsing
-MAX_EXPRESSION_DEPTH = 64  # operations nested in each other in one expression as written (PD117)
-# … and once the definitions, conditions and amended values it names are written out in place, each
-# name counting one (PD233, found by the checker): what the evaluators and the SQL compiler walk.
-MAX_EXPANDED_DEPTH = 100
-MAX_SOURCE_CHARS = 5_000_000  # characters of one .pol file (PD119): ~120 times the Sanmenxia policy
-# Numbers written in policy text have the limits of profile values (policydsl.profile.MAX_*; PD118).
-MAX_DIGITS = 28  # significant digits: what the default decimal context computes with exactly
-MAX_INTEGER = 2**63 - 1  # a whole number without a decimal point or unit
-MAX_MAGNITUDE = Decimal(10) ** 18  # other numbers, ratios (as fractions) and money (in 万元)
-# Words of expressions that can never be names (none/open/unknown stay usable as enum values).
-RESERVED = frozenset({"and", "or", "not", "in", "true", "false", "any", "all"})
+from policydsl.syntax import ast
+from policydsl.syntax.limits import (  # noqa: F401 - re-exported: the limits are the parser's
+    MAX_DIGITS,
+    MAX_EXPANDED_DEPTH,
+    MAX_EXPRESSION_DEPTH,
+    MAX_INTEGER,
+    MAX_MAGNITUDE,
+    MAX_NESTING,
+    MAX_SOURCE_CHARS,
+    RESERVED,
+)
 
 
 def _cache_file(grammar: str) -> str | bool:
     """Where Lark keeps the analysed grammar between runs (building it takes ~0.4 s)."""
-    if not stored.enabled():
+    if not disk_cache.enabled():
         return False
     digest = hashlib.sha256(f"{grammar}\0{lark_version}".encode()).hexdigest()[:16]
-    folder = stored.cache_folder()
+    folder = disk_cache.cache_folder()
     if folder is None:
         return True  # Lark falls back to the temporary folder
     return str(folder / f"grammar-{digest}.lark")

@@ -2,65 +2,32 @@
 
 Parsing the Sanmenxia folder takes ~0.1 s, a tenth of a short `policydsl batch`; reading the stored
 result back takes a few milliseconds. An entry is named by a digest of the file's text and path and
-of the code that parses (every source file of this package), so an edited policy or an upgraded
-policydsl never sees a stale tree. Entries are JSON, written and read by a codec that builds only
-the tree's own classes (nothing is unpickled or run), in the user's cache folder
-(`$XDG_CACHE_HOME/policydsl/parsed`, or `~/.cache/policydsl/parsed`). `POLICYDSL_NO_CACHE=1` turns
-this and Lark's grammar cache off. Any failure to read or write an entry is a cache miss.
+of the code that parses (`policydsl.disk_cache`, which also says where entries live and how
+`POLICYDSL_NO_CACHE=1` turns them off, along with Lark's grammar cache). Entries are JSON, written
+and read by a codec that builds only the tree's own classes (nothing is unpickled or run).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
-import os
-import tempfile
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from policydsl import diagnostics
+from policydsl import diagnostics, disk_cache
+from policydsl.disk_cache import cache_folder, code_digest, enabled
 from policydsl.syntax import ast
 
 if TYPE_CHECKING:
     from policydsl.diagnostics import Diagnostic, Source
 
 Parsed = tuple["ast.Module", tuple["Diagnostic", ...]]
-_PACKAGE = Path(__file__).resolve().parent.parent
 MAX_ENTRIES = 2000  # entries kept; the oldest go first when there are more
 PRUNE_EVERY = 100  # stores between two prunings in one process (and the first one)
-_STORES = [0]
-
-
-def enabled() -> bool:
-    return not os.environ.get("POLICYDSL_NO_CACHE")
-
-
-def cache_folder(*parts: str) -> Path | None:
-    """The cache folder (created), or None where it cannot be."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base, "policydsl", *parts)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder
-
-
-@cache
-def code_digest() -> str:
-    """A digest of every source file of policydsl: parsing and the tree's classes live there."""
-    digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*")):
-        if path.suffix in (".py", ".lark") and path.is_file():
-            digest.update(path.relative_to(_PACKAGE).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _entry(source: Source) -> Path | None:
@@ -76,11 +43,8 @@ def load(source: Source) -> Parsed | None:
     if not enabled():
         return None
     entry = _entry(source)
-    if entry is None:
-        return None
-    try:
-        data = entry.read_bytes()
-    except OSError:
+    data = None if entry is None else disk_cache.read(entry)
+    if data is None:
         return None
     try:
         module, problems = json.loads(data, object_hook=_Decoder(source))
@@ -101,23 +65,7 @@ def store(source: Source, parsed: Parsed) -> None:
         data = json.dumps(_encode(parsed, source), ensure_ascii=False, separators=(",", ":")).encode()
     except _Unstorable:  # something in the tree the codec does not know: keep no entry
         return
-    # Written whole under another name, then renamed: a reader never sees half an entry.
-    temporary: str | None = None
-    try:
-        handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, entry)
-        temporary = None
-        _STORES[0] += 1
-        if (_STORES[0] - 1) % PRUNE_EVERY == 0:  # listing the folder is not free: now and then
-            _prune(entry.parent)
-    except OSError:  # disk full, read-only: the cache is only an optimisation
-        pass
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    disk_cache.write(entry, data, MAX_ENTRIES, PRUNE_EVERY)
 
 
 # The classes an entry may build: the tree's and the diagnostics' own, nothing else.
@@ -173,12 +121,3 @@ class _Decoder:
         if "$t" in obj:
             return datetime.date.fromisoformat(obj["$t"])
         return obj  # the fields of a "$c" object, built right after
-
-
-def _prune(folder: Path) -> None:
-    entries = list(folder.glob("*.json"))
-    if len(entries) <= MAX_ENTRIES:
-        return
-    entries.sort(key=lambda p: p.stat().st_mtime)
-    for path in entries[: len(entries) - MAX_ENTRIES]:
-        path.unlink(missing_ok=True)

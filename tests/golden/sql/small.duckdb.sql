@@ -10,9 +10,9 @@ SELECT
   CAST(NULL AS DECIMAL(38, 10)) AS "M1_total",
   CASE
     WHEN COALESCE("b_M1_s_unknowns__m", 0) = 0
-    THEN CAST([] AS TEXT[])
+    THEN CAST([] AS ENUM('rd_expense', 'revenue')[])
     ELSE LIST_EXTRACT(
-      CAST([[], ['rd_expense'], ['revenue'], ['rd_expense', 'revenue']] AS TEXT[][]),
+      CAST([[], ['rd_expense'], ['revenue'], ['rd_expense', 'revenue']] AS ENUM('rd_expense', 'revenue')[][]),
       (
         (
           (
