@@ -8,7 +8,10 @@ sample, or the benchmark stops.
 
 from __future__ import annotations
 
+import compileall
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,20 +56,20 @@ class Run(NamedTuple):
     peak: float  # MB
 
 
-def measure(command: list[str]) -> Run:
-    """One run of the command, in a fresh wrapper process."""
+def measure(command: list[str], fresh_cache: Path | None = None) -> Run:
+    """One run of the command, in a fresh wrapper process. With `fresh_cache`, the cache folder is
+    a new one, in which the policy has been checked (its files parsed) but nothing else run."""
+    env = dict(os.environ)
+    if fresh_cache is not None:
+        shutil.rmtree(fresh_cache, ignore_errors=True)
+        env["XDG_CACHE_HOME"] = str(fresh_cache)
+        subprocess.run([*POLICYDSL, "check", str(SANMENXIA)], check=True, capture_output=True, cwd=ROOT, env=env)
     done = subprocess.run([sys.executable, str(BENCH / "measure.py"), *command], capture_output=True, text=True,
-                          cwd=ROOT)
+                          cwd=ROOT, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     return Run(figures["wall_s"], figures["cpu_s"], figures["peak_mb"])
-
-
-def median_run(command: list[str], repeat: int) -> Run:
-    """Median wall and CPU time, largest peak, of `repeat` runs."""
-    runs = [measure(command) for _ in range(repeat)]
-    return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs), max(r.peak for r in runs))
 
 
 def disagreements(ours: Path, theirs: Path) -> tuple[int, int]:
@@ -92,21 +95,38 @@ def cross_check(rows: int, folder: Path) -> Row:
             f"all 28 statuses and totals equal on {compared:,} of {rows:,} rows")
 
 
+def paired(commands: list[list[str]], repeat: int) -> list[Run]:
+    """Median wall and CPU time, largest peak, of `repeat` runs of each command, taken in turns so
+    that a noisy minute weighs on all of them alike."""
+    runs: list[list[Run]] = [[] for _ in commands]
+    for _ in range(repeat):
+        for done, command in zip(runs, commands, strict=True):
+            done.append(measure(command))
+    return [Run(statistics.median(r.wall for r in done), statistics.median(r.cpu for r in done),
+                max(r.peak for r in done)) for done in runs]
+
+
 def run(rows: int, python_rows: int, check_rows: int, repeat: int, folder: Path) -> list[Row]:
     folder.mkdir(parents=True, exist_ok=True)
-    table = [cross_check(check_rows, folder)]
+    # As an installed package is: policydsl's modules compiled to bytecode (an editable install
+    # compiles them on first import, unless PYTHONDONTWRITEBYTECODE is set).
+    compileall.compile_dir(ROOT / "src", quiet=1)
     big = generate(rows, folder)
     out = folder / "out.parquet"
-    floor = median_run(hand_sql(big, out), repeat)
+    # The first batch of a policy, parameters and day builds its SQL (batch_plan) and keeps it.
+    first = measure(policydsl_batch(big, out, "duckdb"), fresh_cache=folder / "fresh-cache")
+    table = [cross_check(check_rows, folder)]  # also keeps the SQL for the timed runs' input
+    floor, ours = paired([hand_sql(big, out), policydsl_batch(big, out, "duckdb")], repeat)
+    ratio = ours.wall / floor.wall
     table.append((f"hand-written DuckDB SQL, {rows:,} rows (the floor)", f"{floor.wall:.2f} s",
                   f"1.0×; CPU {floor.cpu:.1f} s; peak {floor.peak:,.0f} MB"))
-    ours = median_run(policydsl_batch(big, out, "duckdb"), repeat)
-    ratio = ours.wall / floor.wall
     targets = (f" (target ≤ 2×: {_met(ratio <= 2)}); < 5 s: {_met(ours.wall < 5)}" if rows == 1_000_000
                else " (the targets are for 1,000,000 rows)")
     table.append((f"`policydsl batch --engine duckdb`, {rows:,} rows", f"{ours.wall:.2f} s",
                   f"{ratio:.2f}× the SQL{targets}; CPU {ours.cpu:.1f} s ({ours.cpu / floor.cpu:.2f}× the SQL's); "
                   f"peak {ours.peak:,.0f} MB (< 2 GB: {_met(ours.peak < 2048)})"))
+    table.append((f"the same, first run (its SQL built, not read from disk; one run), {rows:,} rows",
+                  f"{first.wall:.2f} s", f"{first.wall / floor.wall:.2f}× the SQL"))
     small = generate(python_rows, folder)
     python = measure(policydsl_batch(small, out, "python"))
     per_row = python.wall / python_rows

@@ -76,42 +76,107 @@ def _printed_by_sqlglot(call: ast.expr) -> bool:
     return isinstance(call.func, ast.Name) and call.func.id == "write"
 
 
+def _pasted_sql(tree: ast.Module) -> tuple[int, list[str]]:
+    """The f-strings of SQL in a module, and the parts of them that sqlglot did not print."""
+    checked, found = 0, []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.JoinedStr):
+            continue
+        head = node.values[0] if node.values else None
+        if not (isinstance(head, ast.Constant) and isinstance(head.value, str)
+                and head.value.lstrip().upper().startswith(SQL_STARTS)):
+            continue
+        checked += 1
+        found += [f"{node.lineno}: {ast.unparse(part.value)}" for part in node.values
+                  if isinstance(part, ast.FormattedValue) and not _printed_by_sqlglot(part.value)]
+    return checked, found
+
+
 def test_sql_text_is_built_only_around_what_sqlglot_printed() -> None:
     """An f-string of SQL interpolates only what sqlglot printed: never a name, a path or a value."""
-    checked, found = 0, []
+    found = []
     for path, tree in _trees():
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.JoinedStr):
-                continue
-            head = node.values[0] if node.values else None
-            if not (isinstance(head, ast.Constant) and isinstance(head.value, str)
-                    and head.value.lstrip().upper().startswith(SQL_STARTS)):
-                continue
-            checked += 1
-            for part in node.values:
-                if isinstance(part, ast.FormattedValue) and not _printed_by_sqlglot(part.value):
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(part.value)}")
-    assert checked >= 2  # DESCRIBE and COPY in batch_sql.py
+        found += [f"{path.relative_to(ROOT)}:{problem}" for problem in _pasted_sql(tree)[1]]
     assert not found, "SQL text with a value pasted in:\n" + "\n".join(found)
 
 
+def test_pasted_sql_is_recognised() -> None:
+    sample = ast.parse('a = f"DESCRIBE {name}"\nb = f"COPY ({write(q, d)}) TO x"\nc = f"{x} and {y}"\n')
+    assert _pasted_sql(sample) == (2, ["1: name"])
+
+
+# The statements of a batch (`batch_plan.Plan`) are texts that sqlglot printed, kept on disk.
+PLAN = "statements"
+
+
+def _from_plan(value: ast.expr, assignments: dict[str, ast.expr], loops: dict[str, ast.expr]) -> bool:
+    if isinstance(value, ast.Attribute):
+        return isinstance(value.value, ast.Name) and value.value.id == PLAN
+    if isinstance(value, ast.IfExp):
+        return _from_plan(value.body, assignments, loops) and _from_plan(value.orelse, assignments, loops)
+    if isinstance(value, ast.Name) and value.id in loops:
+        return _from_plan(loops[value.id], {}, {})
+    if isinstance(value, ast.Name) and value.id in assignments:
+        return _from_plan(assignments[value.id], {}, loops)
+    return False
+
+
+def _run_unsafely(tree: ast.Module) -> list[str]:
+    """Calls `connection.execute(…)`/`connection.sql(…)` whose text is not a constant, what
+    sqlglot printed, an f-string (checked above) or a statement of the batch's plan."""
+    found = []
+    assignments = {target.id: node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                   for target in node.targets if isinstance(target, ast.Name)}
+    loops = {node.target.id: node.iter for node in ast.walk(tree)
+             if isinstance(node, ast.For) and isinstance(node.target, ast.Name)}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("execute", "sql") and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "connection" and node.args):
+            continue
+        argument = node.args[0]
+        if _from_plan(argument, assignments, loops):
+            continue
+        if isinstance(argument, ast.Name):
+            argument = assignments.get(argument.id, argument)
+        if not (isinstance(argument, ast.Constant | ast.JoinedStr) or _printed_by_sqlglot(argument)):
+            found.append(f"{node.lineno}: {ast.unparse(node.args[0])}")
+    return found
+
+
 def test_sql_is_run_only_from_constants_or_sqlglot_trees() -> None:
-    """Every `execute(…)`/`sql(…)` on a connection gets a constant, what sqlglot printed or such an f-string."""
     found = []
     for path, tree in _trees():
-        if not path.name.startswith(("batch", "sql")):
-            continue
-        assignments = {target.id: node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                       for target in node.targets if isinstance(target, ast.Name)}
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("execute", "sql") and isinstance(node.func.value, ast.Name)
-                    and node.func.value.id == "connection" and node.args):
-                continue
-            argument = node.args[0]
-            if isinstance(argument, ast.Name):
-                argument = assignments.get(argument.id, argument)
-            ok = isinstance(argument, ast.Constant | ast.JoinedStr) or _printed_by_sqlglot(argument)
-            if not ok:
-                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node.args[0])}")
+        if path.name.startswith(("batch", "sql")):
+            found += [f"{path.relative_to(ROOT)}:{problem}" for problem in _run_unsafely(tree)]
     assert not found, "\n".join(found)
+
+
+def test_unsafe_runs_are_recognised() -> None:
+    sample = ast.parse(
+        "connection.execute(text)\nconnection.execute(statements.tally)\nfor v in statements.views:\n"
+        "    connection.execute(v)\nq = a if b else statements.x\nconnection.sql(q)\n"
+        "connection.execute(t.sql('duckdb'))\nconnection.execute(\"SET x = 1\")\n")
+    assert _run_unsafely(sample) == ["1: text", "6: q"]
+
+
+def test_plan_statements_are_what_sqlglot_printed() -> None:
+    """Every text of a Plan is built by `write` (directly, or in `_view` and `_goals`)."""
+    tree = ast.parse((SOURCE / "batch_plan.py").read_text("utf-8"))
+    (build,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "build"]
+    (built,) = [n for n in ast.walk(build) if isinstance(n, ast.Call) and ast.unparse(n.func) == "Plan"]
+    texts = {"views", "stream", "goals_all", "goals_some", "tally"}
+    for keyword in built.keywords:
+        if keyword.arg not in texts:
+            continue
+        values = keyword.value.elts if isinstance(keyword.value, ast.Tuple) else [keyword.value]
+        for value in values:
+            if isinstance(value, ast.BoolOp):  # `… or ""`
+                value = value.values[0]
+            assert isinstance(value, ast.Call) and ast.unparse(value.func) in ("write", "_view", "_goals"), \
+                ast.unparse(value)
+    for helper in ("_view", "_goals"):
+        (function,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == helper]
+        returns = [n.value for n in ast.walk(function) if isinstance(n, ast.Return) and n.value is not None]
+        assert all(isinstance(r, ast.Constant) and r.value is None or
+                   isinstance(r, ast.Call) and ast.unparse(r.func) == "write" for r in returns), helper

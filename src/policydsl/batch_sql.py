@@ -1,10 +1,11 @@
 """The DuckDB engine of a batch: check the table in SQL, evaluate it with the compiled query, and
 merge back, in row order, the rows that the Python reader decides.
 
-Two passes over the input. The first finds the rows SQL cannot vouch for (`batch_validate`) and
-counts the goals met by the others. The second evaluates the clean rows: with no row left to
-Python and Parquet output, DuckDB writes the file itself; otherwise the results stream through
-Python, which evaluates the other rows (`batch_output.evaluate_row`) and writes the merged rows.
+The statements come from `batch_plan` (built once and kept). With Parquet output, DuckDB writes
+the file itself, marking in a staging file the rows SQL cannot vouch for, so that valid input —
+nearly every batch — is read once; the file is then tallied and the goals counted. Where some row
+is left to Python, the results stream through Python instead, which evaluates the other rows
+(`batch_output.evaluate_row`) and writes the merged rows.
 """
 
 from __future__ import annotations
@@ -20,19 +21,20 @@ from sqlglot import exp
 from policydsl import model as m
 from policydsl.batch_input import CHUNK, Source
 from policydsl.batch_output import Rows, Tally, Writer, evaluate_row, output_schema
-from policydsl.batch_validate import canonical
+from policydsl.batch_plan import RAW, RESULTS, UNCHECKED, WRITTEN, Plan, plan
 from policydsl.diagnostics import Diagnostic, UsageError
-from policydsl.evaluate.sql import KEY, CompiledQuery, SqlUnsupported, compile_policy
-from policydsl.evaluate.sql_dialects import TEXT, all_of, binary, call, case, cast, number, text, write
+from policydsl.evaluate.sql import SqlUnsupported
+from policydsl.evaluate.sql_dialects import binary, number, text
+from policydsl.evaluate.sql_shapes import KEY
 from policydsl.model import STATUSES
-from policydsl.profile import loop_nests
 
 if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa  # type: ignore[import-untyped]
 
 Progress = Callable[[int, int], None]
-CHECKED = "checked"
+
+__all__ = ["MAX_LIST_DEPTH", "UNCHECKED", "list_depth", "run_duckdb", "watch"]
 
 
 def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, params: Mapping[str, object],
@@ -46,41 +48,33 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
             "PD406", f"the duckdb engine checks lists nested at most {MAX_LIST_DEPTH} deep in its input, and this "
             f"policy's profiles nest lists {depth} deep",
             hint="run the batch with --engine python")])
-    try:
-        query = compile_policy(policy, params, as_of, table=CHECKED, extra=["clean"])
-        goals = compile_policy(policy, params, as_of, table=CHECKED, goals=True, measures=False, extra=["clean"])
-    except SqlUnsupported as error:
-        raise UsageError([Diagnostic("PD406", f"the duckdb engine cannot evaluate this policy: {error}",
-                                     hint="run the batch with --engine python")]) from None
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = true")
     connection.execute("SET enable_progress_bar_print = false")
     # DuckDB returns memory to the system after large frees; a batch frees and takes again the
     # same few hundred megabytes all along, and giving them back costs a third of its time.
     connection.execute("SET allocator_bulk_deallocation_flush_threshold = '2GB'")
-    raw, origins, json_line = _raw_relation(connection, source)
-    checked = canonical(policy.schema, raw, origins, json_line, loops=loop_nests(policy))
-    connection.execute(exp.Create(this=exp.to_table(CHECKED), kind="VIEW", expression=checked,
-                                  properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-    results: list[exp.Expr] = [exp.column(name, quoted=True) for columns in query.measures
-               for name in (columns.status, columns.total, columns.unknowns)]
-    clean = exp.column("clean", quoted=True)
+    origins, json_line = _input_view(connection, source)
+    try:
+        statements = plan(policy, params, as_of, origins, json_line)
+    except SqlUnsupported as error:
+        raise UsageError([Diagnostic("PD406", f"the duckdb engine cannot evaluate this policy: {error}",
+                                     hint="run the batch with --engine python")]) from None
+    for view in statements.views:
+        connection.execute(view)
     # DuckDB names the file's columns after the query's, which are the output names unless two
     # measure ids differ only in case (`SqlCompiler.output_names`); then Python writes the file.
-    as_named = [c.name for c in results] == output_schema(policy).names[2:]
-    if out_format == ".parquet" and as_named and _all_in_sql(connection, query.select, results, output, policy,
-                                                             tally, report, source.count):
-        _count_goals(connection, goals, policy, tally, every_row_clean=True)
+    as_named = list(statements.columns) == output_schema(policy).names[2:]
+    if out_format == ".parquet" and as_named and _all_in_sql(connection, statements, output, policy, tally, report,
+                                                             source.count):
+        _count_goals(connection, statements, policy, tally, every_row_clean=True)
         return 0
     # Some rows are left to Python: they are evaluated there and merged back in row order.
     tally.rows = tally.errors = 0
     tally.statuses.clear()
     tally.totals.clear()
-    by_python = _count_goals(connection, goals, policy, tally, every_row_clean=False)
-    outputs: list[exp.Expr] = [exp.column(KEY, quoted=True), exp.alias_(cast(exp.Null(), TEXT), "error", quoted=True),
-                               *results]
-    stream = _stream(connection, exp.select(exp.Star()).from_(exp.Subquery(this=query.select)).where(clean),
-                     outputs, query, policy)
+    by_python = _count_goals(connection, statements, policy, tally, every_row_clean=False)
+    stream = _stream(connection, statements, policy)
     fallback = _python_rows(policy, source, by_python, params, as_of, tally.goals)
     writer = Writer(output, out_format, output_schema(policy))
     try:
@@ -115,22 +109,14 @@ def list_depth(schema: m.Schema) -> int:
     return deepest
 
 
-UNCHECKED = "\x00left to Python"  # in the staging file, the error of a row SQL cannot vouch for
-
-
-def _all_in_sql(connection: duckdb.DuckDBPyConnection, query: exp.Select, results: Sequence[exp.Expr],
-                output: Path, policy: m.Policy, tally: Tally, report: Progress, total: int) -> bool:
-    """DuckDB writes the Parquet file itself, in parallel; True unless some row is left to Python.
-
-    The rows SQL cannot vouch for are marked in a staging file, so that valid input — nearly
-    every batch — is read once; if a row is marked, the staging file is dropped.
-    """
-    error = case((exp.column("clean", quoted=True), cast(exp.Null(), TEXT)), default=text(UNCHECKED))
-    outputs: list[exp.Expr] = [exp.column(KEY, quoted=True), exp.alias_(error, "error", quoted=True), *results]
+def _all_in_sql(connection: duckdb.DuckDBPyConnection, statements: Plan, output: Path, policy: m.Policy,
+                tally: Tally, report: Progress, total: int) -> bool:
+    """DuckDB writes the Parquet file itself, in parallel; True unless some row is left to Python
+    (those rows are marked in the staging file, which is then dropped)."""
     staging = output.with_name(f".{output.name}.partial")
     try:
-        _copy(connection, query, outputs, staging, total, report)
-        _tally_file(connection, staging, policy, tally)
+        _copy(connection, staging, total, report)
+        _tally_file(connection, statements, staging, policy, tally)
         if tally.errors:  # only marked rows can have an error here
             staging.unlink()
             return False
@@ -141,66 +127,56 @@ def _all_in_sql(connection: duckdb.DuckDBPyConnection, query: exp.Select, result
             staging.unlink()
 
 
-def _count_goals(connection: duckdb.DuckDBPyConnection, goals: CompiledQuery, policy: m.Policy, tally: Tally,
+def _count_goals(connection: duckdb.DuckDBPyConnection, statements: Plan, policy: m.Policy, tally: Tally,
                  every_row_clean: bool) -> list[int]:
     """Count the goals met by the rows SQL vouches for; returns the other rows, in order."""
-    clean = exp.column("clean", quoted=True)
-    columns: list[exp.Expression] = []
-    if not every_row_clean:
-        columns.append(exp.Filter(this=call("list", exp.column(KEY, quoted=True)),
-                                  expression=exp.Where(this=exp.not_(clean))))
-    for goal in policy.goals:
-        met = exp.column(goals.goals[goal.id], quoted=True)
-        columns.append(call("count_if", met if every_row_clean else all_of(clean, met)))
-    if not columns:
+    query = statements.goals_all if every_row_clean else statements.goals_some
+    if query is None:  # no goals, and every row clean
         return []
-    select = exp.select(*columns).from_(exp.Subquery(this=goals.select))
-    (row,) = connection.execute(write(select, "duckdb")).fetchall()
+    (row,) = connection.execute(query).fetchall()
     counts = row if every_row_clean else row[1:]
     for goal, count in zip(policy.goals, counts, strict=True):
         tally.goals[goal.id] = int(count or 0)  # no rows: NULL
     return [] if every_row_clean else sorted(row[0] or [])
 
 
-def _raw_relation(connection: duckdb.DuckDBPyConnection, source: Source) -> tuple[exp.Expression, dict[str, str],
-                                                                                    str | None]:
-    """The input as DuckDB reads it: a relation with `row` and raw columns, and their origins."""
+def _input_view(connection: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[str, str], str | None]:
+    """The input as the view `raw_input` (`row` and the raw columns), and the columns' origins."""
     if source.format == ".parquet":
         reader = exp.Anonymous(this="read_parquet", expressions=[
             text(str(source.path)), exp.EQ(this=exp.column("file_row_number"), expression=exp.true())])
         position = exp.column("file_row_number")
         relation = exp.select(exp.alias_(binary(exp.Add, position, number(1)), KEY, quoted=True),
                               exp.Star(except_=[position.copy()])).from_(exp.Table(this=reader))
-        described = connection.execute(f"DESCRIBE {relation.sql('duckdb')}").fetchall()
-        origins = {name: kind for name, kind, *_ in described if name != KEY}
-        return exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier("raw_input"))), origins, None
-    connection.register("raw_input", source.table())
+        connection.execute(exp.Create(this=exp.to_table(RAW), kind="VIEW", expression=relation, properties=exp.Properties(
+            expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        described = connection.execute(exp.Describe(this=exp.to_table(RAW)).sql("duckdb")).fetchall()
+        return {name: kind for name, kind, *_ in described if name != KEY}, None
+    connection.register(RAW, source.table())
     if source.format == ".jsonl":
-        return exp.to_table("raw_input"), {}, "line"
-    return exp.to_table("raw_input"), dict.fromkeys(source.columns, "text"), None
+        return {}, "line"
+    return dict.fromkeys(source.columns, "text"), None
 
 
-def _copy(connection: duckdb.DuckDBPyConnection, query: exp.Select, outputs: list[exp.Expr], output: Path,
-          total: int, report: Progress) -> None:
+def _copy(connection: duckdb.DuckDBPyConnection, output: Path, total: int, report: Progress) -> None:
     """DuckDB writes the Parquet file itself, in parallel and in row order."""
-    select = exp.select(*outputs).from_(exp.Subquery(this=query))
-    statement = f"COPY ({write(select, 'duckdb')}) TO {text(str(output)).sql('duckdb')} (FORMAT PARQUET, COMPRESSION zstd)"
+    statement = exp.Copy(this=exp.to_table(RESULTS), kind=False, files=[text(str(output))], params=[
+        exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("PARQUET")),
+        exp.CopyParameter(this=exp.var("COMPRESSION"), expression=exp.var("zstd"))])
     stop = watch(connection, total, report)
     try:
-        connection.execute(statement).fetchall()  # a finished result frees the connection for the next
+        connection.execute(statement.sql("duckdb")).fetchall()  # a finished result frees the connection
     finally:
         stop()
     report(total, total)
 
 
-def _tally_file(connection: duckdb.DuckDBPyConnection, output: Path, policy: m.Policy, tally: Tally) -> None:
-    columns: list[exp.Expression] = [call("count", exp.Star()), call("count", exp.column("error", quoted=True))]
-    for measure in policy.measures:
-        status = exp.column(f"{measure.id}_status", quoted=True)
-        columns += [call("count_if", binary(exp.EQ, status, text(s))) for s in STATUSES]
-        columns.append(call("sum", exp.column(f"{measure.id}_total", quoted=True)))
+def _tally_file(connection: duckdb.DuckDBPyConnection, statements: Plan, output: Path, policy: m.Policy,
+                tally: Tally) -> None:
     reader = exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[text(str(output))]))
-    (found,) = connection.execute(exp.select(*columns).from_(reader).sql("duckdb")).fetchall()
+    connection.execute(exp.Create(this=exp.to_table(WRITTEN), kind="VIEW", replace=True, expression=exp.select(
+        exp.Star()).from_(reader), properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+    (found,) = connection.execute(statements.tally).fetchall()
     tally.rows, tally.errors = int(found[0]), int(found[1])
     values = iter(found[2:])
     for measure in policy.measures:
@@ -211,17 +187,11 @@ def _tally_file(connection: duckdb.DuckDBPyConnection, output: Path, policy: m.P
             tally.totals[measure.id] = total
 
 
-def _stream(connection: duckdb.DuckDBPyConnection, query: exp.Select, outputs: list[exp.Expr],
-            compiled: CompiledQuery, policy: m.Policy) -> Iterator[pa.RecordBatch]:
+def _stream(connection: duckdb.DuckDBPyConnection, statements: Plan, policy: m.Policy) -> Iterator[pa.RecordBatch]:
     """The results of the clean rows, in row order, as batches of the output schema (the columns
     are taken by position, and given the output names)."""
-    statuses = {columns.status for columns in compiled.measures}
-    shaped: list[exp.Expr] = [exp.alias_(cast(exp.column(o.alias_or_name, quoted=True), TEXT), o.alias_or_name, quoted=True)
-                              if o.alias_or_name in statuses
-                              else o for o in outputs]
     schema = output_schema(policy)
-    reader = connection.sql(write(exp.select(*shaped).from_(exp.Subquery(this=query)), "duckdb")).to_arrow_reader(CHUNK)
-    for batch in reader:
+    for batch in connection.sql(statements.stream).to_arrow_reader(CHUNK):
         yield _conform(batch, schema)
 
 

@@ -20,7 +20,7 @@ CODES: dict[str, str] = {
     "PD114": "a file that is not valid UTF-8",
     "PD115": "a goal whose count is not a whole number",
     "PD116": "a keyword used as a name",
-    "PD117": "an expression nested deeper than the limit (policydsl.syntax.parse.MAX_EXPRESSION_DEPTH)",
+    "PD117": "an expression nested deeper than the limit (policydsl.syntax.limits.MAX_EXPRESSION_DEPTH)",
     "PD118": "a number in policy text too large or too precise (the limits of profile values)",
     "PD119": "a .pol file larger than the limit (policydsl.syntax.limits.MAX_SOURCE_CHARS)",
     "PD201": "an unknown name (fact, definition, parameter, measure, table or loop field)",

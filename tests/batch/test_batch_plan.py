@@ -1,0 +1,134 @@
+"""The SQL of a batch kept on disk (batch_plan.py): read back when everything it depends on is the
+same, built again when anything is not, never trusted when damaged or switched off."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pytest
+
+import policydsl
+from policydsl import batch_plan, profile
+from policydsl.batch import run_batch
+from tests.batch.helpers import DATA
+
+AS_OF = datetime.date(2024, 6, 1)
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    monkeypatch.delenv("POLICYDSL_NO_CACHE", raising=False)
+    return home / "policydsl" / "sql"
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the plans built (rather than read from disk)."""
+    built: list[int] = []
+    original = batch_plan.build
+
+    def counting(*args: object, **kwargs: object) -> batch_plan.Plan:
+        built.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch_plan, "build", counting)
+    return built
+
+
+def write_profiles(folder: Path, revenue_type: pa.DataType = pa.float64()) -> Path:
+    path = folder / f"profiles-{revenue_type}.parquet"
+    pq.write_table(pa.table({
+        "level": pa.array(["provincial", "innovative", None, "little_giant"]),
+        "revenue": pa.array([15000, 200, None, 40000], revenue_type),
+        "employees": pa.array([120, 5, None, 2000], pa.int64()),
+    }), path)
+    return path
+
+
+def batch(source: Path, output: Path, params: dict[str, object] | None = None,
+          as_of: datetime.date = AS_OF) -> list[dict[str, object]]:
+    policies = policydsl.load(DATA / "core")
+    run_batch(policies.policy, source, output, as_of=as_of, params=policies.read_params(params or {}))
+    return pq.read_table(output).to_pylist()  # type: ignore[no-any-return]
+
+
+def test_a_second_batch_reads_the_plan_from_disk(cache_home: Path, builds: list[int], tmp_path: Path) -> None:
+    source = write_profiles(tmp_path)
+    first = batch(source, tmp_path / "first.parquet")
+    assert len(builds) == 1 and len(list(cache_home.glob("*.json"))) == 1
+    second = batch(source, tmp_path / "second.parquet")
+    assert len(builds) == 1  # read back, not built
+    assert second == first
+    # A batch of another file of the same columns and types is the same plan.
+    other = tmp_path / "other"
+    other.mkdir()
+    batch(write_profiles(other), tmp_path / "third.parquet")
+    assert len(builds) == 1
+
+
+def test_what_the_sql_depends_on_makes_another_plan(cache_home: Path, builds: list[int], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write_profiles(tmp_path)
+    batch(source, tmp_path / "out.parquet")
+    batch(source, tmp_path / "out.parquet", as_of=datetime.date(2024, 6, 2))
+    assert len(builds) == 2
+    batch(source, tmp_path / "out.parquet", params={"cap": 300})
+    assert len(builds) == 3
+    batch(write_profiles(tmp_path, pa.decimal128(18, 2)), tmp_path / "out.parquet")  # revenue typed otherwise
+    assert len(builds) == 4
+    monkeypatch.setattr(profile, "MAX_TEXT_LENGTH", 50)  # the input checks read the limits
+    batch(source, tmp_path / "out.parquet")
+    assert len(builds) == 5
+    assert len(list(cache_home.glob("*.json"))) == 5
+
+
+def test_an_edited_policy_makes_another_plan(cache_home: Path, builds: list[int], tmp_path: Path) -> None:
+    folder = tmp_path / "policy"
+    folder.mkdir()
+    for file in (DATA / "core").iterdir():
+        if file.is_file():
+            (folder / file.name).write_bytes(file.read_bytes())
+    source = write_profiles(tmp_path)
+    policies = policydsl.load(folder)
+    run_batch(policies.policy, source, tmp_path / "a.parquet", as_of=AS_OF, params={})
+    pol = folder / "core.pol"
+    pol.write_text(pol.read_text("utf-8").replace("amount 10万元", "amount 11万元", 1), encoding="utf-8")
+    edited = policydsl.load(folder)
+    assert repr(edited.policy) != repr(policies.policy)
+    run_batch(edited.policy, source, tmp_path / "b.parquet", as_of=AS_OF, params={})
+    assert len(builds) == 2
+
+
+@pytest.mark.parametrize("damage", [b"", b"{", b'{"views": 3}', b"\xff\xfe", b'{"views": [1], "columns": []}'])
+def test_a_damaged_entry_is_built_again(cache_home: Path, builds: list[int], tmp_path: Path, damage: bytes) -> None:
+    source = write_profiles(tmp_path)
+    first = batch(source, tmp_path / "first.parquet")
+    (entry,) = cache_home.glob("*.json")
+    entry.write_bytes(damage)
+    assert batch(source, tmp_path / "second.parquet") == first
+    assert len(builds) == 2
+    assert batch_plan._load(entry.read_bytes()) is not None  # and stored whole again
+
+
+def test_switched_off_by_the_environment(cache_home: Path, builds: list[int], tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYDSL_NO_CACHE", "1")
+    source = write_profiles(tmp_path)
+    batch(source, tmp_path / "a.parquet")
+    batch(source, tmp_path / "b.parquet")
+    assert len(builds) == 2
+    assert not cache_home.exists() or not list(cache_home.glob("*.json"))
+
+
+def test_a_stored_plan_is_the_plan_built(cache_home: Path, tmp_path: Path) -> None:
+    policies = policydsl.load(DATA / "core")
+    origins = {"level": "VARCHAR", "revenue": "DOUBLE", "projects": "VARCHAR"}
+    built = batch_plan.build(policies.policy, {}, AS_OF, origins, None)
+    assert batch_plan.plan(policies.policy, {}, AS_OF, origins, None) == built  # stored
+    assert batch_plan.plan(policies.policy, {}, AS_OF, origins, None) == built  # read back
+    assert len(list(cache_home.glob("*.json"))) == 1
