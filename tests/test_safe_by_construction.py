@@ -161,15 +161,25 @@ def test_unsafe_runs_are_recognised() -> None:
 
 
 def test_plan_statements_are_what_sqlglot_printed() -> None:
-    """Every text of a Plan is built by `write` (directly, or in `_view` and `_goals`)."""
-    tree = ast.parse((SOURCE / "batch_plan.py").read_text("utf-8"))
+    """Every text of a Plan is built by `write` (directly, or in `_view` and `_goals`): a kept plan
+    is run as it is (`batch_plan`), its texts being what sqlglot printed when it was built."""
+    tree = ast.parse((SOURCE / "batch_statements.py").read_text("utf-8"))
     (build,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "build"]
     (built,) = [n for n in ast.walk(build) if isinstance(n, ast.Call) and ast.unparse(n.func) == "Plan"]
-    texts = {"views", "stream", "goals_all", "goals_some", "tally"}
+    texts = {"views", "copy", "stream", "goals_all", "goals_some", "tally"}
     for keyword in built.keywords:
         if keyword.arg not in texts:
             continue
-        values = keyword.value.elts if isinstance(keyword.value, ast.Tuple) else [keyword.value]
+        values = [keyword.value]
+        if isinstance(keyword.value, ast.Call) and ast.unparse(keyword.value.func) == "tuple":  # tuple(views)
+            (name,) = keyword.value.args
+            assert isinstance(name, ast.Name)
+            values = [n.value for n in ast.walk(build) if isinstance(n, ast.Assign)
+                      and any(isinstance(t, ast.Name) and t.id == name.id for t in n.targets)]
+            values = [v for value in values for v in (value.elts if isinstance(value, ast.List) else [value])]
+            values += [n.args[1] for n in ast.walk(build) if isinstance(n, ast.Call)
+                       and ast.unparse(n.func) == f"{name.id}.insert"]
+        assert len(values) >= (3 if keyword.arg == "views" else 1), keyword.arg
         for value in values:
             if isinstance(value, ast.BoolOp):  # `… or ""`
                 value = value.values[0]

@@ -1,7 +1,8 @@
 """The DuckDB engine of a batch: check the table in SQL, evaluate it with the compiled query, and
 merge back, in row order, the rows that the Python reader decides.
 
-The statements come from `batch_plan` (built once and kept). With Parquet output, DuckDB writes
+The statements come from `batch_plan` (built once and kept; this module builds no SQL, so a
+batch whose plan is kept does not import sqlglot). With Parquet output, DuckDB writes
 the file itself, marking in a staging file the rows SQL cannot vouch for, so that valid input —
 nearly every batch — is read once; the file is then tallied and the goals counted. Where some row
 is left to Python, the results stream through Python instead, which evaluates the other rows
@@ -16,16 +17,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-
 from policydsl import model as m
 from policydsl.batch_input import CHUNK, Source
 from policydsl.batch_output import Rows, Tally, Writer, evaluate_row, output_schema
-from policydsl.batch_plan import RAW, RESULTS, UNCHECKED, WRITTEN, Plan, plan
+from policydsl.batch_plan import RAW, RAW_FILE, UNCHECKED, WRITTEN, Plan, plan, possible_statuses
 from policydsl.diagnostics import Diagnostic, UsageError
-from policydsl.evaluate.sql import SqlUnsupported
-from policydsl.evaluate.sql_dialects import binary, number, text
-from policydsl.evaluate.sql_shapes import KEY
+from policydsl.evaluate.sql_shapes import KEY, SqlUnsupported
 from policydsl.model import STATUSES
 
 if TYPE_CHECKING:
@@ -56,7 +53,7 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
     connection.execute("SET allocator_bulk_deallocation_flush_threshold = '2GB'")
     origins, json_line = _input_view(connection, source)
     try:
-        statements = plan(policy, params, as_of, origins, json_line)
+        statements = plan(policy, params, as_of, source.format, origins, json_line)
     except SqlUnsupported as error:
         raise UsageError([Diagnostic("PD406", f"the duckdb engine cannot evaluate this policy: {error}",
                                      hint="run the batch with --engine python")]) from None
@@ -65,8 +62,8 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
     # DuckDB names the file's columns after the query's, which are the output names unless two
     # measure ids differ only in case (`SqlCompiler.output_names`); then Python writes the file.
     as_named = list(statements.columns) == output_schema(policy).names[2:]
-    if out_format == ".parquet" and as_named and _all_in_sql(connection, statements, output, policy, tally, report,
-                                                             source.count):
+    if out_format == ".parquet" and as_named and _all_in_sql(connection, statements, output, policy, as_of, tally,
+                                                             report, source.count):
         _count_goals(connection, statements, policy, tally, every_row_clean=True)
         return 0
     # Some rows are left to Python: they are evaluated there and merged back in row order.
@@ -110,13 +107,13 @@ def list_depth(schema: m.Schema) -> int:
 
 
 def _all_in_sql(connection: duckdb.DuckDBPyConnection, statements: Plan, output: Path, policy: m.Policy,
-                tally: Tally, report: Progress, total: int) -> bool:
+                as_of: datetime.date, tally: Tally, report: Progress, total: int) -> bool:
     """DuckDB writes the Parquet file itself, in parallel; True unless some row is left to Python
     (those rows are marked in the staging file, which is then dropped)."""
     staging = output.with_name(f".{output.name}.partial")
     try:
-        _copy(connection, staging, total, report)
-        _tally_file(connection, statements, staging, policy, tally)
+        _copy(connection, statements, staging, total, report)
+        _tally_file(connection, statements, staging, policy, as_of, tally)
         if tally.errors:  # only marked rows can have an error here
             staging.unlink()
             return False
@@ -141,47 +138,45 @@ def _count_goals(connection: duckdb.DuckDBPyConnection, statements: Plan, policy
 
 
 def _input_view(connection: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[str, str], str | None]:
-    """The input as the view `raw_input` (`row` and the raw columns), and the columns' origins."""
+    """Open the input for the plan's views; returns the raw columns' origins and the JSON column."""
     if source.format == ".parquet":
-        reader = exp.Anonymous(this="read_parquet", expressions=[
-            text(str(source.path)), exp.EQ(this=exp.column("file_row_number"), expression=exp.true())])
-        position = exp.column("file_row_number")
-        relation = exp.select(exp.alias_(binary(exp.Add, position, number(1)), KEY, quoted=True),
-                              exp.Star(except_=[position.copy()])).from_(exp.Table(this=reader))
-        connection.execute(exp.Create(this=exp.to_table(RAW), kind="VIEW", expression=relation, properties=exp.Properties(
-            expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-        described = connection.execute(exp.Describe(this=exp.to_table(RAW)).sql("duckdb")).fetchall()
-        return {name: kind for name, kind, *_ in described if name != KEY}, None
+        relation = connection.read_parquet(str(source.path), file_row_number=True)
+        relation.create_view(RAW_FILE)
+        kinds = dict(zip(relation.columns, (str(t) for t in relation.types), strict=True))
+        kinds.pop("file_row_number", None)
+        return kinds, None
     connection.register(RAW, source.table())
     if source.format == ".jsonl":
         return {}, "line"
     return dict.fromkeys(source.columns, "text"), None
 
 
-def _copy(connection: duckdb.DuckDBPyConnection, output: Path, total: int, report: Progress) -> None:
+def _copy(connection: duckdb.DuckDBPyConnection, statements: Plan, output: Path, total: int,
+          report: Progress) -> None:
     """DuckDB writes the Parquet file itself, in parallel and in row order."""
-    statement = exp.Copy(this=exp.to_table(RESULTS), kind=False, files=[text(str(output))], params=[
-        exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("PARQUET")),
-        exp.CopyParameter(this=exp.var("COMPRESSION"), expression=exp.var("zstd"))])
     stop = watch(connection, total, report)
     try:
-        connection.execute(statement.sql("duckdb")).fetchall()  # a finished result frees the connection
+        connection.execute(statements.copy, [str(output)]).fetchall()  # a finished result frees the connection
     finally:
         stop()
     report(total, total)
 
 
 def _tally_file(connection: duckdb.DuckDBPyConnection, statements: Plan, output: Path, policy: m.Policy,
-                tally: Tally) -> None:
-    reader = exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[text(str(output))]))
-    connection.execute(exp.Create(this=exp.to_table(WRITTEN), kind="VIEW", replace=True, expression=exp.select(
-        exp.Star()).from_(reader), properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+                as_of: datetime.date, tally: Tally) -> None:
+    connection.read_parquet(str(output)).create_view(WRITTEN)
     (found,) = connection.execute(statements.tally).fetchall()
     tally.rows, tally.errors = int(found[0]), int(found[1])
     values = iter(found[2:])
     for measure in policy.measures:
-        counts = {s: int(next(values) or 0) for s in STATUSES}  # no rows: NULL
-        tally.statuses[measure.id] = {s: n for s, n in counts.items() if n}
+        rest = int(next(values))  # the rows with a status
+        counts: dict[str, int] = {}
+        *counted, last = possible_statuses(measure, as_of)
+        for status in counted:
+            counts[status] = int(next(values) or 0)  # no rows: NULL
+            rest -= counts[status]
+        counts[last] = rest
+        tally.statuses[measure.id] = {s: n for s in STATUSES if (n := counts.get(s, 0))}
         total = next(values)
         if total is not None:
             tally.totals[measure.id] = total

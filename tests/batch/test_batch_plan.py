@@ -11,7 +11,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 import policydsl
-from policydsl import batch_plan, profile
+from policydsl import batch_plan, batch_statements, profile
 from policydsl.batch import run_batch
 from tests.batch.helpers import DATA
 
@@ -30,13 +30,13 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the plans built (rather than read from disk)."""
     built: list[int] = []
-    original = batch_plan.build
+    original = batch_statements.build
 
     def counting(*args: object, **kwargs: object) -> batch_plan.Plan:
         built.append(1)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(batch_plan, "build", counting)
+    monkeypatch.setattr(batch_statements, "build", counting)
     return built
 
 
@@ -104,7 +104,9 @@ def test_an_edited_policy_makes_another_plan(cache_home: Path, builds: list[int]
     assert len(builds) == 2
 
 
-@pytest.mark.parametrize("damage", [b"", b"{", b'{"views": 3}', b"\xff\xfe", b'{"views": [1], "columns": []}'])
+@pytest.mark.parametrize("damage", [b"", b"{", b'{"views": 3}', b"\xff\xfe", b'{"views": [1], "columns": []}',
+                                    b'{"views": [1], "copy": "", "columns": [], "stream": "", "goals_all": null, '
+                                    b'"goals_some": "", "tally": ""}'])
 def test_a_damaged_entry_is_built_again(cache_home: Path, builds: list[int], tmp_path: Path, damage: bytes) -> None:
     source = write_profiles(tmp_path)
     first = batch(source, tmp_path / "first.parquet")
@@ -128,7 +130,49 @@ def test_switched_off_by_the_environment(cache_home: Path, builds: list[int], tm
 def test_a_stored_plan_is_the_plan_built(cache_home: Path, tmp_path: Path) -> None:
     policies = policydsl.load(DATA / "core")
     origins = {"level": "VARCHAR", "revenue": "DOUBLE", "projects": "VARCHAR"}
-    built = batch_plan.build(policies.policy, {}, AS_OF, origins, None)
-    assert batch_plan.plan(policies.policy, {}, AS_OF, origins, None) == built  # stored
-    assert batch_plan.plan(policies.policy, {}, AS_OF, origins, None) == built  # read back
+    built = batch_statements.build(policies.policy, {}, AS_OF, ".parquet", origins, None)
+    assert batch_plan.plan(policies.policy, {}, AS_OF, ".parquet", origins, None) == built  # stored
+    assert batch_plan.plan(policies.policy, {}, AS_OF, ".parquet", origins, None) == built  # read back
     assert len(list(cache_home.glob("*.json"))) == 1
+
+
+def test_a_kept_plan_runs_without_sqlglot(cache_home: Path, tmp_path: Path) -> None:
+    """A second batch neither imports nor runs sqlglot (a fresh process: imports are per process)."""
+    import subprocess
+    import sys
+
+    source = write_profiles(tmp_path)
+    script = (
+        "import sys, datetime, policydsl\n"
+        "from pathlib import Path\n"
+        "from policydsl.batch import run_batch\n"
+        f"policies = policydsl.load({str(DATA / 'core')!r})\n"
+        f"run_batch(policies.policy, Path({str(source)!r}), Path(sys.argv[1]), as_of=datetime.date(2024, 6, 1), "
+        "params={})\n"
+        "print('sqlglot' in sys.modules)\n")
+    runs = [subprocess.run([sys.executable, "-c", script, str(tmp_path / f"{n}.parquet")], capture_output=True,
+                           text=True, check=True) for n in range(2)]
+    assert [run.stdout.strip() for run in runs] == ["True", "False"]
+    assert pq.read_table(tmp_path / "0.parquet") == pq.read_table(tmp_path / "1.parquet")
+
+
+@pytest.mark.parametrize("day", [datetime.date(2024, 6, 1), datetime.date(2020, 6, 1), datetime.date(2026, 6, 1)])
+def test_the_tally_of_the_written_file_is_the_python_engines(tmp_path: Path, day: datetime.date) -> None:
+    """The SQL tally counts only the statuses a measure can have that day (batch_plan.possible_statuses)
+    and takes the last as the rest: it must equal the Python engine's count of every status."""
+    from tests.batch.generate_profiles import write_profiles as generate
+    from tests.conftest import SANMENXIA
+
+    policies = policydsl.load(SANMENXIA)
+    source = tmp_path / "profiles.parquet"
+    generate(policies.policy, source, 400)
+    params = policies.read_params({"three_upgrades.cap": 500})
+    summaries = [run_batch(policies.policy, source, tmp_path / f"{engine}.parquet", as_of=day, params=params,
+                           engine=engine) for engine in ("duckdb", "python")]
+    duck, python = summaries
+    assert duck.by_python == 0  # every row in SQL: the tally read from the written file
+    assert (duck.rows, duck.errors, duck.statuses, duck.totals, duck.goals) == (
+        python.rows, python.errors, python.statuses, python.totals, python.goals)
+    kinds = {status for counts in duck.statuses.values() for status in counts}
+    assert kinds >= ({"not_in_force"} if day.year != 2024 else {"eligible", "not_eligible", "undetermined",
+                                                                 "not_applicable"})

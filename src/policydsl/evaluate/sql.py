@@ -44,7 +44,6 @@ from policydsl.evaluate.sql_dialects import (
 from policydsl.evaluate.sql_expressions import (
     INT,
     ExpressionCompiler,
-    SqlUnsupported,
     Val,
     input_types,
     is_false,
@@ -56,7 +55,7 @@ from policydsl.evaluate.sql_expressions import (
     static_path,
 )
 from policydsl.evaluate.sql_paths import Paths
-from policydsl.evaluate.sql_shapes import KEY, TOTAL_TYPE
+from policydsl.evaluate.sql_shapes import KEY, TOTAL_TYPE, SqlUnsupported
 
 BOOLEAN = exp.DataType.build("BOOLEAN")
 

@@ -50,16 +50,12 @@ from policydsl.evaluate.sql_dialects import (
     unique_name,
 )
 from policydsl.evaluate.sql_paths import ITEMS, Paths, PathSpace
-from policydsl.evaluate.sql_shapes import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE
+from policydsl.evaluate.sql_shapes import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE, SqlUnsupported
 from policydsl.values import Money
 
 DIVISION_SCALE = 18
 MAX_PRECISION = 38
 HOIST_NODES = 100  # a longer value without guarded paths becomes columns (`hoisted`)
-
-
-class SqlUnsupported(Exception):
-    """A construct of the policy that the SQL path cannot express (use the Python engine)."""
 
 
 @attrs.frozen

@@ -11,3 +11,7 @@ NUMBER_TYPE = (18, 10)  # decimal and ratio facts: |value| < 10^8
 INTEGER_TYPE = (18, 0)  # integer facts: BIGINT, |value| < 10^18
 TOTAL_TYPE = (38, 10)  # the `<measure>_total` columns, 万元
 KEY = "row"  # the input row's number, from 1
+
+
+class SqlUnsupported(Exception):
+    """A construct of the policy that the SQL path cannot express (use the Python engine)."""
