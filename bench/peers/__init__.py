@@ -33,15 +33,18 @@ def cross_check(label: str, evaluate: Evaluate, profiles: list[Profile]) -> None
                 f"  got      {dict(zip(DECISIONS, got_decisions, strict=True))}, grant {rounded(got_grant)}")
 
 
-def per_profile_seconds(evaluate: Callable[[Profile], Outcome], profiles: list[Profile], repeat: int) -> float:
-    """Median over `repeat` passes of the mean time per profile over all profiles."""
-    samples = []
+def per_profile_seconds(engines: list[Callable[[Profile], Outcome]], profiles: list[Profile],
+                        repeat: int) -> list[float]:
+    """Per engine, the median over `repeat` passes of the mean time per profile over all profiles.
+    The engines take turns within each pass, so that a noisy moment weighs on all of them alike."""
+    samples: list[list[float]] = [[] for _ in engines]
     for _ in range(repeat):
-        start = time.perf_counter()
-        for profile in profiles:
-            evaluate(profile)
-        samples.append((time.perf_counter() - start) / len(profiles))
-    return statistics.median(samples)
+        for evaluate, times in zip(engines, samples, strict=True):
+            start = time.perf_counter()
+            for profile in profiles:
+                evaluate(profile)
+            times.append((time.perf_counter() - start) / len(profiles))
+    return [statistics.median(times) for times in samples]
 
 
 def _version(distribution: str | None) -> str:
@@ -56,21 +59,24 @@ def _version(distribution: str | None) -> str:
 def run(count: int, repeat: int) -> list[tuple[str, str, str]]:
     """Rows (engine, µs per profile, ratio to the floor or why the engine is missing) for the table."""
     profiles = generate(count)
-    floor = per_profile_seconds(decide_by_hand, profiles, repeat)
-    rows = [("hand-written Python function (the floor)", f"{floor * 1e6:.1f} µs", "1.0×")]
-    ours: float | None = None  # policydsl's time, the first engine: the peers are also compared with it
+    ready: list[tuple[str, Callable[[Profile], Outcome]]] = []
+    missing: list[tuple[str, str, str]] = []
     for label, distribution, make in ENGINES:
         name = label + _version(distribution)
         try:
             evaluate = make()
         except Exception as error:  # an engine missing or broken is reported, not fatal
-            rows.append((name, "–", f"not available: {type(error).__name__}: {error}"))
+            missing.append((name, "–", f"not available: {type(error).__name__}: {error}"))
             continue
         cross_check(label, evaluate, profiles)
-        seconds = per_profile_seconds(evaluate, profiles, repeat)
+        ready.append((name, evaluate))
+    floor, *times = per_profile_seconds([decide_by_hand, *(evaluate for _, evaluate in ready)], profiles, repeat)
+    rows = [("hand-written Python function (the floor)", f"{floor * 1e6:.1f} µs", "1.0×")]
+    ours: float | None = None  # policydsl's time, the first engine: the peers are also compared with it
+    for (name, evaluate), seconds in zip(ready, times, strict=True):
         note = "" if ours is None else f" ({seconds / ours:.2f}× policydsl)"
         if evaluate(profiles[0])[1] is None:
             note += "; computes no amount"
         ours = seconds if ours is None else ours
         rows.append((name, f"{seconds * 1e6:.1f} µs", f"{seconds / floor:.0f}× the floor{note}"))
-    return rows
+    return rows + missing

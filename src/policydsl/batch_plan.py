@@ -20,7 +20,7 @@ from pathlib import Path
 
 import attrs
 
-from policydsl import disk_cache, profile
+from policydsl import disk_cache, gc_pause, profile
 from policydsl import model as m
 
 RAW_FILE = "raw_file"  # a Parquet input, as DuckDB's Python API opened it (with `file_row_number`)
@@ -57,7 +57,8 @@ def plan(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, s
             return stored
     from policydsl import batch_statements  # sqlglot: only where no kept plan fits
 
-    built = batch_statements.build(policy, params, as_of, source_format, origins, json_line)
+    with gc_pause.paused():  # sqlglot's trees (gc_pause)
+        built = batch_statements.build(policy, params, as_of, source_format, origins, json_line)
     if entry is not None:
         data = json.dumps(attrs.asdict(built), ensure_ascii=False).encode()
         disk_cache.write(entry, data, MAX_ENTRIES, PRUNE_EVERY)

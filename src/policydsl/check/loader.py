@@ -7,6 +7,7 @@ from pathlib import Path
 
 import attrs
 
+from policydsl import gc_pause
 from policydsl.diagnostics import Diagnostic, Source, Span, did_you_mean
 from policydsl.syntax import ast, stored
 from policydsl.syntax.limits import MAX_SOURCE_CHARS
@@ -104,6 +105,11 @@ def _is_inside(path: Path, folder: Path) -> bool:
 
 def load(path: str | os.PathLike[str]) -> Loaded:
     """Read a .pol file or a policy folder with everything it imports."""
+    with gc_pause.paused():  # the trees built here all live on (gc_pause)
+        return _load(path)
+
+
+def _load(path: str | os.PathLike[str]) -> Loaded:
     target = Path(path)
     diagnostics: list[Diagnostic] = []
     if target.is_dir():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import attrs
 
+from policydsl import gc_pause
 from policydsl import model as m
 from policydsl.check.depth import DepthChecker, definition_order
 from policydsl.check.expressions import Scope, Typer
@@ -699,8 +700,9 @@ def _intersect(a: m.Window, b: m.Window) -> m.Window:
 
 
 def check_loaded(loaded: Loaded) -> tuple[m.Policy | None, list[Diagnostic]]:
-    checker = PolicyChecker(loaded)
-    policy = checker.check()
+    with gc_pause.paused():  # the model built here lives on (gc_pause)
+        checker = PolicyChecker(loaded)
+        policy = checker.check()
     diagnostics = sorted(set(checker.diagnostics), key=sort_key)
     return policy, diagnostics
 

@@ -78,9 +78,27 @@ class _Unstorable(Exception):
     pass
 
 
+# Per class, its fields as (key in the entry, attribute): read once, not per node.
+_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {
+    cls: tuple((f.alias, f.name) for f in attrs.fields(cls) if f.init) for cls in _CLASSES.values()
+    if cls is not diagnostics.Span}  # a span is its offsets in the source being loaded
+_ATOMS = frozenset({type(None), bool, int, str})
+
+
 def _encode(value: Any, source: Source) -> Any:
-    """A parse as JSON values: a tuple is an array, anything else an object with one `$` key."""
-    if value is None or isinstance(value, bool | int | str):
+    """A parse as JSON values: a tuple is an array, anything else an object with one `$` key.
+
+    Dispatched on the exact type first (a 5,000-measure file is half a million nodes); subclasses
+    of the plain types are handled after."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is tuple:
+        return [_encode(v, source) for v in value]
+    fields = _FIELDS.get(kind)
+    if fields is not None:
+        return {"$c": kind.__name__, "f": {key: _encode(getattr(value, name), source) for key, name in fields}}
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, tuple):
         return [_encode(v, source) for v in value]
@@ -92,11 +110,7 @@ def _encode(value: Any, source: Source) -> Any:
         if value.source is not source:
             raise _Unstorable("a span of another source")
         return {"$p": [value.start, value.end]}  # the source is the one being loaded
-    cls = type(value)
-    if _CLASSES.get(cls.__name__) is not cls:
-        raise _Unstorable(cls.__name__)
-    fields = {f.alias: _encode(getattr(value, f.name), source) for f in attrs.fields(cls) if f.init}
-    return {"$c": cls.__name__, "f": fields}
+    raise _Unstorable(kind.__name__)
 
 
 def _tuples(values: list[Any]) -> tuple[Any, ...]:
