@@ -66,7 +66,7 @@ def build(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, 
 def _view(name: str, select: exp.Expression) -> str:
     create = exp.Create(this=exp.to_table(name), kind="VIEW", expression=select,
                         properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-    return write(create, "duckdb")
+    return write(create, "duckdb", copy=False)  # each view's tree is built for it and written once
 
 
 def _goals(policy: m.Policy, query: CompiledQuery, every_row_clean: bool) -> str | None:
@@ -80,7 +80,7 @@ def _goals(policy: m.Policy, query: CompiledQuery, every_row_clean: bool) -> str
     for goal in policy.goals:
         met = exp.column(query.goals[goal.id], quoted=True)
         columns.append(call("count_if", met if every_row_clean else all_of(clean.copy(), met)))
-    return write(exp.select(*columns).from_(exp.Subquery(this=query.select.copy())), "duckdb")
+    return write(exp.select(*columns).from_(exp.Subquery(this=query.select.copy())), "duckdb", copy=False)
 
 
 def _tally(policy: m.Policy, query: CompiledQuery, as_of: datetime.date) -> exp.Select:

@@ -70,8 +70,12 @@ OPERATORS: frozenset[type[exp.Expression]] = frozenset({
 WRITE_DEPTH = 24  # levels of the tree one descent of sqlglot's generator writes (about 5 frames a level)
 
 
-def write(query: exp.Expr, dialect: str, pretty: bool = False) -> str:
+def write(query: exp.Expr, dialect: str, pretty: bool = False, copy: bool = True) -> str:
     """`query.sql(dialect=dialect, pretty=pretty)`, without its recursion through the whole tree.
+
+    sqlglot's generator may change the tree it writes, so it writes a copy; `copy=False` writes
+    the tree itself, for a caller that builds a tree to write it once (copying a compiled policy
+    takes as long as writing it).
 
     sqlglot's generator recurses at every level of the tree, several frames a level: a policy
     expression as deep as the checker admits (64 operations, 100 through definitions) is a tree
@@ -83,7 +87,7 @@ def write(query: exp.Expr, dialect: str, pretty: bool = False) -> str:
     compares the texts.
     """
     generator = _writer_class(SqlglotDialect.get_or_raise(dialect).generator_class)(pretty=pretty, dialect=dialect)
-    tree = generator.preprocess(query.copy())
+    tree = generator.preprocess(query.copy() if copy else query)
     for deep in _deep_nodes(tree, WRITE_DEPTH):
         generator.sql(deep)
     early = list(generator.unsupported_messages)  # `generate` starts the list again

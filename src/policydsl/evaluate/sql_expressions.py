@@ -262,7 +262,11 @@ class ExpressionCompiler:
                    default=0)
 
     def add(self, expr: exp.Expression, name: str, level: int | None = None) -> exp.Column:
-        """A column computed in the first layer after every column it reads."""
+        """A column computed in the first layer after every column it reads. A column that would
+        only repeat another is that column: measures whose conditions are the same definition then
+        write the same expressions over it, which DuckDB computes once (its common subexpressions)."""
+        if isinstance(expr, exp.Column) and not expr.table:
+            return exp.column(expr.name, quoted=True)
         if level is None:
             level = 1 + self.level_of(expr)
         while len(self.layers) < level:
