@@ -10,6 +10,7 @@ A sqlglot node has one parent, so every builder here copies the nodes it is give
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -151,7 +152,12 @@ def cast(expr: exp.Expression, to: exp.DataType) -> exp.Cast:
 
 
 def decimal(precision: int, scale: int) -> exp.DataType:
-    return exp.DataType.build(f"DECIMAL({precision}, {scale})")
+    return _decimal(precision, scale).copy()
+
+
+@functools.cache
+def _decimal(precision: int, scale: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL({precision}, {scale})")  # parsing the text: once a type
 
 
 def number(value: int | str) -> exp.Expression:
