@@ -188,5 +188,5 @@ def test_plan_statements_are_what_sqlglot_printed() -> None:
     for helper in ("_view", "_goals"):
         (function,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == helper]
         returns = [n.value for n in ast.walk(function) if isinstance(n, ast.Return) and n.value is not None]
-        assert all(isinstance(r, ast.Constant) and r.value is None or
-                   isinstance(r, ast.Call) and ast.unparse(r.func) == "write" for r in returns), helper
+        assert all((isinstance(r, ast.Constant) and r.value is None)
+                   or (isinstance(r, ast.Call) and ast.unparse(r.func) == "write") for r in returns), helper

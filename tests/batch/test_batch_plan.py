@@ -40,7 +40,10 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return built
 
 
-def write_profiles(folder: Path, revenue_type: pa.DataType = pa.float64()) -> Path:
+FLOAT = pa.float64()
+
+
+def write_profiles(folder: Path, revenue_type: pa.DataType = FLOAT) -> Path:
     path = folder / f"profiles-{revenue_type}.parquet"
     pq.write_table(pa.table({
         "level": pa.array(["provincial", "innovative", None, "little_giant"]),
