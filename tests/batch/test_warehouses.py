@@ -34,11 +34,16 @@ from tests.conftest import SANMENXIA
 
 pytestmark = pytest.mark.warehouse
 ROWS = 300
-# The policies run: Sanmenxia with and without its parameters, and the nested-list policy.
+# The policies run: Sanmenxia with and without its parameters, the nested-list policy, loop
+# variables that could capture a policy's names, nested max/min and sums, and ids too long for
+# PostgreSQL's 63-byte names.
 CASES = [
     ("sanmenxia", SANMENXIA, {"three_upgrades.cap": "500", "three_upgrades.threshold": "200"}),
     ("sanmenxia-no-params", SANMENXIA, {}),
     ("nested", DATA / "nested.pol", {}),
+    ("loop-names", DATA / "loop_names.pol", {}),
+    ("min-max-sums", DATA / "min_max_sums.pol", {}),
+    ("long-ids", DATA / "long_ids.pol", {}),
 ]
 
 
