@@ -9,6 +9,7 @@ from pathlib import Path
 import attrs
 import pytest
 
+from policydsl import disk_cache
 from policydsl.check import loader
 from policydsl.diagnostics import Source, render_all
 from policydsl.syntax import stored
@@ -66,7 +67,7 @@ def test_changed_text_or_path_is_parsed_again(cache_home: Path) -> None:
 
 def test_changed_code_is_a_different_entry(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     parse_with_disk(fresh_source(GOOD))
-    monkeypatch.setattr(stored, "code_digest", lambda: "another version of policydsl")
+    monkeypatch.setattr(disk_cache, "code_digest", lambda: "another version of policydsl")
     parse_with_disk(fresh_source(GOOD))
     assert len(list(cache_home.glob("*.json"))) == 2
 

@@ -10,7 +10,6 @@ and read by a codec that builds only the tree's own classes (nothing is unpickle
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from policydsl import diagnostics, disk_cache
-from policydsl.disk_cache import cache_folder, code_digest, enabled
+from policydsl.disk_cache import cache_folder, enabled
 from policydsl.syntax import ast
 
 if TYPE_CHECKING:
@@ -34,8 +33,7 @@ def _entry(source: Source) -> Path | None:
     folder = cache_folder("parsed")
     if folder is None:
         return None
-    key = hashlib.sha256("\0".join((code_digest(), source.path, source.file or "", source.text)).encode())
-    return folder / f"{key.hexdigest()[:32]}.json"
+    return folder / disk_cache.entry_name(source.path, source.file or "", source.text)
 
 
 def load(source: Source) -> Parsed | None:
