@@ -34,6 +34,7 @@ from policydsl.evaluate.sql_dialects import (
     cast,
     coalesce,
     decimal,
+    enum_list,
     finish,
     is_null,
     negate,
@@ -307,9 +308,7 @@ class Reader:
         assert typ.enum is not None and typ.enum.values
         # A TRY_CAST to a list of the enum makes NULL of every element that is not one of its
         # values, and `list_count` skips NULLs: no lambda runs per element.
-        enum = exp.DataType(this=exp.DataType.Type.ARRAY, nested=True, expressions=[
-            exp.DataType(this=exp.DataType.Type.ENUM, expressions=[text(v) for v in typ.enum.values])])
-        named = call("list_count", try_cast(values, enum))
+        named = call("list_count", try_cast(values, enum_list(typ.enum.values)))
         # Only lists of two or more can repeat a value (most sets hold one or none).
         distinct = case((binary(exp.LTE, call("len", values), number(1)), exp.true()),
                         default=binary(exp.EQ, call("list_unique", values), call("len", values)))

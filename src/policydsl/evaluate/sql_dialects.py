@@ -168,6 +168,12 @@ def text(value: str) -> exp.Literal:
     return exp.Literal.string(value)
 
 
+def enum_list(values: Sequence[str]) -> exp.DataType:
+    """DuckDB's type of a list of an ENUM of these values."""
+    return exp.DataType(this=exp.DataType.Type.ARRAY, nested=True, expressions=[
+        exp.DataType(this=exp.DataType.Type.ENUM, expressions=[text(v) for v in values])])
+
+
 TEXT = exp.DataType.build("TEXT")
 STATUS = exp.DataType(this=exp.DataType.Type.ENUM, expressions=[text(s) for s in STATUSES])
 TEXT_LIST = exp.DataType.build("ARRAY<TEXT>")
@@ -338,8 +344,7 @@ class Dialect:
     def names_type(self, names: Sequence[str]) -> exp.DataType:
         """The type of lists drawn from `names`, known when compiling. In DuckDB a list of an ENUM:
         a row's list holds small codes, not strings, and is written about twice as fast."""
-        return exp.DataType(this=exp.DataType.Type.ARRAY, nested=True, expressions=[
-            exp.DataType(this=exp.DataType.Type.ENUM, expressions=[text(n) for n in names])])
+        return enum_list(names)
 
     def concat(self, parts: Sequence[exp.Expression]) -> exp.Expression:
         """Lists joined end to end; a NULL part counts as empty."""
