@@ -22,6 +22,7 @@ import attrs
 
 from policydsl import disk_cache, gc_pause, profile
 from policydsl import model as m
+from policydsl.evaluate.semantics import fixed_status
 
 RAW_FILE = "raw_file"  # a Parquet input, as DuckDB's Python API opened it (with `file_row_number`)
 RAW = "raw_input"  # the input: `row` and the raw columns
@@ -66,12 +67,9 @@ def plan(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, s
 
 
 def possible_statuses(measure: m.Measure, as_of: datetime.date) -> tuple[str, ...]:
-    """The statuses a measure can have on this day (as `SqlCompiler.measure` decides them)."""
-    if not measure.window.contains(as_of):
-        return ("not_in_force",)
-    if not measure.benefits:
-        return ("not_applicable",)
-    return ("eligible", "not_eligible", "undetermined")
+    """The statuses a measure can have on this day (`SqlCompiler.measure` decides them alike)."""
+    fixed = fixed_status(measure, as_of)
+    return (fixed,) if fixed is not None else ("eligible", "not_eligible", "undetermined")
 
 
 def _entry(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, source_format: str,

@@ -6,6 +6,7 @@ differ only in how they walk expressions, never in what a value means.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
@@ -70,6 +71,16 @@ def capped(raw: object, cap: object) -> tuple[Money | None, Money | None, set[st
         return None, cap, set(raw.paths)  # type: ignore[return-value]
     assert isinstance(raw, Money) and isinstance(cap, Money)
     return min(raw, cap), None, set()
+
+
+def fixed_status(measure: m.Measure, as_of: datetime.date) -> str | None:
+    """The status a measure has on this day whatever the enterprise, if it has one: out of its
+    window it is not in force; a measure that gives nothing (a directive) is not applicable."""
+    if not measure.window.contains(as_of):
+        return "not_in_force"
+    if not measure.benefits:
+        return "not_applicable"
+    return None
 
 
 def status_of(measure: m.Measure, benefits: list[BenefitResult]) -> str:

@@ -22,6 +22,7 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
+from policydsl.evaluate.semantics import fixed_status
 from policydsl.evaluate.sql_dialects import (
     Item,
     all_of,
@@ -176,10 +177,9 @@ class SqlCompiler(ExpressionCompiler):
         empty = self.dialect.strings([])
         no_total = cast(exp.Null(), decimal(*TOTAL_TYPE))
         status = self.dialect.status
-        if not measure.window.contains(self.as_of):
-            return status("not_in_force"), no_total, empty
-        if not measure.benefits:
-            return status("not_applicable"), no_total, empty
+        fixed = fixed_status(measure, self.as_of)
+        if fixed is not None:
+            return status(fixed), no_total, empty
         parts = [self.benefit(measure, index, benefit) for index, benefit in enumerate(measure.benefits)]
         applies = any_of(*(p.applies for p in parts))
         decided = case((applies, status("eligible")), (negate(applies), status("not_eligible")),
