@@ -17,6 +17,7 @@ import importlib.util
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -34,17 +35,28 @@ MAX_ENTRIES = 200  # plans kept; the oldest go first when there are more
 PRUNE_EVERY = 20
 
 
+_TEXT = attrs.validators.instance_of(str)
+_TEXTS = attrs.validators.deep_iterable(_TEXT, attrs.validators.instance_of(tuple))
+
+
 @attrs.frozen
 class Plan:
-    """The statements of a batch, as text that sqlglot printed."""
+    """The statements of a batch, as text that sqlglot printed (a kept one is checked to be text)."""
 
-    views: tuple[str, ...]  # CREATE TEMP VIEW raw_input (Parquet), checked, results
-    copy: str  # COPY results TO $1: DuckDB writes the output file
-    columns: tuple[str, ...]  # the measures' output columns: M_status, M_total, M_unknowns per measure
-    stream: str  # the output rows of the clean rows, in row order, statuses as text
-    goals_all: str | None  # per goal, the rows that meet it (every row clean); None: no goals
-    goals_some: str  # the rows left to Python, then per goal the clean rows that meet it
-    tally: str  # over `written`: rows, errors, then per measure its statuses' counts and total (`_tally`)
+    # CREATE TEMP VIEW raw_input (Parquet), checked, results
+    views: tuple[str, ...] = attrs.field(validator=_TEXTS)
+    # COPY results TO $1: DuckDB writes the output file
+    copy: str = attrs.field(validator=_TEXT)
+    # the measures' output columns: M_status, M_total, M_unknowns per measure
+    columns: tuple[str, ...] = attrs.field(validator=_TEXTS)
+    # the output rows of the clean rows, in row order, statuses as text
+    stream: str = attrs.field(validator=_TEXT)
+    # per goal, the rows that meet it (every row clean); None: no goals
+    goals_all: str | None = attrs.field(validator=attrs.validators.optional(_TEXT))
+    # the rows left to Python, then per goal the clean rows that meet it
+    goals_some: str = attrs.field(validator=_TEXT)
+    # over `written`: rows, errors, then per measure its statuses' counts and total (`batch_statements._tally`)
+    tally: str = attrs.field(validator=_TEXT)
 
 
 def plan(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, source_format: str,
@@ -100,14 +112,9 @@ def _load(data: bytes | None) -> Plan | None:
     if data is None:
         return None
     try:
-        fields = json.loads(data)
-        found = Plan(views=tuple(fields["views"]), copy=fields["copy"], columns=tuple(fields["columns"]),
-                     stream=fields["stream"], goals_all=fields["goals_all"], goals_some=fields["goals_some"],
-                     tally=fields["tally"])
-    except Exception:  # a truncated or foreign file: build again, and overwrite it
+        kept = json.loads(data)
+        values: dict[str, Any] = {f.name: tuple(kept[f.name]) if isinstance(kept[f.name], list) else kept[f.name]
+                                  for f in attrs.fields(Plan)}
+        return Plan(**values)
+    except Exception:  # a truncated or foreign file, or one that is not all text: build again, overwrite it
         return None
-    texts = (*found.views, found.copy, *found.columns, found.stream, found.goals_some, found.tally,
-             found.goals_all or "")
-    if not all(isinstance(t, str) for t in texts):
-        return None
-    return found
