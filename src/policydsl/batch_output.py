@@ -215,9 +215,6 @@ class Tally:
         return BatchSummary(self.rows, self.errors, statuses, totals, goals, engine, by_python, seconds)
 
 
-STATUS_COLUMNS = ("eligible", "not_eligible", "undetermined", "not_in_force", "not_applicable")
-
-
 def summary_lines(summary: BatchSummary, policy: m.Policy, output: str, as_of: datetime.date) -> list[str]:
     """The summary as text: rows and errors, statuses and totals per measure, goals."""
     engine = f"{summary.engine} engine"
@@ -227,12 +224,12 @@ def summary_lines(summary: BatchSummary, policy: m.Policy, output: str, as_of: d
     if summary.errors:
         lines.append("1 row is not a valid profile: its error column says why" if summary.errors == 1 else
                      f"{summary.errors:,} rows are not valid profiles: their error column says why")
-    header = ["measure", *STATUS_COLUMNS, "total (万元)"]
+    header = ["measure", *m.STATUSES, "total (万元)"]
     table = [header]
     for measure in policy.measures:
         counts = summary.statuses.get(measure.id, {})
         total = summary.totals.get(measure.id)
-        table.append([measure.id, *(f"{counts.get(s, 0):,}" for s in STATUS_COLUMNS),
+        table.append([measure.id, *(f"{counts.get(s, 0):,}" for s in m.STATUSES),
                       plain(total) if total else "-"])
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines.append("")

@@ -61,7 +61,8 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
         connection.execute(view)
     # DuckDB names the file's columns after the query's, which are the output names unless two
     # measure ids differ only in case (`SqlCompiler.output_names`); then Python writes the file.
-    as_named = list(statements.columns) == output_schema(policy).names[2:]
+    schema = output_schema(policy)
+    as_named = list(statements.columns) == schema.names[2:]
     if out_format == ".parquet" and as_named and _all_in_sql(connection, statements, output, policy, as_of, tally,
                                                              report, source.count):
         _count_goals(connection, statements, policy, tally, every_row_clean=True)
@@ -71,11 +72,11 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
     tally.statuses.clear()
     tally.totals.clear()
     by_python = _count_goals(connection, statements, policy, tally, every_row_clean=False)
-    stream = _stream(connection, statements, policy)
+    stream = _stream(connection, statements, schema)
     fallback = _python_rows(policy, source, by_python, params, as_of, tally.goals)
-    writer = Writer(output, out_format, output_schema(policy))
+    writer = Writer(output, out_format, schema)
     try:
-        for batch in _merge(stream, fallback, output_schema(policy)):
+        for batch in _merge(stream, fallback, schema):
             writer.write(batch)
             tally.add(batch)
             report(tally.rows, source.count)
@@ -182,10 +183,9 @@ def _tally_file(connection: duckdb.DuckDBPyConnection, statements: Plan, output:
             tally.totals[measure.id] = total
 
 
-def _stream(connection: duckdb.DuckDBPyConnection, statements: Plan, policy: m.Policy) -> Iterator[pa.RecordBatch]:
+def _stream(connection: duckdb.DuckDBPyConnection, statements: Plan, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     """The results of the clean rows, in row order, as batches of the output schema (the columns
     are taken by position, and given the output names)."""
-    schema = output_schema(policy)
     for batch in connection.sql(statements.stream).to_arrow_reader(CHUNK):
         yield _conform(batch, schema)
 
