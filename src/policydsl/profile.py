@@ -651,15 +651,21 @@ def _fast_number(minimum: Decimal | None, scalar: ScalarReader) -> ScalarReader:
     return read
 
 
+def _count_items(raw: Any, counts: list[int]) -> None:
+    """A JSON array within the limits of a list and of the profile's entries (counted in `counts`);
+    anything else is left to the full reader, which words the problem."""
+    if type(raw) is not list or len(raw) > MAX_LIST_ITEMS:
+        raise _Slow
+    counts[0] += len(raw)
+    if counts[0] > MAX_PROFILE_ITEMS:
+        raise _Slow
+
+
 def _fast_set_reader(enum: EnumType) -> FastReader:
     allowed = frozenset(enum.values)
 
     def read(raw: Any, counts: list[int]) -> object:
-        if type(raw) is not list or len(raw) > MAX_LIST_ITEMS:
-            raise _Slow
-        counts[0] += len(raw)
-        if counts[0] > MAX_PROFILE_ITEMS:
-            raise _Slow
+        _count_items(raw, counts)
         for item in raw:
             if type(item) is not str:
                 raise _Slow
@@ -673,11 +679,7 @@ def _fast_set_reader(enum: EnumType) -> FastReader:
 
 def _fast_list_reader(entity: str, readers: Mapping[str, FastEntityReader]) -> FastReader:
     def read(raw: Any, counts: list[int]) -> object:
-        if type(raw) is not list or len(raw) > MAX_LIST_ITEMS:
-            raise _Slow
-        counts[0] += len(raw)
-        if counts[0] > MAX_PROFILE_ITEMS:
-            raise _Slow
+        _count_items(raw, counts)
         read_entity = readers[entity]  # looked up late: the entity readers are built together
         return tuple(map(read_entity, raw, repeat(counts)))
 
