@@ -97,8 +97,8 @@ def sanmenxia_rows(repeat: int) -> list[tuple[str, str, str]]:
 
     import policydsl
     from policydsl.check import loader
-    from policydsl.evaluate import compile as compiled
-    from policydsl.evaluate import interpret
+    from policydsl.engine import closures as compiled
+    from policydsl.engine import interpret
     from policydsl.profile import read_profile
 
     rows: list[tuple[str, str, str]] = []

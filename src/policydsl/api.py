@@ -13,8 +13,8 @@ from policydsl import model
 from policydsl.check.loader import load as load_files
 from policydsl.check.policy import check_loaded
 from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError, did_you_mean
-from policydsl.evaluate.compile import evaluate as run_compiled
-from policydsl.evaluate.interpret import evaluate as interpret
+from policydsl.engine.closures import evaluate as run_compiled
+from policydsl.engine.interpret import evaluate as interpret
 from policydsl.profile import check_loop_work, read_profile, read_value
 from policydsl.result import Result
 

@@ -341,14 +341,14 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from policydsl.batch import run_batch
+    from policydsl.batch.run import run_batch
 
     policies, params = _load_and_params(args)
     day = args.as_of or datetime.date.today()
     with _progress_bar() as progress:
         summary = run_batch(policies.policy, Path(args.input), Path(args.output), as_of=day, params=params,
                             engine=args.engine, progress=progress)
-    from policydsl.batch_output import summary_lines
+    from policydsl.batch.outputs import summary_lines
 
     print("\n".join(summary_lines(summary, policies.policy, args.output, day)))
     return EXIT_OK
@@ -381,7 +381,7 @@ class _progress_bar:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from policydsl.evaluate.sql import SqlUnsupported, compile_policy, describe_input
+    from policydsl.sql.query import SqlUnsupported, compile_policy, describe_input
 
     policies, params = _load_and_params(args)
     day = args.as_of or datetime.date.today()

@@ -13,9 +13,9 @@ from typing import Any
 import duckdb
 
 from policydsl import model as m
-from policydsl.batch_input import facts_table
-from policydsl.evaluate import compile as compiled
-from policydsl.evaluate.sql import compile_policy
+from policydsl.batch.inputs import facts_table
+from policydsl.engine import closures as compiled
+from policydsl.sql.query import compile_policy
 from policydsl.values import Money
 from tests.facts import MONEY_POINTS
 

@@ -11,8 +11,10 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 import policydsl
-from policydsl import batch_plan, batch_statements, profile
-from policydsl.batch import run_batch
+from policydsl import profile
+from policydsl.batch import plan as batch_plan
+from policydsl.batch import statements as batch_statements
+from policydsl.batch.run import run_batch
 from tests.batch.helpers import DATA
 
 AS_OF = datetime.date(2024, 6, 1)
@@ -148,7 +150,7 @@ def test_a_kept_plan_runs_without_sqlglot(cache_home: Path, tmp_path: Path) -> N
     script = (
         "import sys, datetime, policydsl\n"
         "from pathlib import Path\n"
-        "from policydsl.batch import run_batch\n"
+        "from policydsl.batch.run import run_batch\n"
         f"policies = policydsl.load({str(DATA / 'core')!r})\n"
         f"run_batch(policies.policy, Path({str(source)!r}), Path(sys.argv[1]), as_of=datetime.date(2024, 6, 1), "
         "params={})\n"

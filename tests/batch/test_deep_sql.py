@@ -28,8 +28,8 @@ import policydsl
 from policydsl import model as m
 from policydsl.check.policy import check_path
 from policydsl.cli import main
-from policydsl.evaluate.sql import compile_policy
-from policydsl.evaluate.sql_dialects import NAMES, write
+from policydsl.sql.dialects import NAMES, write
+from policydsl.sql.query import compile_policy
 from policydsl.syntax.parse import MAX_EXPANDED_DEPTH, MAX_EXPRESSION_DEPTH, parse_text
 from tests.batch.deep import HEAD, alternate, condition, per_item, when
 from tests.batch.helpers import AS_OF, DATA, assert_same, profiles

@@ -12,9 +12,9 @@ import pytest
 from sqlglot import exp
 
 import policydsl
-from policydsl.batch import run_batch
-from policydsl.evaluate.sql import SqlUnsupported, compile_policy
-from policydsl.evaluate.sql_dialects import shorten
+from policydsl.batch.run import run_batch
+from policydsl.sql.dialects import shorten
+from policydsl.sql.query import SqlUnsupported, compile_policy
 from policydsl.values import Money
 from tests.batch.helpers import AS_OF, DATA, assert_same, profiles
 

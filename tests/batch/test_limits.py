@@ -17,8 +17,8 @@ import pytest
 
 import policydsl
 from policydsl import profile
-from policydsl.batch import run_batch
-from policydsl.batch_input import _json_lines
+from policydsl.batch.inputs import _json_lines
+from policydsl.batch.run import run_batch
 from tests.batch.helpers import AS_OF, DATA, write_csv
 
 POLICY = policydsl.load(DATA / "nested.pol").policy
@@ -134,7 +134,7 @@ def _nested_lists(folder: Path, levels: int) -> Path:
 
 
 def test_lists_nested_past_the_limit_are_left_to_the_python_engine(tmp_path: Path) -> None:
-    from policydsl.batch_sql import MAX_LIST_DEPTH, list_depth
+    from policydsl.batch.duckdb_engine import MAX_LIST_DEPTH, list_depth
     from policydsl.cli import main
 
     assert list_depth(policydsl.load(DATA / "nested.pol").policy.schema) == 2

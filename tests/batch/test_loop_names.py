@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 import policydsl
-from policydsl.evaluate.sql import compile_policy
-from policydsl.evaluate.sql_dialects import NAMES
+from policydsl.sql.dialects import NAMES
+from policydsl.sql.query import compile_policy
 from tests.batch.helpers import AS_OF, DATA, assert_same, profiles
 from tests.batch.test_nested import facts
 

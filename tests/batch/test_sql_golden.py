@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 import policydsl
-from policydsl.evaluate.sql import compile_policy
+from policydsl.sql.query import compile_policy
 from policydsl.values import Money
 from tests.batch.helpers import DATA
 from tests.conftest import ROOT

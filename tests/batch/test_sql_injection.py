@@ -22,10 +22,10 @@ import sqlglot
 from sqlglot import exp
 
 import policydsl
-from policydsl.batch import run_batch
+from policydsl.batch.run import run_batch
 from policydsl.cli import main
-from policydsl.evaluate.sql import compile_policy
 from policydsl.profile import read_profile
+from policydsl.sql.query import compile_policy
 from tests.batch.helpers import AS_OF, assert_same, write_csv
 
 HOSTILE = [

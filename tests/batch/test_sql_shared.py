@@ -13,7 +13,7 @@ import datetime
 from sqlglot import exp
 
 import policydsl
-from policydsl.evaluate.sql import compile_policy
+from policydsl.sql.query import compile_policy
 from tests.conftest import SANMENXIA
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from policydsl.check.policy import check_path
-from policydsl.evaluate.sql import compile_policy
+from policydsl.sql.query import compile_policy
 from tests.batch.deep import alternate, condition, when
 from tests.batch.helpers import AS_OF
 

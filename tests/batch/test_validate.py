@@ -20,7 +20,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 import policydsl
-from policydsl.batch import run_batch
+from policydsl.batch.run import run_batch
 from tests.batch.helpers import AS_OF, DATA
 
 POLICY = policydsl.load(DATA / "core").policy

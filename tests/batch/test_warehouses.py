@@ -26,9 +26,9 @@ import pytest
 
 import policydsl
 from policydsl import model as m
-from policydsl.batch_input import facts_table
-from policydsl.evaluate import compile as compiled
-from policydsl.evaluate.sql import compile_policy
+from policydsl.batch.inputs import facts_table
+from policydsl.engine import closures as compiled
+from policydsl.sql.query import compile_policy
 from tests.batch.helpers import AS_OF, DATA, expected, profiles
 from tests.conftest import SANMENXIA
 
@@ -291,7 +291,7 @@ def test_spark_gives_the_python_answers(spark: Any, case: str) -> None:
 
 
 def test_the_postgres_header_declares_the_composite_types_inner_first() -> None:
-    from policydsl.evaluate.sql import describe_input
+    from policydsl.sql.query import describe_input
 
     lines = describe_input(policydsl.load(DATA / "nested.pol").policy.schema, "postgres")
     assert lines[:2] == ['(first: CREATE TYPE "phase" AS ("cost" DECIMAL(18, 6));)',
@@ -302,7 +302,7 @@ def test_the_postgres_header_declares_the_composite_types_inner_first() -> None:
 
 
 def test_the_postgres_header_types_create_a_table_the_query_reads(postgres: Postgres) -> None:
-    from policydsl.evaluate.sql import describe_input
+    from policydsl.sql.query import describe_input
 
     policy = policydsl.load(DATA / "nested.pol").policy
     lines = describe_input(policy.schema, "postgres")

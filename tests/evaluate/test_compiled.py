@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policydsl.evaluate import compile as compiled
-from policydsl.evaluate import interpret
+from policydsl.engine import closures as compiled
+from policydsl.engine import interpret
 from policydsl.values import Money
 from tests.evaluate.helpers import policy_from
 from tests.evaluate.test_semantics import MEASURES

@@ -1,4 +1,4 @@
-"""The explanations compiled per measure (evaluate/explain.py) are the interpreter's trees, in
+"""The explanations compiled per measure (engine/explain.py) are the interpreter's trees, in
 whatever order a caller reads them; the fast result constructor is the attrs one."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policydsl.evaluate import compile as compiled
-from policydsl.evaluate import interpret
+from policydsl.engine import closures as compiled
+from policydsl.engine import interpret
 from policydsl.profile import read_profile
 from policydsl.result import BenefitResult, MeasureResult, TargetResult, benefit_result, measure_result
 from policydsl.testing import load_text, policies, profiles

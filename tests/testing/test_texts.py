@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policydsl
-from policydsl.evaluate import compile as compiled
-from policydsl.evaluate import interpret
+from policydsl.engine import closures as compiled
+from policydsl.engine import interpret
 from policydsl.profile import read_profile
 from policydsl.syntax.format import format_text
 from policydsl.syntax.parse import parse_text

@@ -27,7 +27,7 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
-from policydsl.evaluate.sql_dialects import (
+from policydsl.sql.dialects import (
     TEXT,
     TEXT_LIST,
     Dialect,
@@ -49,8 +49,8 @@ from policydsl.evaluate.sql_dialects import (
     text,
     unique_name,
 )
-from policydsl.evaluate.sql_paths import ITEMS, Paths, PathSpace
-from policydsl.evaluate.sql_shapes import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE, SqlUnsupported
+from policydsl.sql.paths import ITEMS, Paths, PathSpace
+from policydsl.sql.shapes import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE, SqlUnsupported
 from policydsl.values import Money
 
 DIVISION_SCALE = 18

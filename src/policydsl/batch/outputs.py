@@ -20,7 +20,7 @@ import attrs
 
 from policydsl import model as m
 from policydsl.diagnostics import ProfileError
-from policydsl.evaluate.compile import evaluate as evaluate_compiled
+from policydsl.engine.closures import evaluate as evaluate_compiled
 from policydsl.profile import check_loop_work, read_profile
 from policydsl.values import plain
 

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from sqlglot import exp
 
 from policydsl import model as m
-from policydsl.batch_plan import CHECKED, RAW, RAW_FILE, RESULTS, UNCHECKED, WRITTEN, Plan, possible_statuses
-from policydsl.batch_validate import canonical
-from policydsl.evaluate.sql import CompiledQuery, compile_policy
-from policydsl.evaluate.sql_dialects import TEXT, all_of, binary, call, case, cast, is_null, number, text, write
-from policydsl.evaluate.sql_shapes import KEY
+from policydsl.batch.plan import CHECKED, RAW, RAW_FILE, RESULTS, UNCHECKED, WRITTEN, Plan, possible_statuses
+from policydsl.batch.validate import canonical
 from policydsl.profile import loop_nests
+from policydsl.sql.dialects import TEXT, all_of, binary, call, case, cast, is_null, number, text, write
+from policydsl.sql.query import CompiledQuery, compile_policy
+from policydsl.sql.shapes import KEY
 
 
 def build(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, source_format: str,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from policydsl import model as m
-from policydsl.evaluate.semantics import (
+from policydsl.engine.semantics import (
     UNKNOWN_ITEM,
     Env,
     amendments_by_target,

@@ -23,7 +23,7 @@ import attrs
 
 from policydsl import disk_cache, gc_pause, profile
 from policydsl import model as m
-from policydsl.evaluate.semantics import fixed_status
+from policydsl.engine.semantics import fixed_status
 
 RAW_FILE = "raw_file"  # a Parquet input, as DuckDB's Python API opened it (with `file_row_number`)
 RAW = "raw_input"  # the input: `row` and the raw columns
@@ -68,7 +68,7 @@ def plan(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, s
         stored = _load(disk_cache.read(entry))
         if stored is not None:
             return stored
-    from policydsl import batch_statements  # sqlglot: only where no kept plan fits
+    from policydsl.batch import statements as batch_statements  # sqlglot: only where no kept plan fits
 
     with gc_pause.paused():  # sqlglot's trees (gc_pause)
         built = batch_statements.build(policy, params, as_of, source_format, origins, json_line)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import attrs
 from sqlglot import exp
 
-from policydsl.evaluate.sql_dialects import (
+from policydsl.sql.dialects import (
     TEXT_LIST,
     Dialect,
     any_of,

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policydsl import model as m
-from policydsl.batch_input import CHUNK, Source, open_source, table_format
-from policydsl.batch_output import BatchSummary, GoalProgress, Rows, Tally, Writer, evaluate_row, output_schema
-from policydsl.batch_sql import run_duckdb
+from policydsl.batch.duckdb_engine import run_duckdb
+from policydsl.batch.inputs import CHUNK, Source, open_source, table_format
+from policydsl.batch.outputs import BatchSummary, GoalProgress, Rows, Tally, Writer, evaluate_row, output_schema
 from policydsl.diagnostics import Diagnostic, UsageError
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ import attrs
 from policydsl import model as m
 from policydsl import profile
 from policydsl.diagnostics import Diagnostic, UsageError, did_you_mean
-from policydsl.evaluate.sql_shapes import INTEGER_TYPE, MONEY_TYPE, NUMBER_TYPE
+from policydsl.sql.shapes import INTEGER_TYPE, MONEY_TYPE, NUMBER_TYPE
 from policydsl.values import Money
 
 if TYPE_CHECKING:

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policydsl import model as m
-from policydsl.batch_input import CHUNK, Source
-from policydsl.batch_output import Rows, Tally, Writer, evaluate_row, output_schema
-from policydsl.batch_plan import RAW, RAW_FILE, UNCHECKED, WRITTEN, Plan, plan, possible_statuses
+from policydsl.batch.inputs import CHUNK, Source
+from policydsl.batch.outputs import Rows, Tally, Writer, evaluate_row, output_schema
+from policydsl.batch.plan import RAW, RAW_FILE, UNCHECKED, WRITTEN, Plan, plan, possible_statuses
 from policydsl.diagnostics import Diagnostic, UsageError
-from policydsl.evaluate.sql_shapes import KEY, SqlUnsupported
 from policydsl.model import STATUSES
+from policydsl.sql.shapes import KEY, SqlUnsupported
 
 if TYPE_CHECKING:
     import duckdb

@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from policydsl import model as m
-from policydsl.evaluate.explain import Clause, Explainer, clause_of, measure_explainer, shower
-from policydsl.evaluate.interpret import Evaluation
-from policydsl.evaluate.semantics import (
+from policydsl.engine.explain import Clause, Explainer, clause_of, measure_explainer, shower
+from policydsl.engine.interpret import Evaluation
+from policydsl.engine.semantics import (
     UNKNOWN_ITEM,
     Env,
     amendments_by_target,

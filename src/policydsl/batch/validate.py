@@ -24,7 +24,8 @@ from sqlglot import exp
 
 from policydsl import model as m
 from policydsl import profile
-from policydsl.evaluate.sql_dialects import (
+from policydsl.profile import Nests, loop_work_can_exceed
+from policydsl.sql.dialects import (
     TEXT,
     all_of,
     any_of,
@@ -42,9 +43,8 @@ from policydsl.evaluate.sql_dialects import (
     number,
     text,
 )
-from policydsl.evaluate.sql_expressions import sql_type
-from policydsl.evaluate.sql_shapes import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE
-from policydsl.profile import Nests, loop_work_can_exceed
+from policydsl.sql.expressions import sql_type
+from policydsl.sql.shapes import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE
 
 BIGINT = exp.DataType.build("BIGINT")
 DOUBLE = exp.DataType.build("DOUBLE")

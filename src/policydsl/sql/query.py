@@ -22,8 +22,8 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
-from policydsl.evaluate.semantics import fixed_status
-from policydsl.evaluate.sql_dialects import (
+from policydsl.engine.semantics import fixed_status
+from policydsl.sql.dialects import (
     Item,
     all_of,
     any_of,
@@ -42,7 +42,7 @@ from policydsl.evaluate.sql_dialects import (
     unique_name,
     write,
 )
-from policydsl.evaluate.sql_expressions import (
+from policydsl.sql.expressions import (
     INT,
     ExpressionCompiler,
     Val,
@@ -55,8 +55,8 @@ from policydsl.evaluate.sql_expressions import (
     sql_type,
     static_path,
 )
-from policydsl.evaluate.sql_paths import Paths
-from policydsl.evaluate.sql_shapes import KEY, TOTAL_TYPE, SqlUnsupported
+from policydsl.sql.paths import Paths
+from policydsl.sql.shapes import KEY, TOTAL_TYPE, SqlUnsupported
 
 BOOLEAN = exp.DataType.build("BOOLEAN")
 

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from policydsl import model as m
-from policydsl.evaluate.interpret import TARGET_NOTE, dedupe_reads, show, unknown_note
-from policydsl.evaluate.semantics import UNKNOWN_ITEM, Env, capped, collection_path, expr_text
+from policydsl.engine.interpret import TARGET_NOTE, dedupe_reads, show, unknown_note
+from policydsl.engine.semantics import UNKNOWN_ITEM, Env, capped, collection_path, expr_text
 from policydsl.result import Node, Read
 from policydsl.values import Money, Unknown, merge_unknown
 
 if TYPE_CHECKING:
-    from policydsl.evaluate.compile import CompiledEvaluation, Fn, Row
+    from policydsl.engine.closures import CompiledEvaluation, Fn, Row
 
 Shower = Callable[[object], str]
 # A clause prepared once: runs its traced closure and returns its value and node.
