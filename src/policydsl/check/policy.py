@@ -96,6 +96,10 @@ class PolicyChecker:
                     + [(a.id, a.span) for _, n in self.of(ast.Measure) for a in n.amendments])  # type: ignore[union-attr]
         measures = self.measures(typer, tables, header, root, amendments)
         self.amendment_cycles(definitions, [a for a in amendments if a is not None])
+        self.amendment_priorities([a for a in amendments if a is not None],
+                                  [n for _, n in self.of(ast.Amendment) if isinstance(n, ast.Amendment)]
+                                  + [a for _, n in self.of(ast.Measure) if isinstance(n, ast.Measure)
+                                     for a in n.amendments])
         goals = self.goals(typer)
         examples = self.examples(root, {k: v for k, v in measures.items() if v.policy == header.id})
         source_text = self.source_text(root, header)
@@ -348,7 +352,8 @@ class PolicyChecker:
             sets.append((item.target, value))
         if when is None:
             return None
-        return m.Amendment(node.id, node.label, measure, when, tuple(sets), node.span)
+        return m.Amendment(node.id, node.label, measure, when, tuple(sets), node.span,
+                           tuple(name.dotted for name in node.over))
 
     def amendment_cycles(self, definitions: dict[str, m.Definition], amendments: list[m.Amendment]) -> None:
         """An amendment whose condition or value reads, perhaps through others, what it amends."""
@@ -371,6 +376,59 @@ class PolicyChecker:
                 self.error("PD207", f"amendment {amendment.id} depends on what it amends: {' → '.join(path)}",
                            amendment.span, hint="an amendment's condition cannot read the value it changes; "
                            "test the facts that decide it instead")
+
+    def amendment_priorities(self, amendments: list[m.Amendment], nodes: list[ast.Amendment]) -> None:
+        """`over` names amendments, without cycles; two amendments of one name that may disagree
+        are ordered, so that reading the name never picks one of them silently (semantics.md §9)."""
+        by_id = {a.id: a for a in amendments}
+        names = {n.id: n for n in nodes}
+        above: dict[str, set[str]] = {a.id: set() for a in amendments}  # id → the ids it prevails over
+        broken: set[str] = set()  # amendments with a wrong `over`: their order is not known
+        for amendment in amendments:
+            node = names.get(amendment.id)
+            spans = {n.dotted: n.span for n in node.over} if node is not None else {}
+            for other in amendment.over:
+                if other == amendment.id:
+                    broken.add(amendment.id)
+                    self.error("PD240", f"amendment {amendment.id} prevails over itself", spans.get(other),
+                               hint="`over` lists other amendments of the same names: remove this one")
+                    continue
+                if other not in by_id:
+                    broken.add(amendment.id)
+                    self.error("PD240", f"amendment {amendment.id} prevails over '{other}', which is not an "
+                               "amendment", spans.get(other),
+                               hint=did_you_mean(other, [i for i in by_id if i != amendment.id])
+                               or "`over` lists the ids of other amendments of the same names")
+                    continue
+                above[amendment.id].add(other)
+                shared = {t for t, _ in amendment.sets} & {t for t, _ in by_id[other].sets}
+                if not shared:
+                    self.report(Diagnostic(
+                        "PD243", f"amendment {amendment.id} prevails over {other}, but they amend no name in "
+                        "common", spans.get(other), severity="warning",
+                        hint=f"{amendment.id} sets {', '.join(t for t, _ in amendment.sets) or 'nothing'}; "
+                        f"{other} sets {', '.join(t for t, _ in by_id[other].sets) or 'nothing'}"))
+        closure = _transitive(above)
+        cyclic = sorted(i for i, below in closure.items() if i in below)
+        if cyclic:
+            first = by_id[cyclic[0]]
+            self.error("PD241", f"amendments prevail over each other in a cycle: {', '.join(cyclic)}", first.span,
+                       hint="`over` must order them: remove it from one of them")
+            return
+        for target in dict.fromkeys(t for a in amendments for t, _ in a.sets):
+            setting = [(a, v) for a in amendments for t, v in a.sets if t == target]
+            for later_index, (later, later_value) in enumerate(setting):
+                for earlier, earlier_value in setting[:later_index]:
+                    if later_value == earlier_value or earlier.id in closure[later.id] \
+                            or later.id in closure[earlier.id] or {earlier.id, later.id} & broken:
+                        continue
+                    self.report(Diagnostic(
+                        "PD242", f"amendments {earlier.id} and {later.id} both set '{target}', to different "
+                        "values, and neither prevails over the other", later.span,
+                        hint=f"where both apply one must win: add `over {earlier.id}` after the condition of "
+                        f"{later.id} (or `over {later.id}` to {earlier.id})",
+                        labels=(Label(earlier.span, f"{earlier.id} also sets '{target}'"),)
+                        if earlier.span is not None else ()))
 
     # ---- measures
     def measures(self, typer: Typer, tables: dict[str, m.AgencyTable], header: m.Header,
@@ -709,3 +767,19 @@ def check_loaded(loaded: Loaded) -> tuple[m.Policy | None, list[Diagnostic]]:
 
 def check_path(path: str | os.PathLike[str]) -> tuple[m.Policy | None, list[Diagnostic]]:
     return check_loaded(load(Path(path)))
+
+
+def _transitive(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Everything each key reaches through the edges (itself only through a cycle)."""
+    reached: dict[str, set[str]] = {}
+    for start in edges:
+        seen: set[str] = set()
+        stack = list(edges[start])
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            stack.extend(edges.get(current, ()))
+        reached[start] = seen
+    return reached

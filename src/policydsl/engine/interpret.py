@@ -15,6 +15,7 @@ from policydsl.engine.semantics import (
     capped,
     collection_path,
     expr_text,
+    fold_amendments,
     status_of,
     total_of,
     truth,
@@ -294,37 +295,18 @@ class Evaluation:
         return value, note or origin
 
     def _apply_amendments(self, name: str, base: object, typ: m.Type) -> tuple[object, str | None]:
-        """Catala-style exceptions: an amendment whose condition holds replaces the base value.
-
-        Two amendments that hold with different values conflict (unknown, the note says so); one
-        whose condition is unknown makes the value unknown unless it would give the same value.
-        """
-        holding: list[tuple[object, m.Amendment]] = []
-        pending: list[tuple[Unknown, object, m.Amendment]] = []
-        for amendment in self._amended.get(name, ()):
-            holds = self._quiet(amendment.when)
-            new = self._quiet(next(v for t, v in amendment.sets if t == name))
-            if holds is True:
-                holding.append((new, amendment))
-            elif isinstance(holds, Unknown):
-                pending.append((holds, new, amendment))
-        if holding:
-            value, first = holding[0]
-            clashing = [a.id for v, a in holding[1:] if v != value]
-            if clashing:
-                ids = ", ".join([first.id, *clashing])
-                return Unknown(frozenset(), "conflicting amendments"), f"amendments {ids} all apply and disagree"
-        else:
-            value = base
-        undecided = [(holds, a) for holds, new, a in pending if isinstance(new, Unknown) or new != value]
-        if undecided:
-            unknown = merge_unknown(value, *(holds for holds, _ in undecided))
-            ids = ", ".join(a.id for _, a in undecided)
-            return unknown, f"unknown whether amendment {ids} applies"
-        if holding:
-            where = f"{first.measure} " if first.measure else ""
-            return value, f"amended by {where}{first.id} ({first.label}); base value {show(base, typ)}"
-        return base, None
+        """The base value read through its amendments (`semantics.fold_amendments`), and the note an
+        explanation shows beside it."""
+        steps = [(a, self._quiet(a.when), self._quiet(next(v for t, v in a.sets if t == name)))
+                 for a in self._amended.get(name, ())]
+        amended = fold_amendments(base, steps)
+        if amended.undecided:
+            ids = ", ".join(a.id for a in amended.undecided)
+            return amended.value, f"unknown whether amendment {ids} applies"
+        if amended.by is not None:
+            where = f"{amended.by.measure} " if amended.by.measure else ""
+            return amended.value, f"amended by {where}{amended.by.id} ({amended.by.label}); base value {show(base, typ)}"
+        return amended.value, None
 
     def _quiet(self, expr: m.TExpr) -> object:
         """Evaluate without recording reads (amendment conditions are shown in their note)."""

@@ -27,6 +27,7 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
+from policydsl.engine.semantics import amendments_by_target
 from policydsl.sql.dialects import (
     TEXT,
     TEXT_LIST,
@@ -221,10 +222,7 @@ class ExpressionCompiler:
         self.dialect.taken = self.names
         self.dialect.inputs = {name_key(name) for name in input_types(policy.schema)}
         self.visiting: list[tuple[str, ...]] = []
-        self.amended: dict[str, list[m.Amendment]] = {}
-        for amendment in policy.amendments:
-            for target, _ in amendment.sets:
-                self.amended.setdefault(target, []).append(amendment)
+        self.amended = amendments_by_target(policy)  # lowest priority first, as the engines read them
 
     def check_fact_names(self) -> None:
         """The facts of an entity must stay apart as the dialect reads names: DuckDB and Spark
@@ -762,54 +760,43 @@ class ExpressionCompiler:
         return self.materialise(("cond", measure_id, name), lambda: self.value(condition.expr, {}))
 
     def amend(self, name: str, base: Val, typ: m.Type) -> Val:
-        """Exceptions, as `Evaluation._apply_amendments`: the first amendment whose condition holds
-        gives the value; one whose condition is unknown and whose value may differ from the base
-        makes the value unknown, naming the base's paths and the unknown conditions' paths."""
-        branches: list[tuple[exp.Expression, Val]] = []
-        pending: list[Val] = []
+        """A value read through its amendments: `choose` folded over them, lowest priority first,
+        as `semantics.fold_amendments` does."""
+        value = base
         for amendment in self.amended.get(name, ()):
             holds = self.value(amendment.when, {})
             new = self.value(next(v for t, v in amendment.sets if t == name), {})
-            if is_false(holds):
-                continue
-            if is_true(holds):
-                if not branches:
-                    return new
-                branches.append((exp.true(), new))
-                break
-            branches.append((holds.v, new))
-            pending.append(holds)  # every branch but a final constant one is pending
-        if not branches:
-            return base
-        news = [new for _, new in branches]
-        num = self.common(base, *news) if base.num is not None else None
-        if all(self.same_constant(new, base, num) for new in news):
-            return base  # every amendment gives the base value: nothing is unknown either
+            value = self.choose(holds, new, value, typ)
+        return value
+
+    def choose(self, condition: Val, then: Val, otherwise: Val, typ: m.Type) -> Val:
+        """`semantics.choose` in SQL: `then` where the condition is true, `otherwise` where it is
+        false; where it is unknown, `otherwise` if both are known and equal, else NULL naming the
+        condition's unknowns and each side's."""
+        if is_true(condition):
+            return then
+        if is_false(condition):
+            return otherwise
+        num = self.common(then, otherwise) if then.num is not None and otherwise.num is not None else None
+        if self.same_constant(then, otherwise, num):
+            return otherwise
 
         def shaped(val: Val) -> exp.Expression:
             return self.as_decimal(val, num) if num is not None else val.v
 
-        differs = []
-        for holds, new in zip(pending, news, strict=False):
-            if self.same_constant(new, base, num):
-                continue
-            guard = [is_null(holds.v)]
-            if not new.null and not base.null:
-                known = [negate(null_test(v)) for v in (new, base) if v.u is not None]
-                guard.append(negate(all_of(*known, self.equal(new, base, num, typ))))
-            differs.append(all_of(*guard))
+        guard = [is_null(condition.v)]
+        if not then.null and not otherwise.null:
+            known = [negate(null_test(v)) for v in (then, otherwise) if v.u is not None]
+            guard.append(negate(all_of(*known, self.equal(then, otherwise, num, typ))))
+        undecided = all_of(*guard)
         null_value = cast(exp.Null(), decimal(*num) if num else sql_type(typ, self.policy.schema))
-        ifs = [(cond, shaped(new)) for cond, new in branches]
-        paths: list[tuple[exp.Expression, Paths | None]] = [
-            (cond, self.when_null(new) if new.u is not None else None) for cond, new in branches]
-        if differs:
-            undecided = any_of(*differs)
-            ifs.append((undecided, null_value))
-            parts = [self.when_null(base)] if base.u is not None else []
-            parts += [self.when_null(holds) for holds in pending if holds.u is not None]
-            paths.append((undecided, self.paths.union(parts)))
-        value = case(*ifs, default=shaped(base))
-        return Val(value, self.paths.choose(paths, base.u), num)
+        value = case((condition.v, shaped(then)), (undecided, null_value), default=shaped(otherwise))
+        parts = [self.when_null(v) for v in (condition, then, otherwise) if v.u is not None]
+        branches: list[tuple[exp.Expression, Paths | None]] = [
+            (condition.v, self.when_null(then) if then.u is not None else None),
+            (undecided, self.paths.union(parts)),
+        ]
+        return Val(value, self.paths.choose(branches, otherwise.u), num)
 
     def same_constant(self, a: Val, b: Val, num: tuple[int, int] | None) -> bool:
         if a.u is not None or b.u is not None or not is_constant(a.v) or not is_constant(b.v):

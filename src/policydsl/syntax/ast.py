@@ -327,6 +327,7 @@ class Amendment:
     when: Expr
     sets: tuple[AmendSet, ...]
     span: Span | None = _span()
+    over: tuple[Name, ...] = ()  # the amendments this one prevails over where both hold
 
 
 @attrs.frozen

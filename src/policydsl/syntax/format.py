@@ -331,7 +331,8 @@ class _Builder:
             _stmt(_expr_lines(f"{amend.target} = ", amend.value, "", indent + 2), places.get("amend_set", index))
             for index, amend in enumerate(item.sets)
         ]
-        head = _expr_lines(f"amend {item.id} {_string(item.label)} when ", item.when, " {", indent)
+        over = f" over {', '.join(name.dotted for name in item.over)}" if item.over else ""
+        head = _expr_lines(f"amend {item.id} {_string(item.label)} when ", item.when, f"{over} {{", indent)
         return _stmt(head, tree, sets)
 
     def benefit(self, item: ast.Benefit, tree: Tree[Token] | None) -> _Stmt:

@@ -706,10 +706,18 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True)
     def amend_decl(self, meta: Meta, children: list[Any]) -> Any:
         name, label, when, *sets = children
+        over: tuple[ast.Name, ...] = ()
+        if sets and isinstance(sets[0], tuple):
+            over, sets = sets[0], sets[1:]
         span = self._span(meta)
-        node = ast.Amendment(str(name), self._string(label), when, tuple(sets), span)
+        node = ast.Amendment(str(name), self._string(label), when, tuple(sets), span, over)
         # Inside a measure this is an item; at the top level the caller unwraps it.
         return ("amendment", node, span)
+
+    def amend_over(self, names: list[Token]) -> tuple[ast.Name, ...]:
+        for name in names:
+            self._not_keyword(name)
+        return tuple(ast.Name((str(name),), self._span(name)) for name in names)
 
     @v_args(inline=True, meta=True)
     def amend_set(self, meta: Meta, target: ast.Name, value: ast.Expr) -> ast.AmendSet:
