@@ -16,7 +16,8 @@ import pytest
 from policydsl import PolicySet, ProfileError, load
 from policydsl.cli import main
 from policydsl.codes import CODES
-from policydsl.profile import check_loop_work, read_profile
+from policydsl.engine.loop_work import check_loop_work
+from policydsl.profile import read_profile
 from policydsl.syntax.parse import MAX_SOURCE_CHARS
 from tests.conftest import ROOT, SANMENXIA
 

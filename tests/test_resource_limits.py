@@ -1,7 +1,8 @@
 """Resource limits: each one at its boundary (exactly at the limit accepted, one past refused).
 
-The limits are constants of policydsl.profile (docs/semantics.md, "Resource limits"); each refusal
-is a PD3xx diagnostic at the JSON path concerned. The data is generated here; every test is fast.
+The limits are a frozen `Limits` given to whatever reads or evaluates profiles (docs/semantics.md,
+"Resource limits"); each refusal is a PD3xx diagnostic at the JSON path concerned. The data is
+generated here; every test is fast.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import pytest
 
 import policydsl
 from policydsl import model as m
-from policydsl import profile
 from policydsl.cli import main
 from policydsl.diagnostics import ProfileError
-from policydsl.profile import check_loop_work, loop_nests, loop_work_can_exceed, read_profile, read_value
+from policydsl.engine.loop_work import LoopWork, check_loop_work, loop_nests, loop_work_can_exceed
+from policydsl.profile import DEFAULT_LIMITS, Limits, read_profile, read_value
 from tests.conftest import SANMENXIA
 
 NESTED = Path(__file__).parent / "batch" / "data" / "nested.pol"
@@ -35,10 +36,10 @@ def sanmenxia() -> policydsl.PolicySet:
     return policydsl.load(SANMENXIA)
 
 
-def codes(policies: policydsl.PolicySet, data: object) -> list[tuple[str, str | None]]:
+def codes(policies: policydsl.PolicySet, data: object, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, str | None]]:
     """(code, path) of every problem of a profile; [] when it is accepted."""
     try:
-        read_profile(policies.policy.schema, data)
+        read_profile(policies.policy.schema, data, limits=limits)
     except ProfileError as error:
         return [(d.code, d.path) for d in error.diagnostics]
     return []
@@ -48,7 +49,7 @@ def codes(policies: policydsl.PolicySet, data: object) -> list[tuple[str, str | 
 
 
 def test_a_list_at_the_limit_is_read_and_one_past_it_is_refused(sanmenxia: policydsl.PolicySet) -> None:
-    assert profile.MAX_LIST_ITEMS == 10_000
+    assert DEFAULT_LIMITS.max_list_items == 10_000
     at_limit = {"projects": [{"investment": 100}] * 10_000}
     facts = read_profile(sanmenxia.policy.schema, at_limit)
     assert len(facts.values["projects"]) == 10_000  # type: ignore[arg-type]
@@ -62,29 +63,31 @@ def test_a_huge_list_is_refused_without_reading_its_entries(sanmenxia: policydsl
     assert time.perf_counter() - started < 0.5
 
 
-def test_sets_have_the_list_limit(nested: policydsl.PolicySet, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(profile, "MAX_LIST_ITEMS", 2)
-    assert codes(nested, {"labels": ["green", "smart"]}) == []
+def test_sets_have_the_list_limit(nested: policydsl.PolicySet) -> None:
+    two = Limits(max_list_items=2)
+    assert codes(nested, {"labels": ["green", "smart"]}, two) == []
     # Refused before the entries are read: the repeat is not reported (PD312) as well.
-    assert codes(nested, {"labels": ["green", "smart", "green"]}) == [("PD313", "labels")]
-    assert codes(nested, {"projects": [{"phases": [{}, {}, {}]}]}) == [("PD313", "projects[0].phases")]
+    assert codes(nested, {"labels": ["green", "smart", "green"]}, two) == [("PD313", "labels")]
+    assert codes(nested, {"projects": [{"phases": [{}, {}, {}]}]}, two) == [("PD313", "projects[0].phases")]
+    assert codes(nested, {"labels": ["green", "smart", "green"]}) == [("PD312", "labels[2]")]  # the default limit
 
 
-def test_a_set_parameter_has_the_list_limit(monkeypatch: pytest.MonkeyPatch, nested: policydsl.PolicySet) -> None:
-    monkeypatch.setattr(profile, "MAX_LIST_ITEMS", 1)
+def test_a_set_parameter_has_the_list_limit(nested: policydsl.PolicySet) -> None:
+    one = Limits(max_list_items=1)
     labels = nested.policy.schema.root.fact("labels")
     assert labels is not None
-    assert read_value(labels.type, "green", "labels", from_text=True) == frozenset({"green"})
+    assert read_value(labels.type, "green", "labels", from_text=True, limits=one) == frozenset({"green"})
     with pytest.raises(ProfileError) as error:
-        read_value(labels.type, "green,smart", "labels", from_text=True)
+        read_value(labels.type, "green,smart", "labels", from_text=True, limits=one)
     assert [d.code for d in error.value.diagnostics] == ["PD313"]
+    assert read_value(labels.type, "green,smart", "labels", from_text=True) == frozenset({"green", "smart"})
 
 
 # ---- MAX_PROFILE_ITEMS ----------------------------------------------------------------------------
 
 
 def test_the_entries_of_a_profile_at_the_limit(nested: policydsl.PolicySet) -> None:
-    assert profile.MAX_PROFILE_ITEMS == 100_000
+    assert DEFAULT_LIMITS.max_profile_items == 100_000
     phases = [{"cost": 1}] * 9_999
     at_limit = {"projects": [{"phases": phases}] * 10}  # 10 projects + 99,990 phases
     assert codes(nested, at_limit) == []
@@ -92,12 +95,11 @@ def test_the_entries_of_a_profile_at_the_limit(nested: policydsl.PolicySet) -> N
     assert codes(nested, past) == [("PD314", "projects[9].phases")]
 
 
-def test_sets_count_toward_the_entries_of_a_profile(nested: policydsl.PolicySet,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(profile, "MAX_PROFILE_ITEMS", 3)
-    assert codes(nested, {"labels": ["green"], "projects": [{}, {}]}) == []
+def test_sets_count_toward_the_entries_of_a_profile(nested: policydsl.PolicySet) -> None:
+    three = Limits(max_profile_items=3)
+    assert codes(nested, {"labels": ["green"], "projects": [{}, {}]}, three) == []
     # Reported once, where the count passes the limit, whatever follows.
-    found = codes(nested, {"labels": ["green", "smart"], "projects": [{"phases": [{}]}, {"phases": [{}]}]})
+    found = codes(nested, {"labels": ["green", "smart"], "projects": [{"phases": [{}]}, {"phases": [{}]}]}, three)
     assert found == [("PD314", "projects")]
 
 
@@ -105,7 +107,7 @@ def test_sets_count_toward_the_entries_of_a_profile(nested: policydsl.PolicySet,
 
 
 def test_a_string_at_the_limit_is_read_and_one_past_it_is_refused(nested: policydsl.PolicySet) -> None:
-    assert profile.MAX_TEXT_LENGTH == 10_000
+    assert DEFAULT_LIMITS.max_text_length == 10_000
     name = "智" * 10_000  # characters, not bytes: 30,000 bytes of UTF-8
     assert read_profile(nested.policy.schema, {"name": name}).values["name"] == name
     assert codes(nested, {"name": name + "能"}) == [("PD315", "name")]
@@ -156,7 +158,7 @@ def _padded(size: int) -> bytes:
 
 
 def test_profile_bytes_at_the_limit(sanmenxia: policydsl.PolicySet, tmp_path: Path) -> None:
-    assert profile.MAX_PROFILE_BYTES == 10_000_000
+    assert DEFAULT_LIMITS.max_profile_bytes == 10_000_000
     assert codes(sanmenxia, _padded(10_000_000)) == []
     assert codes(sanmenxia, _padded(10_000_001)) == [("PD316", "profile")]
     path = tmp_path / "company.json"
@@ -198,30 +200,27 @@ def test_the_nests_of_loops_of_a_policy(nested: policydsl.PolicySet, sanmenxia: 
     assert not loop_work_can_exceed(loop_nests(sanmenxia.policy))
 
 
-def test_loop_work_at_the_limit(nested: policydsl.PolicySet, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert profile.MAX_LOOP_WORK == 1_000_000
+def test_loop_work_at_the_limit(nested: policydsl.PolicySet) -> None:
+    assert DEFAULT_LIMITS.max_loop_work == 1_000_000
     assert _work(998) <= 1_000_000 < _work(999)
     facts = read_profile(nested.policy.schema, {"projects": [{}] * 40}).values
-    monkeypatch.setattr(profile, "MAX_LOOP_WORK", _work(40))
-    check_loop_work(nested.policy, facts)
-    monkeypatch.setattr(profile, "MAX_LOOP_WORK", _work(40) - 1)
+    check_loop_work(nested.policy, facts, Limits(max_loop_work=_work(40)))
     with pytest.raises(ProfileError) as error:
-        check_loop_work(nested.policy, facts)
+        check_loop_work(nested.policy, facts, Limits(max_loop_work=_work(40) - 1))
     (problem,) = error.value.diagnostics
     assert problem.code == "PD317" and problem.path == "projects"
     assert f"{_work(40):,} times" in problem.message
     assert "nested.pol:32:10" in (problem.hint or "") and "40 (projects) × 40 (projects)" in (problem.hint or "")
 
 
-def test_loop_work_counts_the_longest_nested_list(nested: policydsl.PolicySet,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(profile, "MAX_LOOP_WORK", 20)
+def test_loop_work_counts_the_longest_nested_list(nested: policydsl.PolicySet) -> None:
+    loops = LoopWork(nested.policy, Limits(max_loop_work=20))
     # 3 projects, the longest with 2 phases: 6 + 9 + 3 × 2 = 21.
     facts = read_profile(nested.policy.schema, {"projects": [{}, {"phases": [{}, {}]}, {"phases": [{}]}]}).values
     with pytest.raises(ProfileError) as error:
-        check_loop_work(nested.policy, facts)
+        loops.check(facts)
     assert "21 times" in error.value.diagnostics[0].message
-    check_loop_work(nested.policy, read_profile(nested.policy.schema, {"projects": [{}, {"phases": [{}]}]}).values)
+    loops.check(read_profile(nested.policy.schema, {"projects": [{}, {"phases": [{}]}]}).values)  # 4 + 4 + 2 = 10
 
 
 def test_evaluation_at_the_loop_limit_is_bounded(nested: policydsl.PolicySet) -> None:
@@ -235,11 +234,17 @@ def test_evaluation_at_the_loop_limit_is_bounded(nested: policydsl.PolicySet) ->
     assert time.perf_counter() - started < 10
 
 
-def test_evaluate_refuses_too_much_loop_work(nested: policydsl.PolicySet, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(profile, "MAX_LOOP_WORK", _work(5) - 1)
+def test_evaluate_applies_the_limits_of_its_policy_set(nested: policydsl.PolicySet) -> None:
+    lowered = policydsl.load(NESTED, limits=Limits(max_loop_work=_work(5) - 1, max_text_length=3))
+    assert lowered.policy is nested.policy  # checked once, read and evaluated under other limits
     with pytest.raises(ProfileError) as error:
-        nested.evaluate({"projects": [{}] * 5}, as_of=AS_OF)
+        lowered.evaluate({"projects": [{}] * 5}, as_of=AS_OF)
     assert [d.code for d in error.value.diagnostics] == ["PD317"]
+    with pytest.raises(ProfileError) as error:
+        lowered.evaluate({"name": "abcd"}, as_of=AS_OF)
+    assert [d.code for d in error.value.diagnostics] == ["PD315"]
+    nested.evaluate({"projects": [{}] * 5, "name": "abcd"}, as_of=AS_OF)  # within the default limits
+    assert policydsl.load(NESTED) is nested  # the default limits' policy set is still the one kept
 
 
 # ---- the command line: exit 2, the path in the file ---------------------------------------------
@@ -255,4 +260,4 @@ def test_the_command_line_exits_with_2(tmp_path: Path, capsys: pytest.CaptureFix
     path.write_text(json.dumps(data), encoding="utf-8")
     assert main(["eval", str(SANMENXIA), str(path), "--as-of", "2024-06-01"]) == 2
     err = capsys.readouterr().err
-    assert f"{path}: {where}: error[{code}]" in err and "policydsl.profile.MAX_" in err
+    assert f"{path}: {where}: error[{code}]" in err and "the limit is Limits.max_" in err

@@ -15,7 +15,8 @@ from policydsl.check.policy import check_loaded
 from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError, did_you_mean
 from policydsl.engine.closures import evaluate as run_compiled
 from policydsl.engine.interpret import evaluate as interpret
-from policydsl.profile import check_loop_work, read_profile, read_value
+from policydsl.engine.loop_work import LoopWork
+from policydsl.profile import DEFAULT_LIMITS, Limits, ProfileReader, read_value
 from policydsl.result import Result
 
 _CACHE: dict[tuple[tuple[str, str], ...], PolicySet] = {}
@@ -32,10 +33,13 @@ class PolicySet:
     """
 
     def __init__(self, policy: model.Policy, warnings: tuple[Diagnostic, ...] = (),
-                 engine: str = "compiled") -> None:
+                 engine: str = "compiled", limits: Limits = DEFAULT_LIMITS) -> None:
         self.policy = policy
         self.warnings = warnings
         self.engine = engine  # "compiled" (the fast path) or "interpret" (the reference)
+        self.limits = limits  # the resource limits of its profiles, in evaluate and batch alike
+        self._reader = ProfileReader(policy.schema, limits)
+        self._loops = LoopWork(policy, limits)
         self._typed_params: dict[tuple[object, ...], dict[str, object]] = {}
 
     @property
@@ -61,7 +65,7 @@ class PolicySet:
                     hint=did_you_mean(name, self.policy.parameters) or f"the parameters are: {known}"))
                 continue
             try:
-                values[name] = read_value(parameter.type, raw, name, from_text=from_text)
+                values[name] = read_value(parameter.type, raw, name, from_text=from_text, limits=self.limits)
             except ProfileError as error:
                 problems.extend(error.diagnostics)
         if problems:
@@ -75,8 +79,8 @@ class PolicySet:
         params: Mapping[str, object] | None = None,
     ) -> Result:
         """Apply every measure to one enterprise profile; raises ProfileError for a bad profile."""
-        facts = read_profile(self.policy.schema, profile)
-        check_loop_work(self.policy, facts.values)  # PD317 before nested loops would run away
+        facts = self._reader.read(profile)
+        self._loops.check(facts.values)  # PD317 before nested loops would run away
         values = self._params_of(params)
         day = as_of or datetime.date.today()
         engine = interpret if self.engine == "interpret" else run_compiled
@@ -106,22 +110,25 @@ class PolicySet:
         return typed
 
 
-def load(path: str | os.PathLike[str]) -> PolicySet:
+def load(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> PolicySet:
     """Parse and check a .pol file or a policy folder; raises PolicyError listing every problem.
 
+    `limits` are the resource limits of the profiles it reads, in `evaluate` and `batch` alike.
+
     >>> policies = policydsl.load("policies/sanmenxia")
+    >>> larger = policydsl.load("policies/sanmenxia", limits=Limits(max_list_items=50_000))
     """
     loaded = load_files(Path(path))
     key = loaded.key()
     with _LOCK:
         cached = _CACHE.get(key) if not loaded.diagnostics else None
     if cached is not None and _outside_files_unchanged(cached.policy):
-        return cached
+        return cached if cached.limits == limits else PolicySet(cached.policy, cached.warnings, limits=limits)
     policy, diagnostics = check_loaded(loaded)
     errors = [d for d in diagnostics if d.severity == "error"]
     if policy is None or errors:
         raise PolicyError(errors or diagnostics or [Diagnostic("PD402", f"no policy found in {path}", path=str(path))])
-    policy_set = PolicySet(policy, tuple(diagnostics))
+    policy_set = PolicySet(policy, tuple(diagnostics), limits=limits)
     with _LOCK:
         _CACHE[key] = policy_set
     return policy_set

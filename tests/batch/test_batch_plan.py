@@ -11,10 +11,10 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 import policydsl
-from policydsl import profile
 from policydsl.batch import plan as batch_plan
 from policydsl.batch import statements as batch_statements
 from policydsl.batch.run import run_batch
+from policydsl.profile import DEFAULT_LIMITS, Limits
 from tests.batch.helpers import DATA
 
 AS_OF = datetime.date(2024, 6, 1)
@@ -56,9 +56,10 @@ def write_profiles(folder: Path, revenue_type: pa.DataType = FLOAT) -> Path:
 
 
 def batch(source: Path, output: Path, params: dict[str, object] | None = None,
-          as_of: datetime.date = AS_OF) -> list[dict[str, object]]:
-    policies = policydsl.load(DATA / "core")
-    run_batch(policies.policy, source, output, as_of=as_of, params=policies.read_params(params or {}))
+          as_of: datetime.date = AS_OF, limits: Limits = DEFAULT_LIMITS) -> list[dict[str, object]]:
+    policies = policydsl.load(DATA / "core", limits=limits)
+    run_batch(policies.policy, source, output, as_of=as_of, params=policies.read_params(params or {}),
+              limits=policies.limits)
     return pq.read_table(output).to_pylist()  # type: ignore[no-any-return]
 
 
@@ -76,8 +77,7 @@ def test_a_second_batch_reads_the_plan_from_disk(cache_home: Path, builds: list[
     assert len(builds) == 1
 
 
-def test_what_the_sql_depends_on_makes_another_plan(cache_home: Path, builds: list[int], tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_what_the_sql_depends_on_makes_another_plan(cache_home: Path, builds: list[int], tmp_path: Path) -> None:
     source = write_profiles(tmp_path)
     batch(source, tmp_path / "out.parquet")
     batch(source, tmp_path / "out.parquet", as_of=datetime.date(2024, 6, 2))
@@ -86,8 +86,7 @@ def test_what_the_sql_depends_on_makes_another_plan(cache_home: Path, builds: li
     assert len(builds) == 3
     batch(write_profiles(tmp_path, pa.decimal128(18, 2)), tmp_path / "out.parquet")  # revenue typed otherwise
     assert len(builds) == 4
-    monkeypatch.setattr(profile, "MAX_TEXT_LENGTH", 50)  # the input checks read the limits
-    batch(source, tmp_path / "out.parquet")
+    batch(source, tmp_path / "out.parquet", limits=Limits(max_text_length=50))  # the input checks read the limits
     assert len(builds) == 5
     assert len(list(cache_home.glob("*.json"))) == 5
 
@@ -135,9 +134,9 @@ def test_switched_off_by_the_environment(cache_home: Path, builds: list[int], tm
 def test_a_stored_plan_is_the_plan_built(cache_home: Path, tmp_path: Path) -> None:
     policies = policydsl.load(DATA / "core")
     origins = {"level": "VARCHAR", "revenue": "DOUBLE", "projects": "VARCHAR"}
-    built = batch_statements.build(policies.policy, {}, AS_OF, ".parquet", origins, None)
-    assert batch_plan.plan(policies.policy, {}, AS_OF, ".parquet", origins, None) == built  # stored
-    assert batch_plan.plan(policies.policy, {}, AS_OF, ".parquet", origins, None) == built  # read back
+    built = batch_statements.build(policies.policy, {}, AS_OF, ".parquet", origins, None, DEFAULT_LIMITS)
+    assert batch_plan.plan(policies.policy, {}, AS_OF, ".parquet", origins, None, DEFAULT_LIMITS) == built  # stored
+    assert batch_plan.plan(policies.policy, {}, AS_OF, ".parquet", origins, None, DEFAULT_LIMITS) == built  # read back
     assert len(list(cache_home.glob("*.json"))) == 1
 
 

@@ -1,8 +1,8 @@
 """The resource limits in a batch: both engines write the same error rows, and SQL keeps the rest.
 
-The DuckDB engine vouches only for rows within the limits of policydsl.profile and leaves the
-others to the Python reader, which refuses them (PD313–PD317) as `policydsl eval` would. The limits
-are lowered here so that rows just at and just past each of them are small.
+The DuckDB engine vouches only for rows within the batch's `Limits` and leaves the others to the
+Python reader, which refuses them (PD313–PD317) with the same limits, as `policydsl eval` would. The
+limits are lowered here so that rows just at and just past each of them are small.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
-import pytest
 
 import policydsl
-from policydsl import profile
 from policydsl.batch.inputs import _json_lines
 from policydsl.batch.run import run_batch
+from policydsl.profile import Limits
 from tests.batch.helpers import AS_OF, DATA, write_csv
 
 POLICY = policydsl.load(DATA / "nested.pol").policy
@@ -26,34 +25,30 @@ POLICY = policydsl.load(DATA / "nested.pol").policy
 # (profile, the code of its error or None): each just within or just past a lowered limit.
 ROWS: list[tuple[dict[str, Any], str | None]] = [
     ({"revenue": 3000, "projects": [{"investment": 1}, {"investment": 2}, {"investment": 3}]}, None),
-    ({"projects": [{"investment": 1}] * 4}, "PD313"),  # MAX_LIST_ITEMS = 3
+    ({"projects": [{"investment": 1}] * 4}, "PD313"),  # max_list_items = 3
     ({"labels": ["green", "smart"]}, None),
     ({"projects": [{"phases": [{"cost": 1}] * 3}, {"phases": [{"cost": 200}] * 3}]}, "PD314"),  # 2 + 6 > 7
     ({"revenue": 3000, "projects": [{"phases": [{"cost": 1}] * 2}, {"phases": [{"cost": 200}] * 3}]}, None),  # 7
-    ({"name": "12345"}, None),  # MAX_TEXT_LENGTH = 5
+    ({"name": "12345"}, None),  # max_text_length = 5
     ({"name": "123456"}, "PD315"),
     ({"name": "智能产线项"}, None),  # five characters, fifteen bytes
     ({"projects": [{"name": "abcdef"}]}, "PD315"),
     ({"revenue": "150万元 "}, "PD315"),  # a valid amount, but a string of six characters
-    ({"projects": [{"phases": [{}, {}]}, {}, {}]}, "PD317"),  # 2·3 + 3·3 + 3·2 = 21 > MAX_LOOP_WORK = 20
+    ({"projects": [{"phases": [{}, {}]}, {}, {}]}, "PD317"),  # 2·3 + 3·3 + 3·2 = 21 > max_loop_work = 20
     # 2·2 + 2·2 + 2·3 = 14, the costs in the nested list unknown: both engines name each of them.
     ({"projects": [{"phases": [{}, {}, {}]}, {}]}, None),
     ({"revenue": 3000, "projects": [{"phases": [{"cost": 1}, {}, {}]}, {}]}, None),
 ]
 
 
-@pytest.fixture
-def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in (("MAX_LIST_ITEMS", 3), ("MAX_PROFILE_ITEMS", 7), ("MAX_TEXT_LENGTH", 5),
-                        ("MAX_LOOP_WORK", 20)):
-        monkeypatch.setattr(profile, name, value)
+SMALL = Limits(max_list_items=3, max_profile_items=7, max_text_length=5, max_loop_work=20)
 
 
-def _both(source: Path, tmp_path: Path) -> list[dict[str, Any]]:
+def _both(source: Path, tmp_path: Path, limits: Limits) -> list[dict[str, Any]]:
     outputs, summaries = {}, {}
     for engine in ("duckdb", "python"):
         out = tmp_path / f"{source.stem}-{engine}.parquet"
-        summaries[engine] = run_batch(POLICY, source, out, as_of=AS_OF, params={}, engine=engine)
+        summaries[engine] = run_batch(POLICY, source, out, as_of=AS_OF, params={}, engine=engine, limits=limits)
         outputs[engine] = pq.read_table(out).to_pylist()
     assert outputs["duckdb"] == outputs["python"]
     rows = outputs["duckdb"]
@@ -72,19 +67,19 @@ def _check(rows: list[dict[str, Any]]) -> None:
             assert row["error"] is not None and f"error[{code}]" in row["error"], (data, row["error"])
 
 
-def test_json_lines(tmp_path: Path, small_limits: None) -> None:
+def test_json_lines(tmp_path: Path) -> None:
     source = tmp_path / "rows.jsonl"
     source.write_text("\n".join(json.dumps(data, ensure_ascii=False) for data, _ in ROWS) + "\n", encoding="utf-8")
-    _check(_both(source, tmp_path))
+    _check(_both(source, tmp_path, SMALL))
 
 
-def test_csv(tmp_path: Path, small_limits: None) -> None:
+def test_csv(tmp_path: Path) -> None:
     source = tmp_path / "rows.csv"
     write_csv(source, POLICY.schema.root, [data for data, _ in ROWS])
-    _check(_both(source, tmp_path))
+    _check(_both(source, tmp_path, SMALL))
 
 
-def test_parquet(tmp_path: Path, small_limits: None) -> None:
+def test_parquet(tmp_path: Path) -> None:
     phase = pa.struct([("cost", pa.int64())])
     project = pa.struct([("name", pa.string()), ("investment", pa.int64()), ("phases", pa.list_(phase))])
     schema = pa.schema([("name", pa.string()), ("revenue", pa.string()), ("labels", pa.list_(pa.string())),
@@ -93,29 +88,27 @@ def test_parquet(tmp_path: Path, small_limits: None) -> None:
                                   for data, _ in ROWS], schema=schema)
     source = tmp_path / "rows.parquet"
     pq.write_table(table, source)
-    _check(_both(source, tmp_path))
+    _check(_both(source, tmp_path, SMALL))
 
 
-def test_a_json_line_past_the_byte_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(profile, "MAX_PROFILE_BYTES", 40)
+def test_a_json_line_past_the_byte_limit(tmp_path: Path) -> None:
     line = '{"name": "x"}'
     lines = [line + " " * (40 - len(line)), line + " " * (41 - len(line)), line]
     source = tmp_path / "rows.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    rows = _both(source, tmp_path)
+    rows = _both(source, tmp_path, Limits(max_profile_bytes=40))
     assert [row["error"] is None for row in rows] == [True, False, True]
     assert "error[PD316]" in rows[1]["error"]
 
 
-def test_a_huge_json_line_is_refused_without_being_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(profile, "MAX_PROFILE_BYTES", 40)
+def test_a_huge_json_line_is_refused_without_being_read_whole(tmp_path: Path) -> None:
     line = '{"name": "x"}'
     huge = '{"name": "' + "x" * 100_000 + '"}'
     source = tmp_path / "rows.jsonl"
     source.write_text("\n".join([line, huge, line, huge]) + "\n", encoding="utf-8")
     # Each row holds at most one byte past the limit: enough to refuse it.
-    assert [len(raw) for _, raw in _json_lines(source)] == [len(line), 41, len(line), 41]
-    rows = _both(source, tmp_path)
+    assert [len(raw) for _, raw in _json_lines(source, 40)] == [len(line), 41, len(line), 41]
+    rows = _both(source, tmp_path, Limits(max_profile_bytes=40))
     assert [row["error"] is None for row in rows] == [True, False, True, False]
     assert "error[PD316]" in rows[1]["error"] and "more than 40 bytes" in rows[1]["error"]
 

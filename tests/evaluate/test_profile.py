@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import gc
 import json
+import weakref
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policydsl import profile as profile_module
+from policydsl.codes import CODES
 from policydsl.diagnostics import ProfileError
 from policydsl.model import BOOL, DATE, DECIMAL, INTEGER, MONEY, RATIO, TEXT, Entity, EnumType, Fact, Schema, Type
-from policydsl.profile import CODES, Facts, read_profile, read_value
+from policydsl.profile import Facts, ProfileReader, read_profile, read_value
 from policydsl.values import Money, plain
 
 # ---- a schema mirroring the Sanmenxia enterprise facts (enterprise-profile.md) ----------
@@ -565,18 +566,18 @@ def test_read_value_without_from_text_is_read_like_a_profile() -> None:
     assert caught.value.diagnostics[0].code == "PD301"
 
 
-# ---- the per-schema cache ----------------------------------------------------------------
+# ---- one reader per schema, held by its owner ---------------------------------------------------
 
 
-def test_readers_are_cached_per_schema_and_released_with_it() -> None:
+def test_a_reader_is_released_with_its_owner() -> None:
     schema = sanmenxia_schema()
-    read_profile(schema, {})
-    assert profile_module._reader_for(schema) is profile_module._reader_for(schema)
-    key = id(schema)
-    assert key in profile_module._READERS
-    del schema
+    reader = ProfileReader(schema)
+    assert reader.read({"employees": 5}).values["employees"] == 5
+    assert reader.read({"employees": 6}).values["employees"] == 6  # read again by the same readers
+    alive = weakref.ref(reader)
+    del reader
     gc.collect()
-    assert key not in profile_module._READERS
+    assert alive() is None  # no module keeps it
 
 
 def test_two_schemas_do_not_share_readers() -> None:

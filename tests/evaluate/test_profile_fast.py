@@ -7,11 +7,9 @@ types and decimal exponents) or the same diagnostics in the same order, for dict
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import math
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policydsl
-from policydsl import profile
 from policydsl.diagnostics import ProfileError
 from policydsl.model import Schema
+from policydsl.profile import DEFAULT_LIMITS, MIN_EXPONENT, Limits, ProfileReader
+from policydsl.profile import reader as profile_reader
+from policydsl.profile.fast import Slow, fast_money, float_yuan
+from policydsl.profile.messages import Invalid
 from policydsl.testing import InvalidProfile, invalid_profiles, profiles
 from policydsl.values import Money
 from tests.conftest import ROOT, SANMENXIA
@@ -49,34 +50,29 @@ def canonical(value: object) -> object:
     return (type(value).__name__, value)
 
 
-def outcome(schema: Schema, data: object) -> tuple[object, ...]:
+def outcome(reader: ProfileReader, data: object) -> tuple[object, ...]:
     try:
-        facts = profile.read_profile(schema, data)
+        facts = reader.read(data)
     except ProfileError as error:
         return ("refused", error.diagnostics)
     return ("read", canonical(facts.values), facts.warnings)
 
 
 def _give_up(obj: object, counts: list[int]) -> dict[str, object]:
-    raise profile._Slow
+    raise Slow
 
 
-@contextlib.contextmanager
-def full_reader_only(schema: Schema) -> Iterator[None]:
-    reader = profile._reader_for(schema)
-    fast = reader.fast
-    reader.fast = _give_up
-    try:
-        yield
-    finally:
-        reader.fast = fast
+def full_reader_only(schema: Schema, limits: Limits) -> ProfileReader:
+    """A reader whose fast path gives up on every profile."""
+    reader = ProfileReader(schema, limits)
+    reader._fast = _give_up
+    return reader
 
 
-def assert_same(schema: Schema, data: object) -> tuple[object, ...]:
-    """The outcome of read_profile, after checking that the full reader alone gives the same."""
-    got = outcome(schema, data)
-    with full_reader_only(schema):
-        want = outcome(schema, data)
+def assert_same(schema: Schema, data: object, limits: Limits = DEFAULT_LIMITS) -> tuple[object, ...]:
+    """The outcome of reading a profile, after checking that the full reader alone gives the same."""
+    got = outcome(ProfileReader(schema, limits), data)
+    want = outcome(full_reader_only(schema, limits), data)
     assert got == want
     return got
 
@@ -87,8 +83,8 @@ def json_bytes(data: object) -> bytes:
 
 def fast_path_reads(schema: Schema, data: dict[str, Any]) -> bool:
     try:
-        profile._reader_for(schema).fast(data, [0, 0])
-    except (profile._Slow, profile._Invalid):
+        ProfileReader(schema)._fast(data, [0, 0])
+    except (Slow, Invalid):
         return False
     return True
 
@@ -108,8 +104,8 @@ def test_valid_profiles_take_the_fast_path_and_read_the_same(policies: policydsl
         assert read[0] == "read"
         assert assert_same(schema, json_bytes(data)) == read
         with pytest.MonkeyPatch.context() as patch:  # JSON text without colons in strings: no second decoding
-            patch.setattr(profile, "_decode", None)
-            assert outcome(schema, json_bytes(data)) == read
+            patch.setattr(profile_reader, "decode", None)
+            assert outcome(ProfileReader(schema), json_bytes(data)) == read
 
     prop()
 
@@ -263,21 +259,20 @@ def test_colons_in_strings_are_read_the_same() -> None:
     assert read[0] == "read"
 
 
-# ---- limits, read when used, and the parts the fast path relies on --------------------------------
+# ---- limits given to the reader, and the parts the fast path relies on ------------------------------
 
 
-@pytest.mark.parametrize(("limit", "value"), [("MAX_LIST_ITEMS", 2), ("MAX_PROFILE_ITEMS", 3), ("MAX_TEXT_LENGTH", 4)])
-def test_changed_limits_apply_to_the_fast_path(limit: str, value: int) -> None:
+@pytest.mark.parametrize("limits", [Limits(max_list_items=2), Limits(max_profile_items=3), Limits(max_text_length=4)],
+                         ids=["max_list_items", "max_profile_items", "max_text_length"])
+def test_lowered_limits_apply_to_the_fast_path(limits: Limits) -> None:
     schema = NESTED_SET.policy.schema
 
     @settings(max_examples=100)
     @given(profiles(NESTED_SET))
     def prop(data: dict[str, Any]) -> None:
-        assert_same(schema, data)
+        assert_same(schema, data, limits)
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(profile, limit, value)
-        prop()
+    prop()
 
 
 CENTS = st.integers(-(2**47), 2**47).map(lambda cents: cents / 100)
@@ -288,19 +283,19 @@ CENTS = st.integers(-(2**47), 2**47).map(lambda cents: cents / 100)
        | st.sampled_from([2.0**40, -(2.0**40), math.nextafter(2.0**40, 0), 0.0, -0.0, 0.005, 1e-28, 1e-29, 1e18,
                           math.nextafter(1e18, 0), 5e-324]))
 def test_float_amounts_are_read_as_their_repr(number: float) -> None:
-    """_float_yuan finds Decimal(repr(x)) × 10,000 without printing amounts with at most two decimals."""
+    """float_yuan finds Decimal(repr(x)) × 10,000 without printing amounts with at most two decimals."""
     want = None
     if math.isfinite(number):
         decimal = Decimal(repr(number))
-        if profile.MIN_EXPONENT <= decimal.adjusted() < 18:
+        if MIN_EXPONENT <= decimal.adjusted() < 18:
             want = (decimal * 10_000).as_tuple()
-    got = profile._float_yuan(number)
+    got = float_yuan(number)
     assert (got.as_tuple() if got is not None else None) == want
 
 
 def test_money_has_the_one_field_the_fast_path_sets() -> None:
-    # The fast path builds Money without its __init__ (profile._set_yuan): it must stay one plain field.
+    # The fast path builds Money without its __init__ (policydsl.profile.fast._set_yuan): it must stay one plain field.
     assert [(f.name, f.validator, f.converter) for f in attrs.fields(Money)] == [("yuan", None, None)]
     assert not hasattr(Money, "__attrs_post_init__")
-    money = profile._fast_money(None, lambda raw: None)(150.5)
+    money = fast_money(None, lambda raw: None)(150.5)
     assert money == Money(Decimal("1505000.0")) and repr(money) == repr(Money(Decimal("1505000.0")))

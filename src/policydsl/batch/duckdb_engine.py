@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from policydsl import model as m
 from policydsl.batch.inputs import CHUNK, Source
-from policydsl.batch.outputs import Rows, Tally, Writer, evaluate_row, output_schema
+from policydsl.batch.outputs import RowReader, Rows, Tally, Writer, evaluate_row, output_schema
 from policydsl.batch.plan import RAW, RAW_FILE, UNCHECKED, WRITTEN, Plan, plan, possible_statuses
 from policydsl.diagnostics import Diagnostic, UsageError
 from policydsl.model import STATUSES
@@ -34,11 +34,13 @@ Progress = Callable[[int, int], None]
 __all__ = ["MAX_LIST_DEPTH", "UNCHECKED", "list_depth", "run_duckdb", "watch"]
 
 
-def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, params: Mapping[str, object],
+def run_duckdb(reader: RowReader, source: Source, output: Path, out_format: str, params: Mapping[str, object],
                as_of: datetime.date, tally: Tally, report: Progress) -> int:
-    """Evaluate `source` into `output`; returns the number of rows left to the Python reader."""
+    """Evaluate `source` into `output`; returns the number of rows left to the Python reader, which
+    reads them with `reader` (the SQL checks are built from the same limits)."""
     import duckdb
 
+    policy = reader.policy
     depth = list_depth(policy.schema)
     if depth > MAX_LIST_DEPTH:
         raise UsageError([Diagnostic(
@@ -53,7 +55,7 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
     connection.execute("SET allocator_bulk_deallocation_flush_threshold = '2GB'")
     origins, json_line = _input_view(connection, source)
     try:
-        statements = plan(policy, params, as_of, source.format, origins, json_line)
+        statements = plan(policy, params, as_of, source.format, origins, json_line, reader.limits)
     except SqlUnsupported as error:
         raise UsageError([Diagnostic("PD406", f"the duckdb engine cannot evaluate this policy: {error}",
                                      hint="run the batch with --engine python")]) from None
@@ -73,7 +75,7 @@ def run_duckdb(policy: m.Policy, source: Source, output: Path, out_format: str, 
     tally.totals.clear()
     by_python = _count_goals(connection, statements, policy, tally, every_row_clean=False)
     stream = _stream(connection, statements, schema)
-    fallback = _python_rows(policy, source, by_python, params, as_of, tally.goals)
+    fallback = _python_rows(reader, source, by_python, params, as_of, tally.goals)
     writer = Writer(output, out_format, schema)
     try:
         for batch in _merge(stream, fallback, schema):
@@ -198,12 +200,12 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _python_rows(policy: m.Policy, source: Source, wanted: Sequence[int], params: Mapping[str, object],
+def _python_rows(reader: RowReader, source: Source, wanted: Sequence[int], params: Mapping[str, object],
                  as_of: datetime.date, goals: dict[str, int]) -> Iterator[list[object]]:
     if not wanted:
         return
-    for number_, raw in source.rows(policy.schema, wanted):
-        yield evaluate_row(policy, number_, raw, params, as_of, goals)
+    for number_, raw in source.rows(reader.policy.schema, wanted):
+        yield evaluate_row(reader, number_, raw, params, as_of, goals)
 
 
 def _merge(stream: Iterator[pa.RecordBatch], fallback: Iterator[list[object]],

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from policydsl import model as m
-from policydsl import profile
 from policydsl.diagnostics import Diagnostic, UsageError, did_you_mean
+from policydsl.profile import Limits
 from policydsl.sql.shapes import INTEGER_TYPE, MONEY_TYPE, NUMBER_TYPE
 from policydsl.values import Money
 
@@ -168,6 +168,7 @@ class Source:
     format: str
     columns: tuple[str, ...]  # JSON Lines: empty (each line names its own facts)
     count: int
+    limits: Limits  # the rows' limits: a JSON line is kept up to one byte past max_profile_bytes
 
     def rows(self, schema: m.Schema, wanted: Sequence[int] | None = None) -> Iterator[tuple[int, object]]:
         """(row number, raw profile) of every row, or of the wanted rows (ascending numbers).
@@ -176,7 +177,7 @@ class Source:
         of its non-empty cells, read as described in this module's docstring.
         """
         if self.format == ".jsonl":
-            return _wanted(_json_lines(self.path), wanted)
+            return _wanted(_json_lines(self.path, self.limits.max_profile_bytes), wanted)
         return _wanted(_table_rows(self, schema), wanted)
 
     def table(self) -> pa.Table:
@@ -188,7 +189,7 @@ class Source:
             chunks: list[pa.Array] = []
             lines: list[str | None] = []
             count = 0
-            for _, line in _json_lines(self.path):
+            for _, line in _json_lines(self.path, self.limits.max_profile_bytes):
                 try:
                     lines.append(line.decode("utf-8"))
                 except UnicodeDecodeError:
@@ -205,7 +206,7 @@ class Source:
         return table.add_column(0, "row", pa.array(range(1, table.num_rows + 1), pa.int64()))
 
 
-def open_source(path: Path, schema: m.Schema) -> Source:
+def open_source(path: Path, schema: m.Schema, limits: Limits) -> Source:
     """Check that the input exists and that its columns are facts; count its rows."""
     fmt = table_format(path)
     if not path.is_file():
@@ -214,7 +215,7 @@ def open_source(path: Path, schema: m.Schema) -> Source:
     columns: tuple[str, ...] = ()
     try:
         if fmt == ".jsonl":
-            count = sum(1 for _ in _json_lines(path))
+            count = sum(1 for _ in _json_lines(path, limits.max_profile_bytes))
         elif fmt == ".csv":
             columns = _csv_header(path)
             count = _read_csv(path).num_rows
@@ -230,7 +231,7 @@ def open_source(path: Path, schema: m.Schema) -> Source:
         raise UsageError([Diagnostic("PD309", f"cannot read {path}: {error}", path=str(path),
                                      hint=f"the input must be a {fmt[1:]} file")]) from None
     _check_columns(columns, schema, path)
-    return Source(path, fmt, columns, count)
+    return Source(path, fmt, columns, count, limits)
 
 
 def _check_columns(columns: Sequence[str], schema: m.Schema, path: Path) -> None:
@@ -286,11 +287,11 @@ def _wanted(rows: Iterator[tuple[int, object]], wanted: Sequence[int] | None) ->
             target = next(targets, None)
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+def _json_lines(path: Path, max_bytes: int) -> Iterator[tuple[int, bytes]]:
     """Every line; a final line break does not start another row. A line longer than a profile
-    may be is kept only up to one byte past the limit (enough for PD316), so a file of one huge
-    line is never read into memory whole."""
-    keep = profile.MAX_PROFILE_BYTES + 1  # read at call time: tests lower the limit
+    may be (`max_bytes`) is kept only up to one byte past it (enough for PD316), so a file of one
+    huge line is never read into memory whole."""
+    keep = max_bytes + 1
     with open(path, "rb") as file:
         number = 0
         while line := file.readline(keep + 2):  # + "\r\n"

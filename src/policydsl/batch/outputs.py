@@ -21,7 +21,8 @@ import attrs
 from policydsl import model as m
 from policydsl.diagnostics import ProfileError
 from policydsl.engine.closures import evaluate as evaluate_compiled
-from policydsl.profile import check_loop_work, read_profile
+from policydsl.engine.loop_work import LoopWork
+from policydsl.profile import Limits, ProfileReader
 from policydsl.values import plain
 
 if TYPE_CHECKING:
@@ -104,12 +105,31 @@ class Rows:
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
 
-def evaluate_row(policy: m.Policy, number: int, raw: object, params: Mapping[str, object], as_of: datetime.date,
+@attrs.frozen
+class RowReader:
+    """What reads the rows of one batch in Python: the policy, its profile reader and its loop work,
+    under the batch's limits (the DuckDB engine's input checks are built from the same limits)."""
+
+    policy: m.Policy
+    profile: ProfileReader
+    loops: LoopWork
+
+    @property
+    def limits(self) -> Limits:
+        return self.profile.limits
+
+    @classmethod
+    def of(cls, policy: m.Policy, limits: Limits) -> RowReader:
+        return cls(policy, ProfileReader(policy.schema, limits), LoopWork(policy, limits))
+
+
+def evaluate_row(reader: RowReader, number: int, raw: object, params: Mapping[str, object], as_of: datetime.date,
                  goals: dict[str, int] | None = None) -> list[object]:
     """One output row, by the Python reader and engine; goals met by it are counted in `goals`."""
+    policy = reader.policy
     try:
-        facts = read_profile(policy.schema, raw)
-        check_loop_work(policy, facts.values)
+        facts = reader.profile.read(raw)
+        reader.loops.check(facts.values)
     except ProfileError as error:
         return [number, error_text(error)] + [None] * (3 * len(policy.measures))
     result = evaluate_compiled(policy, facts.values, params, as_of)

@@ -21,9 +21,10 @@ from typing import Any
 
 import attrs
 
-from policydsl import disk_cache, gc_pause, profile
+from policydsl import disk_cache, gc_pause
 from policydsl import model as m
 from policydsl.engine.semantics import fixed_status
+from policydsl.profile import Limits
 
 RAW_FILE = "raw_file"  # a Parquet input, as DuckDB's Python API opened it (with `file_row_number`)
 RAW = "raw_input"  # the input: `row` and the raw columns
@@ -60,10 +61,10 @@ class Plan:
 
 
 def plan(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, source_format: str,
-         origins: Mapping[str, str], json_line: str | None) -> Plan:
-    """The statements for a batch whose input has these raw columns (`origins`, see `batch_validate`);
-    read from disk, or built (raises SqlUnsupported) and kept."""
-    entry = _entry(policy, params, as_of, source_format, origins, json_line)
+         origins: Mapping[str, str], json_line: str | None, limits: Limits) -> Plan:
+    """The statements for a batch whose input has these raw columns (`origins`, see `batch_validate`)
+    and whose rows have these resource limits; read from disk, or built (raises SqlUnsupported) and kept."""
+    entry = _entry(policy, params, as_of, source_format, origins, json_line, limits)
     if entry is not None:
         stored = _load(disk_cache.read(entry))
         if stored is not None:
@@ -71,7 +72,7 @@ def plan(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, s
     from policydsl.batch import statements as batch_statements  # sqlglot: only where no kept plan fits
 
     with gc_pause.paused():  # sqlglot's trees (gc_pause)
-        built = batch_statements.build(policy, params, as_of, source_format, origins, json_line)
+        built = batch_statements.build(policy, params, as_of, source_format, origins, json_line, limits)
     if entry is not None:
         data = json.dumps(attrs.asdict(built), ensure_ascii=False).encode()
         disk_cache.write(entry, data, MAX_ENTRIES, PRUNE_EVERY)
@@ -85,15 +86,14 @@ def possible_statuses(measure: m.Measure, as_of: datetime.date) -> tuple[str, ..
 
 
 def _entry(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, source_format: str,
-           origins: Mapping[str, str], json_line: str | None) -> Path | None:
+           origins: Mapping[str, str], json_line: str | None, limits: Limits) -> Path | None:
     if not disk_cache.enabled():
         return None
     folder = disk_cache.cache_folder("sql")
     if folder is None:
         return None
-    limits = {name: getattr(profile, name) for name in dir(profile) if name.startswith("MAX_")}
     parts = (repr(policy), repr(sorted(params.items())), as_of.isoformat(), source_format,
-             repr(sorted(origins.items())), repr(json_line), repr(sorted(limits.items())), _sqlglot_version())
+             repr(sorted(origins.items())), repr(json_line), repr(limits), _sqlglot_version())
     return folder / disk_cache.entry_name(*parts)
 
 

@@ -19,8 +19,18 @@ from typing import TYPE_CHECKING
 from policydsl import model as m
 from policydsl.batch.duckdb_engine import run_duckdb
 from policydsl.batch.inputs import CHUNK, Source, open_source, table_format
-from policydsl.batch.outputs import BatchSummary, GoalProgress, Rows, Tally, Writer, evaluate_row, output_schema
+from policydsl.batch.outputs import (
+    BatchSummary,
+    GoalProgress,
+    RowReader,
+    Rows,
+    Tally,
+    Writer,
+    evaluate_row,
+    output_schema,
+)
 from policydsl.diagnostics import Diagnostic, UsageError
+from policydsl.profile import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
@@ -35,10 +45,12 @@ __all__ = ["ENGINES", "BatchSummary", "GoalProgress", "run_batch"]
 
 
 def run_batch(policy: m.Policy, input_path: Path, output_path: Path, *, as_of: datetime.date,
-              params: Mapping[str, object], engine: str = "duckdb", progress: Progress | None = None) -> BatchSummary:
+              params: Mapping[str, object], engine: str = "duckdb", progress: Progress | None = None,
+              limits: Limits = DEFAULT_LIMITS) -> BatchSummary:
     """Evaluate every row of `input_path` and write one output row per input row to `output_path`.
 
-    `params` are typed parameter values (`PolicySet.read_params`). Raises UsageError for an input
+    `params` are typed parameter values (`PolicySet.read_params`); `limits` are the resource limits
+    of a row, which both engines apply alike (`PolicySet.limits`). Raises UsageError for an input
     that cannot be read as a whole (missing file, a column that is not a fact) or an output whose
     format is unknown; a row that is not a valid profile becomes an error row.
 
@@ -49,28 +61,29 @@ def run_batch(policy: m.Policy, input_path: Path, output_path: Path, *, as_of: d
     out_format = table_format(output_path, "output")
     if engine not in ENGINES:
         raise UsageError([Diagnostic("PD404", f"unknown engine {engine!r}", hint=f"use one of {', '.join(ENGINES)}")])
-    source = open_source(input_path, policy.schema)
+    source = open_source(input_path, policy.schema, limits)
+    reader = RowReader.of(policy, limits)
     tally = Tally(policy)
     report = progress or (lambda done, total: None)
     if engine == "python":
         writer = Writer(output_path, out_format, output_schema(policy))
         try:
-            for batch in _python_batches(policy, source, params, as_of, tally.goals):
+            for batch in _python_batches(reader, source, params, as_of, tally.goals):
                 writer.write(batch)
                 tally.add(batch)
                 report(tally.rows, source.count)
         finally:
             writer.close()
         return tally.summary(engine, source.count, time.perf_counter() - started)
-    by_python = run_duckdb(policy, source, output_path, out_format, params, as_of, tally, report)
+    by_python = run_duckdb(reader, source, output_path, out_format, params, as_of, tally, report)
     return tally.summary(engine, by_python, time.perf_counter() - started)
 
 
-def _python_batches(policy: m.Policy, source: Source, params: Mapping[str, object], as_of: datetime.date,
+def _python_batches(reader: RowReader, source: Source, params: Mapping[str, object], as_of: datetime.date,
                     goals: dict[str, int]) -> Iterator[pa.RecordBatch]:
-    rows = Rows(output_schema(policy))
-    for number, raw in source.rows(policy.schema):
-        rows.add(evaluate_row(policy, number, raw, params, as_of, goals))
+    rows = Rows(output_schema(reader.policy))
+    for number, raw in source.rows(reader.policy.schema):
+        rows.add(evaluate_row(reader, number, raw, params, as_of, goals))
         if len(rows) >= CHUNK:
             yield rows.batch()
     if len(rows):

@@ -17,19 +17,21 @@ from sqlglot import exp
 from policydsl import model as m
 from policydsl.batch.plan import CHECKED, RAW, RAW_FILE, RESULTS, UNCHECKED, WRITTEN, Plan, possible_statuses
 from policydsl.batch.validate import canonical
-from policydsl.profile import loop_nests
+from policydsl.engine.loop_work import loop_nests
+from policydsl.profile import Limits
 from policydsl.sql.dialects import TEXT, all_of, binary, call, case, cast, is_null, number, text, write
 from policydsl.sql.query import CompiledQuery, compile_policy
 from policydsl.sql.shapes import KEY
 
 
 def build(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, source_format: str,
-          origins: Mapping[str, str], json_line: str | None) -> Plan:
-    """The statements (raises SqlUnsupported)."""
+          origins: Mapping[str, str], json_line: str | None, limits: Limits) -> Plan:
+    """The statements (raises SqlUnsupported); rows beyond `limits` are left to Python."""
     query = compile_policy(policy, params, as_of, table=CHECKED, extra=["clean"])
     # The goals read only the input: a query of their own is far smaller for DuckDB to plan.
     goals = compile_policy(policy, params, as_of, table=CHECKED, goals=True, measures=False, extra=["clean"])
-    checked = canonical(policy.schema, exp.to_table(RAW), dict(origins), json_line, loops=loop_nests(policy))
+    checked = canonical(policy.schema, exp.to_table(RAW), dict(origins), limits, json_line,
+                        loops=loop_nests(policy))
     clean = exp.column("clean", quoted=True)
     measures = [exp.column(name, quoted=True) for columns in query.measures
                 for name in (columns.status, columns.total, columns.unknowns)]

@@ -23,8 +23,8 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
-from policydsl import profile
-from policydsl.profile import Nests, loop_work_can_exceed
+from policydsl.engine.loop_work import Nests, loop_work_can_exceed
+from policydsl.profile import Limits
 from policydsl.sql.dialects import (
     TEXT,
     all_of,
@@ -64,12 +64,6 @@ class Read:
 
     ok: exp.Expression
     value: exp.Expression
-
-
-def short(value: exp.Expression) -> exp.Expression:
-    """A string within MAX_TEXT_LENGTH, counted in bytes (never fewer than characters): longer ones
-    are left to Python, which refuses a string of more characters than the limit (PD315)."""
-    return binary(exp.LTE, call("strlen", value), number(profile.MAX_TEXT_LENGTH))
 
 
 def full_match(value: exp.Expression, pattern: str) -> exp.Expression:
@@ -130,10 +124,16 @@ def _kind_of(type_name: str) -> str:
 
 
 class Reader:
-    """Builds, for one schema, the reading of raw values of each origin into typed facts."""
+    """Builds, for one schema and its rows' limits, the reading of raw values of each origin into typed facts."""
 
-    def __init__(self, schema: m.Schema) -> None:
+    def __init__(self, schema: m.Schema, limits: Limits) -> None:
         self.schema = schema
+        self.limits = limits
+
+    def short(self, value: exp.Expression) -> exp.Expression:
+        """A string within `max_text_length`, counted in bytes (never fewer than characters): longer
+        ones are left to Python, which refuses a string of more characters than the limit (PD315)."""
+        return binary(exp.LTE, call("strlen", value), number(self.limits.max_text_length))
 
     # ---- one value
     def read(self, raw: exp.Expression, origin: str, typ: m.Type, minimum: object | None) -> Read:
@@ -148,7 +148,7 @@ class Reader:
             return Read(exp.false(), cast(exp.Null(), sql_type(typ, self.schema)))
         read: Read = reader(raw, kind, origin, typ, minimum)
         if kind == "string" and typ.kind not in ("set", "list"):
-            return Read(all_of(read.ok, short(raw)), read.value)
+            return Read(all_of(read.ok, self.short(raw)), read.value)
         return read
 
     def _bool(self, raw: exp.Expression, kind: str, origin: str, typ: m.Type, minimum: object) -> Read:
@@ -344,7 +344,7 @@ class Reader:
             else:
                 is_kind = binary(exp.EQ, kind, text(json_kind))
             if json_kind == "VARCHAR":
-                return Read(all_of(is_kind, short(shown), read.ok), read.value)
+                return Read(all_of(is_kind, self.short(shown), read.ok), read.value)
             return Read(all_of(is_kind, read.ok), read.value)
 
         def choose(*reads: Read) -> Read:
@@ -454,16 +454,16 @@ def _struct_fields(type_name: str) -> dict[str, str] | None:
     return fields
 
 
-def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str], json_line: str | None = None,
-              key: str = KEY, loops: Nests | None = None) -> exp.Select:
+def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str], limits: Limits,
+              json_line: str | None = None, key: str = KEY, loops: Nests | None = None) -> exp.Select:
     """SELECT row, the typed facts and `clean` from a raw relation.
 
     `origins` maps the raw columns to their origin (`text` or a DuckDB type); with `json_line`,
     the relation has one column of JSON text per row, whose keys are the facts. A clean row is
-    also within the resource limits of `policydsl.profile` (`loops`: the policy's nests of loops,
-    `profile.loop_nests`), so that the rows beyond them are left to Python, which refuses them.
+    also within the resource `limits` (`loops`: the policy's nests of loops, `loop_work.loop_nests`),
+    so that the rows beyond them are left to Python, which refuses them with the same limits.
     """
-    reader = Reader(schema)
+    reader = Reader(schema, limits)
     raw: dict[str, tuple[exp.Expression, str]] = {}
     checks: list[exp.Expression] = []
     inner: list[exp.Expr] = [exp.column(key, quoted=True)]
@@ -473,7 +473,7 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
         names = [f.name for f in schema.root.facts]
         paths = exp.Array(expressions=[text(_json_path(n)) for n in names])
         extracted = call("json_extract", document, paths)
-        within = binary(exp.LTE, call("strlen", line), number(profile.MAX_PROFILE_BYTES))  # the line's bytes
+        within = binary(exp.LTE, call("strlen", line), number(limits.max_profile_bytes))  # the line's bytes
         trusted = all_of(within, reader.json_trusted(line),
                          binary(exp.EQ, call("json_type", document), text("OBJECT")),
                          reader.known_keys(call("json_keys", document), names))
@@ -521,7 +521,7 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
     first = exp.select(*inner).from_(source)
     second = exp.select(*middle).from_(exp.Subquery(this=first, alias=exp.TableAlias(this=exp.to_identifier("raw"))))
     query = exp.select(*outer).from_(exp.Subquery(this=second, alias=exp.TableAlias(this=exp.to_identifier("read"))))
-    bounded = limits(schema, loops or {})
+    bounded = within_limits(schema, loops or {}, limits)
     if bounded is not None:
         typed: list[exp.Expr] = [exp.column(key, quoted=True)]
         typed += [exp.column(fact.name, quoted=True) for fact in schema.root.facts]
@@ -535,13 +535,13 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
 class Sizes:
     """What the resource limits read of the lists of a row (or of an item), as SQL."""
 
-    ok: list[exp.Expression]  # every list and set within MAX_LIST_ITEMS
+    ok: list[exp.Expression]  # every list and set within `max_list_items`
     entries: list[exp.Expression]  # the entries of its lists and sets, nested ones included
     longest: dict[str, list[exp.Expression]]  # entity → the lengths of its lists
 
 
-def sizes(schema: m.Schema, entity: m.Entity, value_of: Callable[[str], exp.Expression], depth: int = 0,
-          seen: tuple[str, ...] = ()) -> Sizes:
+def sizes(schema: m.Schema, entity: m.Entity, value_of: Callable[[str], exp.Expression], limits: Limits,
+          depth: int = 0, seen: tuple[str, ...] = ()) -> Sizes:
     """The sizes of the lists and sets of a row (`value_of` gives a root fact) or of an item."""
     found = Sizes([], [], {})
     for fact in entity.facts:
@@ -549,7 +549,7 @@ def sizes(schema: m.Schema, entity: m.Entity, value_of: Callable[[str], exp.Expr
             continue
         value = value_of(fact.name)
         length = coalesce(call("len", value), number(0))
-        found.ok.append(binary(exp.LTE, length, number(profile.MAX_LIST_ITEMS)))
+        found.ok.append(binary(exp.LTE, length, number(limits.max_list_items)))
         found.entries.append(length)
         if fact.type.kind == "set" or fact.type.entity is None:
             continue
@@ -565,7 +565,7 @@ def sizes(schema: m.Schema, entity: m.Entity, value_of: Callable[[str], exp.Expr
         def field(name: str, v: str = var) -> exp.Expression:
             return node(exp.Dot, this=exp.column(v), expression=exp.to_identifier(name, quoted=True))
 
-        inner = sizes(schema, child, field, depth + 1, (*seen, entity.name))
+        inner = sizes(schema, child, field, limits, depth + 1, (*seen, entity.name))
 
         def over(body: exp.Expression, fold: str, empty: exp.Expression, v: str = var,
                  values: exp.Expression = value) -> exp.Expression:
@@ -580,24 +580,24 @@ def sizes(schema: m.Schema, entity: m.Entity, value_of: Callable[[str], exp.Expr
     return found
 
 
-def limits(schema: m.Schema, loops: Nests) -> exp.Expression | None:
-    """The resource limits a clean row is within (None: nothing to check), as `read_profile` and
-    `profile.check_loop_work` apply them to the typed facts: list lengths, the entries of the
-    profile, the work of the policy's loops."""
-    found = sizes(schema, schema.root, lambda name: exp.column(name, quoted=True))
+def within_limits(schema: m.Schema, loops: Nests, limits: Limits) -> exp.Expression | None:
+    """The resource limits a clean row is within (None: nothing to check), as `ProfileReader` and
+    `LoopWork` apply them to the typed facts: list lengths, the entries of the profile, the work of
+    the policy's loops."""
+    found = sizes(schema, schema.root, lambda name: exp.column(name, quoted=True), limits)
     tests = list(found.ok)
     if found.entries:
-        tests.append(binary(exp.LTE, _sum(found.entries), number(profile.MAX_PROFILE_ITEMS)))
-    if loops and loop_work_can_exceed(loops):
+        tests.append(binary(exp.LTE, _sum(found.entries), number(limits.max_profile_items)))
+    if loops and loop_work_can_exceed(loops, limits):
         double = exp.DataType.build("DOUBLE")
         terms: list[exp.Expression] = []
         for entities, (count, _) in loops.items():
             term: exp.Expression = cast(number(count), double)
-            for entity in entities:  # an unknown or empty list counts 1, as in check_loop_work
+            for entity in entities:  # an unknown or empty list counts 1, as in LoopWork.check
                 lengths = found.longest.get(entity, [])
                 term = binary(exp.Mul, term, _greatest([number(1), *lengths]))
             terms.append(term)
-        tests.append(binary(exp.LTE, _sum(terms), number(profile.MAX_LOOP_WORK)))
+        tests.append(binary(exp.LTE, _sum(terms), number(limits.max_loop_work)))
     return all_of(*tests) if tests else None
 
 
