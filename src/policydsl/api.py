@@ -1,25 +1,42 @@
-"""The public entry: load a policy (cached by content) and evaluate it on enterprise profiles."""
+"""The public entry: check and load policies (cached by content), evaluate, write SQL, run batches.
+
+Everything the command line does goes through here (cli.py only parses flags and prints), so a
+script can do the same: `check` a policy without an exception, `load` it, `evaluate` profiles,
+print its screening as `sql`, or `batch` a table of profiles.
+"""
 
 from __future__ import annotations
 
 import datetime
 import os
 import threading
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from policydsl import model
+import attrs
+
+from policydsl import atomic, model
+from policydsl.check.loader import Loaded
 from policydsl.check.loader import load as load_files
 from policydsl.check.policy import check_loaded
-from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError, did_you_mean
+from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError, UsageError, did_you_mean
 from policydsl.engine.closures import evaluate as run_compiled
 from policydsl.engine.interpret import evaluate as interpret
 from policydsl.engine.loop_work import LoopWork
+from policydsl.prepared import Prepared
 from policydsl.profile import DEFAULT_LIMITS, Limits, ProfileReader, read_value
 from policydsl.result import Result
 
-_CACHE: dict[tuple[tuple[str, str], ...], PolicySet] = {}
+if TYPE_CHECKING:
+    from policydsl.batch.outputs import BatchSummary
+
+# Checked policies by where they were loaded from (folder and root file), each with the content it
+# was checked from. A location keeps only its newest version, and only the locations loaded last
+# are kept: a process that reloads an edited policy holds one version of it, not one per edit.
+_CACHE: OrderedDict[tuple[str, str], tuple[tuple[tuple[str, str], ...], PolicySet]] = OrderedDict()
+_CACHE_LOCATIONS = 16
 _LOCK = threading.Lock()
 
 
@@ -49,6 +66,13 @@ class PolicySet:
     @property
     def measures(self) -> tuple[model.Measure, ...]:
         return self.policy.measures
+
+    @property
+    def prepared(self) -> Prepared:
+        """What the stages derive from the policy (compiled closures and explainers, boundaries),
+        built on first use and freed with it, as this set's profile reader and loop limits are:
+        nothing of a policy is kept in a module global."""
+        return self.policy.prepared
 
     def read_params(self, params: Mapping[str, object] | None, *, from_text: bool = False) -> dict[str, object]:
         """Validate parameter values (`{"three_upgrades.cap": 500}`); a bare money number is 万元."""
@@ -84,13 +108,7 @@ class PolicySet:
         values = self._params_of(params)
         day = as_of or datetime.date.today()
         engine = interpret if self.engine == "interpret" else run_compiled
-        result = engine(self.policy, facts.values, values, day)
-        if facts.warnings:
-            notes = tuple(f"[{w.code}] {w.path}: {w.message}" if w.path else f"[{w.code}] {w.message}"
-                          for w in facts.warnings)
-            result = Result(result.policy, result.as_of, result._measures, result.in_force,
-                            notes + result.warnings, result.goals)
-        return result
+        return engine(self.policy, facts.values, values, day)
 
     def _params_of(self, params: Mapping[str, object] | None) -> dict[str, object]:
         """`read_params`, kept for the same raw values: a form or a batch passes the same ones on
@@ -109,29 +127,228 @@ class PolicySet:
             self._typed_params[key] = typed
         return typed
 
+    def sql(self, dialect: str = "duckdb", *, as_of: datetime.date | None = None,
+            params: Mapping[str, object] | None = None) -> str:
+        """The screening of every measure as one SQL query, for a data warehouse.
+
+        The query reads a table `profiles` (a column `row` and one column per fact; the comment
+        above the query lists them) and returns per measure M: M_status, M_total (万元) and
+        M_unknowns. The day and the parameters are fixed in the query. Raises UsageError for an
+        unknown dialect (PD404) or a policy SQL cannot express (PD406), ProfileError for a bad
+        parameter.
+
+        >>> policies = policydsl.load("policies/sanmenxia")
+        >>> text = policies.sql("postgres", as_of=datetime.date(2024, 6, 1),
+        ...                     params={"three_upgrades.cap": 500})
+        >>> text.startswith("-- sanmenxia.srdi: the screening of every measure as of 2024-06-01 (postgres)")
+        True
+        """
+        from policydsl.sql.dialects import NAMES
+        from policydsl.sql.query import compile_policy, describe_input
+        from policydsl.sql.shapes import SqlUnsupported
+
+        if dialect not in NAMES:
+            raise UsageError([Diagnostic("PD404", f"unknown SQL dialect {dialect!r}", path=dialect,
+                                         hint=f"use one of {', '.join(NAMES)}")])
+        values = self.read_params(params)
+        day = as_of or datetime.date.today()
+        try:
+            query = compile_policy(self.policy, values, day, dialect=dialect)
+        except SqlUnsupported as error:
+            raise UsageError([Diagnostic("PD406", f"this policy cannot be written as SQL: {error}", path=self.id,
+                                         hint="batches of it run with `policydsl batch --engine python`")]) from None
+        lines = [f"-- {self.id}: the screening of every measure as of {day} ({dialect})",
+                 "-- generated by `policydsl sql`; the input table profiles has the columns:"]
+        lines += [f"--   {column}" for column in describe_input(self.policy.schema, dialect)]
+        lines.append("-- and the result, per measure M: M_status, M_total (万元), M_unknowns (paths of unknown facts)")
+        return "\n".join(lines) + "\n" + query.sql() + ";\n"
+
+    def batch(self, input: str | os.PathLike[str], output: str | os.PathLike[str], *, engine: str = "duckdb",
+              as_of: datetime.date | None = None, params: Mapping[str, object] | None = None,
+              progress: Callable[[int, int], None] | None = None) -> BatchReport:
+        """Evaluate every profile of a table and write one result row per input row.
+
+        `input` is .jsonl, .csv or .parquet, `output` .parquet, .csv or .jsonl (the columns are
+        described by `policydsl batch --help`); a row that is not a valid profile becomes an error
+        row. `engine` is "duckdb" (the table checked and evaluated in SQL) or "python" (row by
+        row); both write the same output. `progress(done, total)` is called as rows are done.
+        Returns the counts and the text `policydsl batch` prints; raises UsageError for an input
+        that cannot be read as a whole or an unknown format or engine, ProfileError for a bad
+        parameter.
+
+        >>> report = policies.batch("firms.parquet", "results.parquet", as_of=datetime.date(2024, 6, 1))
+        >>> report.summary.rows
+        1000
+        >>> print(report)  # rows, statuses and totals per measure, goals
+        """
+        from policydsl.batch.outputs import summary_lines
+        from policydsl.batch.run import run_batch
+
+        values = self.read_params(params)
+        day = as_of or datetime.date.today()
+        summary = run_batch(self.policy, Path(input), Path(output), as_of=day, params=values, engine=engine,
+                            progress=progress, limits=self.limits)
+        return BatchReport(summary, "\n".join(summary_lines(summary, self.policy, os.fspath(output), day)))
+
+
+@attrs.frozen
+class BatchReport:
+    """What `PolicySet.batch` did: the counts (`summary`: rows, error rows, statuses and totals per
+    measure, goals) and the same as text, as `policydsl batch` prints it (`str(report)`)."""
+
+    summary: BatchSummary
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@attrs.frozen
+class CheckResult:
+    """The diagnostics of checking a policy (`check`), errors and warnings, in file order.
+
+    `ok` is true when there is no error (warnings do not make a policy unusable); `unreadable`
+    when the path itself is the problem (it does not exist, or holds no .pol file).
+    """
+
+    path: str
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity != "error")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def unreadable(self) -> bool:
+        return any(d.code in ("PD401", "PD402") for d in self.diagnostics)
+
+
+def check(path: str | os.PathLike[str]) -> CheckResult:
+    """Parse and check a .pol file or a policy folder; never raises for what is wrong with it.
+
+    >>> checked = policydsl.check("policies/sanmenxia")
+    >>> checked.ok, checked.errors
+    (True, ())
+    >>> for diagnostic in policydsl.check("broken.pol").diagnostics:
+    ...     print(diagnostic.location(), diagnostic.code, diagnostic.message)
+    """
+    _, diagnostics = _check(load_files(Path(path)))
+    return CheckResult(os.fspath(path), tuple(diagnostics))
+
+
+def _check(loaded: Loaded) -> tuple[model.Policy | None, list[Diagnostic]]:
+    """The checker's answer; clashing amendments (PD242) come with a profile on which both apply,
+    found by evaluating their conditions (engine/clashes.py), and then no policy."""
+    policy, diagnostics = check_loaded(loaded, keep_clashes=True)
+    if not any(d.code == "PD242" for d in diagnostics):
+        return policy, diagnostics
+    if policy is not None:
+        from policydsl.engine.clashes import with_witnesses
+
+        diagnostics = with_witnesses(policy, diagnostics)
+    return None, diagnostics
+
+
+@attrs.frozen
+class Formatted:
+    """What `format_files` did: the files not in the canonical format (rewritten unless only
+    checking), and the problems of the files it could not format (unreadable, not parsing)."""
+
+    changed: tuple[str, ...]
+    problems: tuple[Diagnostic, ...]
+
+
+def format_files(paths: Sequence[str | os.PathLike[str]], *, write: bool = True) -> Formatted:
+    """Format .pol files (and the .pol files of folders) canonically, comments kept; with
+    `write=False` only report which would change. A file that does not parse is left as it is and
+    its problems returned; a path that does not exist raises UsageError (PD401).
+
+    >>> format_files(["policies/sanmenxia"], write=False).changed
+    ()
+    """
+    from policydsl.check.loader import read_source
+    from policydsl.syntax.format import format_text
+    from policydsl.syntax.parse import parse_source
+
+    changed: list[str] = []
+    problems: list[Diagnostic] = []
+    for file in _policy_files(paths):
+        source, problem = read_source(file)
+        if problem is not None:
+            problems.append(problem)
+        if source is None:
+            continue
+        _, syntax = parse_source(source)
+        errors = [d for d in syntax if d.severity == "error"]
+        if errors:
+            problems.extend(errors)
+            continue
+        formatted = format_text(source.text, source.path)
+        if formatted != source.text:
+            changed.append(source.path)
+            if write:  # whole or not at all: a full disk or a size limit never leaves it cut short
+                atomic.write_bytes(file, formatted.encode("utf-8"))
+    return Formatted(tuple(changed), tuple(problems))
+
+
+def _policy_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.pol") if not any(
+                part.startswith(".") for part in p.relative_to(path).parts)))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError([Diagnostic("PD401", f"no such file or folder: {os.fspath(raw)}", path=os.fspath(raw),
+                                         hint="give a .pol file or a policy folder")])
+    return files
+
 
 def load(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> PolicySet:
     """Parse and check a .pol file or a policy folder; raises PolicyError listing every problem.
 
+    The same files (and source document, and example profiles) give the same PolicySet.
     `limits` are the resource limits of the profiles it reads, in `evaluate` and `batch` alike.
 
     >>> policies = policydsl.load("policies/sanmenxia")
     >>> larger = policydsl.load("policies/sanmenxia", limits=Limits(max_list_items=50_000))
     """
     loaded = load_files(Path(path))
-    key = loaded.key()
-    with _LOCK:
-        cached = _CACHE.get(key) if not loaded.diagnostics else None
+    key, location = loaded.key(), _location(loaded)
+    cached = None
+    if not loaded.diagnostics:
+        with _LOCK:
+            entry = _CACHE.get(location)
+            if entry is not None and entry[0] == key:
+                _CACHE.move_to_end(location)
+                cached = entry[1]
     if cached is not None and _outside_files_unchanged(cached.policy):
         return cached if cached.limits == limits else PolicySet(cached.policy, cached.warnings, limits=limits)
-    policy, diagnostics = check_loaded(loaded)
+    policy, diagnostics = _check(loaded)
     errors = [d for d in diagnostics if d.severity == "error"]
     if policy is None or errors:
         raise PolicyError(errors or diagnostics or [Diagnostic("PD402", f"no policy found in {path}", path=str(path))])
     policy_set = PolicySet(policy, tuple(diagnostics), limits=limits)
     with _LOCK:
-        _CACHE[key] = policy_set
+        _CACHE[location] = (key, policy_set)  # an older version of these files is dropped
+        _CACHE.move_to_end(location)
+        if len(_CACHE) > _CACHE_LOCATIONS:
+            _CACHE.popitem(last=False)
     return policy_set
+
+
+def _location(loaded: Loaded) -> tuple[str, str]:
+    return str(loaded.folder), str(loaded.root.path) if loaded.root is not None else ""
 
 
 def _outside_files_unchanged(policy: model.Policy) -> bool:

@@ -30,8 +30,11 @@ SIMPLE_TYPES = {
 
 
 class PolicyChecker:
-    def __init__(self, loaded: Loaded) -> None:
+    def __init__(self, loaded: Loaded, keep_clashes: bool = False) -> None:
         self.loaded = loaded
+        # Build the model even when amendments clash (PD242), so that a later stage can evaluate
+        # their conditions and show a profile on which both apply (engine/clashes.py).
+        self.keep_clashes = keep_clashes
         self.diagnostics: list[Diagnostic] = list(loaded.diagnostics)
         # (file, declaration) pairs of every loaded file, in load order
         self.items: list[tuple[LoadedFile, ast.Declaration]] = [
@@ -105,7 +108,7 @@ class PolicyChecker:
         source_text = self.source_text(root, header)
         if source_text is not None:
             self.quotes(measures, source_text, header)
-        if any(d.severity == "error" for d in self.diagnostics):
+        if any(d.severity == "error" and not (self.keep_clashes and d.code == "PD242") for d in self.diagnostics):
             return None
         own = tuple(ms for ms in measures.values() if ms.policy == header.id)
         policy = m.Policy(
@@ -757,9 +760,11 @@ def _intersect(a: m.Window, b: m.Window) -> m.Window:
     return m.Window(later(a.start, b.start), earlier(a.end, b.end))
 
 
-def check_loaded(loaded: Loaded) -> tuple[m.Policy | None, list[Diagnostic]]:
+def check_loaded(loaded: Loaded, keep_clashes: bool = False) -> tuple[m.Policy | None, list[Diagnostic]]:
+    """The checked policy (None when there are errors) and every diagnostic. With `keep_clashes`,
+    clashing amendments (PD242) are reported but the policy is still built."""
     with gc_pause.paused():  # the model built here lives on (gc_pause)
-        checker = PolicyChecker(loaded)
+        checker = PolicyChecker(loaded, keep_clashes)
         policy = checker.check()
     diagnostics = sorted(set(checker.diagnostics), key=sort_key)
     return policy, diagnostics
