@@ -6,7 +6,6 @@ and usage (PD4xx) codes by the tests below, through the API and the command line
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,7 +25,7 @@ CASES = ROOT / "tests" / "cases"
 PROFILE = str((SANMENXIA / "examples" / "profiles" / "lingbao-little-giant.json").relative_to(ROOT))
 
 # A profile (a dict, or JSON bytes as read from a file) that triggers each profile code on the
-# Sanmenxia schema; PD320 is a warning, so the profile is read and the warning kept.
+# Sanmenxia schema.
 PROFILE_TRIGGERS: dict[str, object] = {
     "PD301": {"tech_sme": 1},
     "PD302": {"revenu": "1.5亿元"},
@@ -43,7 +42,6 @@ PROFILE_TRIGGERS: dict[str, object] = {
     "PD313": {"projects": [{}] * 10_001},
     "PD315": {"name": "x" * 10_001},
     "PD316": b" " * 10_000_001,
-    "PD320": {"srdi_level": "provincial", "key_little_giant": True},
 }
 
 # The resource limits that need a policy with nested lists or nested loops (tests/batch/data/nested.pol).
@@ -108,7 +106,7 @@ def test_entry_has_message_example_and_fix(code: str) -> None:
     section = _sections()[code]
     assert f"> {CODES[code]}\n" in section, f"the entry of {code} quotes the message of policydsl.codes.CODES"
     assert "**Wrong**" in section and "**Fixed**" in section
-    assert f"[{code}]" in section or code == "PD320", f"the entry of {code} shows the diagnostic it produces"
+    assert f"[{code}]" in section, f"the entry of {code} shows the diagnostic it produces"
 
 
 def test_every_syntax_and_policy_code_has_a_fixture() -> None:
@@ -140,10 +138,10 @@ def test_generated_syntax_code(code: str, tmp_path: Path, capsys: pytest.Capture
 
 def _profile_codes(policies: PolicySet, profile: object) -> set[str]:
     try:
-        facts = read_profile(policies.policy.schema, profile)
+        read_profile(policies.policy.schema, profile)
     except ProfileError as error:
         return {d.code for d in error.diagnostics}
-    return {d.code for d in facts.warnings}
+    return set()
 
 
 @pytest.mark.parametrize("code", sorted(PROFILE_TRIGGERS))
@@ -163,13 +161,6 @@ def test_missing_profile_file_through_the_api(sanmenxia: PolicySet, tmp_path: Pa
     with pytest.raises(ProfileError) as error:
         sanmenxia.evaluate(str(tmp_path / "missing.json"))
     assert [d.code for d in error.value.diagnostics] == ["PD309"]
-
-
-def test_profile_warning_does_not_stop_evaluation(sanmenxia: PolicySet) -> None:
-    profile = PROFILE_TRIGGERS["PD320"]
-    assert isinstance(profile, dict)
-    result = sanmenxia.evaluate(profile, as_of=datetime.date(2024, 6, 1))
-    assert any("key_little_giant" in warning for warning in result.warnings)
 
 
 def test_profile_problem_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -78,7 +78,6 @@ CODES: dict[str, str] = {
     "PD315": "a string longer than the limit (Limits.max_text_length)",
     "PD316": "a profile file or text larger than the limit (Limits.max_profile_bytes)",
     "PD317": "a profile on which the policy's loops would run more often than the limit (Limits.max_loop_work)",
-    "PD320": "warning: profile facts valid one by one but unusual together; evaluated as given",
     "PD401": "a file or folder named on the command line or in the API that does not exist or cannot be read",
     "PD402": "a folder without a .pol file",
     "PD403": "an unknown parameter name",

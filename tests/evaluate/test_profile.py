@@ -131,7 +131,6 @@ def test_a_good_profile_reads_to_typed_facts() -> None:
         {"name": "绿色工厂", "category": "green_upgrade", "investment": Money.of(15000),
          "seeks_industry_fund": None},
     )
-    assert facts.warnings == ()
 
 
 def test_every_fact_is_a_key_and_unknown_is_none() -> None:
@@ -481,32 +480,17 @@ def test_the_error_renders_without_a_traceback() -> None:
 
 
 def test_every_code_is_documented() -> None:
-    assert sorted(c for c in CODES if c.startswith("PD3")) == [f"PD3{n:02}" for n in range(1, 18)] + ["PD320"]
+    assert sorted(c for c in CODES if c.startswith("PD3")) == [f"PD3{n:02}" for n in range(1, 18)]
 
 
-# ---- warnings ---------------------------------------------------------------------------
+# ---- no opinion on combinations ------------------------------------------------------------------
 
 
-def test_a_key_little_giant_below_little_giant_is_a_warning() -> None:
-    facts = read_profile(SCHEMA, {"key_little_giant": True, "srdi_level": "provincial"})
-    assert [(w.code, w.severity, w.path) for w in facts.warnings] == [("PD320", "warning", "key_little_giant")]
-    assert facts.values["srdi_level"] == "provincial"  # evaluated as given
-    assert read_profile(SCHEMA, {"key_little_giant": True}).warnings == ()
-    assert read_profile(SCHEMA, {"key_little_giant": True, "srdi_level": "little_giant"}).warnings == ()
-
-
-def test_national_funds_without_key_little_giant_is_a_warning() -> None:
-    facts = read_profile(SCHEMA, {"key_little_giant": False, "national_fund_received": 5})
-    assert [(w.code, w.path) for w in facts.warnings] == [("PD320", "national_fund_received")]
-    assert read_profile(SCHEMA, {"key_little_giant": False, "national_fund_received": 0}).warnings == ()
-    assert read_profile(SCHEMA, {"national_fund_received": 5}).warnings == ()
-
-
-def test_warnings_apply_only_to_schemas_with_those_facts() -> None:
-    small = Entity("enterprise", "企业", (fact("key_little_giant", "重点", BOOL),
-                                         fact("srdi_level", "层级", TEXT)))
-    schema = Schema(small, {"enterprise": small}, {})
-    assert read_profile(schema, {"key_little_giant": True, "srdi_level": "provincial"}).warnings == ()
+def test_facts_unusual_together_are_read_as_given() -> None:
+    # The library knows no policy's facts: a key little giant below little_giant is read as given.
+    facts = read_profile(SCHEMA, {"key_little_giant": True, "srdi_level": "provincial", "national_fund_received": 5})
+    assert facts == Facts({**read_profile(SCHEMA, {}).values, "key_little_giant": True, "srdi_level": "provincial",
+                           "national_fund_received": Money.of(5)})
 
 
 # ---- read_value (parameters and --param) --------------------------------------------------

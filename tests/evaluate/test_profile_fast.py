@@ -55,7 +55,7 @@ def outcome(reader: ProfileReader, data: object) -> tuple[object, ...]:
         facts = reader.read(data)
     except ProfileError as error:
         return ("refused", error.diagnostics)
-    return ("read", canonical(facts.values), facts.warnings)
+    return ("read", canonical(facts.values))
 
 
 def _give_up(obj: object, counts: list[int]) -> dict[str, object]:

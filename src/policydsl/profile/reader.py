@@ -8,7 +8,6 @@ import attrs
 
 from policydsl.diagnostics import Diagnostic, ProfileError
 from policydsl.model import Schema, Type
-from policydsl.profile.coherence import COHERENCE_CHECKS, warnings
 from policydsl.profile.fast import FastEntityReader, Slow, fast_entity_reader
 from policydsl.profile.json_text import decode, fatal, load, plain_decode
 from policydsl.profile.limits import DEFAULT_LIMITS, Limits
@@ -27,7 +26,6 @@ class Facts:
     """
 
     values: dict[str, object]
-    warnings: tuple[Diagnostic, ...] = ()
 
 
 class ProfileReader:
@@ -42,7 +40,7 @@ class ProfileReader:
     Money(yuan=Decimal('150000000.0'))
     """
 
-    __slots__ = ("__weakref__", "_checks", "_fast", "_root", "limits", "schema")
+    __slots__ = ("__weakref__", "_fast", "_root", "limits", "schema")
 
     def __init__(self, schema: Schema, limits: Limits = DEFAULT_LIMITS) -> None:
         self.schema = schema
@@ -55,7 +53,6 @@ class ProfileReader:
             fast[name] = fast_entity_reader(entity, entities, fast, limits)
         self._root = readers[schema.root.name]
         self._fast = fast[schema.root.name]
-        self._checks = tuple(check for check in COHERENCE_CHECKS if check.applies(schema.root))
 
     def read(self, data: object, *, source: str = "profile") -> Facts:
         """Validate one enterprise profile; raise ProfileError listing every problem.
@@ -80,7 +77,7 @@ class ProfileReader:
                 # In JSON text a colon outside a string follows each key, so as many colons as keys
                 # read means that no key was repeated (a repeat leaves a key fewer in the objects).
                 if text is None or text.count(":") == counts[1]:
-                    return Facts(values, warnings(self._checks, values) if self._checks else ())
+                    return Facts(values)
         problems = Problems()
         if text is not None:
             document, decoding = decode(text, source)
@@ -95,7 +92,7 @@ class ProfileReader:
             fatal("PD311", "the profile nests too deeply to be read", source)
         if problems:
             raise ProfileError(problems)
-        return Facts(values, warnings(self._checks, values) if self._checks else ())
+        return Facts(values)
 
 
 def read_profile(schema: Schema, data: object, *, source: str = "profile", limits: Limits = DEFAULT_LIMITS) -> Facts:
