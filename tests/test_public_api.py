@@ -7,8 +7,9 @@ import policydsl
 
 def test_public_names_are_a_fixed_list() -> None:
     assert policydsl.__all__ == [
-        "BenefitResult", "Diagnostic", "MeasureResult", "Money", "Node", "PolicyError", "PolicySet",
-        "PolicydslError", "ProfileError", "Result", "Unknown", "UsageError", "load", "result_schema",
+        "BatchReport", "BenefitResult", "CheckResult", "Diagnostic", "MeasureResult", "Money", "Node",
+        "PolicyError", "PolicySet", "PolicydslError", "ProfileError", "Result", "Unknown", "UsageError", "check",
+        "load", "result_schema",
     ]
     for name in policydsl.__all__:
         value = getattr(policydsl, name)

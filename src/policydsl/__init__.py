@@ -5,6 +5,8 @@
 >>> result = policies.evaluate({"srdi_level": "little_giant"}, as_of=datetime.date(2024, 6, 1))
 >>> result["M3"].status
 'eligible'
+>>> policydsl.check("policies/sanmenxia").ok  # diagnostics without an exception
+True
 
 Names are imported on first use, so that `import policydsl.testing.plugin` (pytest start-up) does
 not pull in the parser and the checker.
@@ -16,15 +18,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from policydsl.api import PolicySet, load
+    from policydsl.api import BatchReport, CheckResult, PolicySet, check, load
     from policydsl.diagnostics import Diagnostic, PolicydslError, PolicyError, ProfileError, UsageError
     from policydsl.result import BenefitResult, MeasureResult, Node, Result, result_schema
     from policydsl.values import Money, Unknown
 
 __version__ = "0.1.0"
 
+# `check` names both the API's function and the checker's subpackage (policydsl/check/). The first
+# import of a subpackage sets it as an attribute of its parent, which would hide the function; so
+# the subpackage (an empty __init__, nothing of the checker) is imported now and its name dropped:
+# later imports of policydsl.check.* find it in sys.modules and leave `policydsl.check` alone.
+importlib.import_module("policydsl.check")
+globals().pop("check")
+
 _HOMES = {
+    "BatchReport": "policydsl.api",
+    "CheckResult": "policydsl.api",
     "PolicySet": "policydsl.api",
+    "check": "policydsl.api",
     "load": "policydsl.api",
     "Diagnostic": "policydsl.diagnostics",
     "PolicydslError": "policydsl.diagnostics",
@@ -41,7 +53,9 @@ _HOMES = {
 }
 
 __all__ = [
+    "BatchReport",
     "BenefitResult",
+    "CheckResult",
     "Diagnostic",
     "MeasureResult",
     "Money",
@@ -53,6 +67,7 @@ __all__ = [
     "Result",
     "Unknown",
     "UsageError",
+    "check",
     "load",
     "result_schema",
 ]

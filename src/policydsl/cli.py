@@ -1,4 +1,12 @@
-"""The command line: parse flags, call the library, print; bad input never shows a traceback."""
+"""The command line: parse flags, call the library, print; bad input never shows a traceback.
+
+A thin client of the API (api.py): every command is a call of `check`, `load`, `PolicySet`'s
+methods or `format_files`, and its output printed. Exit codes, the same for the same failure in
+every command: 0 success; 1 the command ran and found problems (`check` errors, a failing example,
+an unformatted file); 2 bad usage or bad input, a policy that does not parse or check included
+(for `check` that is its finding: 1); 3 a bug in policydsl; 130 interrupted.
+tests/cli/test_exit_codes.py holds every command to them.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from policydsl.api import PolicySet, load
-from policydsl.check.loader import load as load_files
-from policydsl.check.loader import read_source
-from policydsl.check.policy import check_loaded
+from policydsl.api import PolicySet, format_files, load
+from policydsl.api import check as check_policy
 from policydsl.diagnostics import (
     Diagnostic,
     PolicydslError,
@@ -173,21 +179,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _policy_files(paths: Sequence[str]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.pol") if not any(
-                part.startswith(".") for part in p.relative_to(path).parts)))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise UsageError([Diagnostic("PD401", f"no such file or folder: {raw}", path=raw,
-                                         hint="give a .pol file or a policy folder")])
-    return files
-
-
 def _print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO, prefix: str = "") -> None:
     for diagnostic in diagnostics:
         text = render(diagnostic)
@@ -197,14 +188,10 @@ def _print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO, prefix
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    everything: list[Diagnostic] = []
-    for raw in args.paths:
-        loaded = load_files(raw)
-        _, diagnostics = check_loaded(loaded)
-        everything.extend(diagnostics)
-    errors = sum(1 for d in everything if d.severity == "error")
+    checked = [check_policy(raw) for raw in args.paths]
+    everything = [d for one in checked for d in one.diagnostics]
+    errors = sum(len(one.errors) for one in checked)
     warnings = len(everything) - errors
-    unreadable = any(d.code in ("PD401", "PD402") for d in everything)  # bad usage, not policy problems
     if args.format == "json":
         json.dump({"diagnostics": [d.to_dict() for d in everything], "errors": errors, "warnings": warnings},
                   sys.stdout, ensure_ascii=False, indent=2)
@@ -215,7 +202,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
         else:
             print(f"ok: {', '.join(args.paths)} checked, no problems")
-    if unreadable:
+    if any(one.unreadable for one in checked):  # a missing path is bad usage, not a policy problem
         return EXIT_USAGE
     return EXIT_PROBLEMS if errors else EXIT_OK
 
@@ -308,29 +295,10 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    from policydsl.syntax.format import format_text
-    from policydsl.syntax.parse import parse_source
-
-    changed: list[str] = []
-    problems: list[Diagnostic] = []
-    for file in _policy_files(args.paths):
-        source, problem = read_source(file)
-        if problem is not None:
-            problems.append(problem)
-        if source is None:
-            continue
-        _, syntax = parse_source(source)
-        errors = [d for d in syntax if d.severity == "error"]
-        if errors:
-            problems.extend(errors)
-            continue
-        formatted = format_text(source.text, source.path)
-        if formatted != source.text:
-            changed.append(source.path)
-            if not args.check:
-                file.write_text(formatted, encoding="utf-8")
-    if problems:
-        _print_diagnostics(problems, sys.stderr)
+    formatted = format_files(args.paths, write=not args.check)
+    changed = formatted.changed
+    if formatted.problems:
+        _print_diagnostics(formatted.problems, sys.stderr)
         return EXIT_USAGE
     verb = "would reformat" if args.check else "reformatted"
     for path in changed:
@@ -341,16 +309,11 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from policydsl.batch.run import run_batch
-
     policies, params = _load_and_params(args)
-    day = args.as_of or datetime.date.today()
     with _progress_bar() as progress:
-        summary = run_batch(policies.policy, Path(args.input), Path(args.output), as_of=day, params=params,
-                            engine=args.engine, progress=progress)
-    from policydsl.batch.outputs import summary_lines
-
-    print("\n".join(summary_lines(summary, policies.policy, args.output, day)))
+        report = policies.batch(args.input, args.output, engine=args.engine, as_of=args.as_of, params=params,
+                                progress=progress)
+    print(report)
     return EXIT_OK
 
 
@@ -381,20 +344,8 @@ class _progress_bar:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from policydsl.sql.query import SqlUnsupported, compile_policy, describe_input
-
     policies, params = _load_and_params(args)
-    day = args.as_of or datetime.date.today()
-    try:
-        query = compile_policy(policies.policy, params, day, dialect=args.dialect)
-    except SqlUnsupported as error:
-        raise UsageError([Diagnostic("PD406", f"this policy cannot be written as SQL: {error}", path=args.path,
-                                     hint="batches of it run with `policydsl batch --engine python`")]) from None
-    lines = [f"-- {policies.id}: the screening of every measure as of {day} ({args.dialect})",
-             "-- generated by `policydsl sql`; the input table profiles has the columns:"]
-    lines += [f"--   {column}" for column in describe_input(policies.policy.schema, args.dialect)]
-    lines.append("-- and the result, per measure M: M_status, M_total (万元), M_unknowns (paths of unknown facts)")
-    sys.stdout.write("\n".join(lines) + "\n" + query.sql() + ";\n")
+    sys.stdout.write(policies.sql(args.dialect, as_of=args.as_of, params=params))
     return EXIT_OK
 
 

@@ -10,6 +10,7 @@ from typing import Literal, TypeAlias
 import attrs
 
 from policydsl.diagnostics import Source, Span
+from policydsl.prepared import Prepared
 from policydsl.syntax import ast
 
 TypeKind = Literal[
@@ -418,6 +419,9 @@ class Policy:
     source_text: str | None  # the policy document the quotes come from
     root: str  # the path of the root .pol file
     folder: str
+    # What the stages derive from this policy (closures, explainers, boundaries), kept as long as it;
+    # not part of its value: equal policies compare equal, and `repr` (a batch plan's key) omits it.
+    prepared: Prepared = attrs.field(factory=Prepared, init=False, eq=False, hash=False, repr=False)
 
     def measure(self, measure_id: str) -> Measure | None:
         return self.all_measures.get(measure_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import attrs
@@ -12,8 +14,12 @@ from policydsl.diagnostics import Diagnostic, Source, Span, did_you_mean
 from policydsl.syntax import ast, stored
 from policydsl.syntax.limits import MAX_SOURCE_CHARS
 
-# Parsing is cached by file content: the same text at the same path parses once per process.
-_PARSE_CACHE: dict[tuple[str, str], tuple[ast.Module, tuple[Diagnostic, ...]]] = {}
+# Parsing is cached by file content: the same text at the same path parses once per process. Only
+# the newest text of each path is kept, and only the paths parsed last, so a process that reloads
+# an edited file keeps one parse of it, not one per edit.
+_PARSE_CACHE: OrderedDict[str, tuple[str, tuple[ast.Module, tuple[Diagnostic, ...]]]] = OrderedDict()
+_PARSE_CACHE_PATHS = 512
+_PARSE_LOCK = threading.Lock()
 
 
 @attrs.frozen
@@ -83,15 +89,21 @@ def parse_source(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
 
 
 def parse_cached(source: Source) -> tuple[ast.Module, tuple[Diagnostic, ...]]:
-    key = (source.path, source.text)
-    cached = _PARSE_CACHE.get(key)
+    with _PARSE_LOCK:
+        entry = _PARSE_CACHE.get(source.path)
+        if entry is not None and entry[0] == source.text:
+            _PARSE_CACHE.move_to_end(source.path)
+            return entry[1]
+    cached = stored.load(source)
     if cached is None:
-        cached = stored.load(source)
-        if cached is None:
-            module, problems = parse_source(source)
-            cached = (module, tuple(problems))
-            stored.store(source, cached)
-        _PARSE_CACHE[key] = cached
+        module, problems = parse_source(source)
+        cached = (module, tuple(problems))
+        stored.store(source, cached)
+    with _PARSE_LOCK:
+        _PARSE_CACHE[source.path] = (source.text, cached)  # replaces an older text of the file
+        _PARSE_CACHE.move_to_end(source.path)
+        if len(_PARSE_CACHE) > _PARSE_CACHE_PATHS:
+            _PARSE_CACHE.popitem(last=False)
     return cached
 
 

@@ -654,16 +654,9 @@ class _Rows:
         return built if built is not None else self._at(index)
 
 
-_COMPILERS: dict[int, tuple[m.Policy, Compiler]] = {}
-
-
 def compiler_for(policy: m.Policy) -> Compiler:
-    """The compiler of a checked policy, built once (policies are immutable)."""
-    entry = _COMPILERS.get(id(policy))
-    if entry is None or entry[0] is not policy:
-        entry = (policy, Compiler(policy))
-        _COMPILERS[id(policy)] = entry
-    return entry[1]
+    """The compiler of a checked policy, built once and kept with it (`prepared`)."""
+    return policy.prepared.get(Compiler, policy)
 
 
 def evaluate(policy: m.Policy, facts: Mapping[str, object], params: Mapping[str, object],

@@ -112,16 +112,6 @@ def collection_path(expr: m.TExpr, env: Env) -> str:
 
 
 def expr_text(expr: m.TExpr) -> str | None:
-    """The expression as written, on one line (explanations show it under each clause)."""
-    entry = _TEXTS.get(id(expr))
-    if entry is None or entry[0] is not expr:
-        if len(_TEXTS) >= _TEXTS_LIMIT:
-            _TEXTS.clear()
-        entry = _TEXTS[id(expr)] = (expr, " ".join(expr.span.text.split()) if expr.span is not None else None)
-    return entry[1]
-
-
-# Expression texts by identity; the expression is kept so that its id cannot be reused. Checked
-# policies are immutable and few, so this stays small.
-_TEXTS: dict[int, tuple[m.TExpr, str | None]] = {}
-_TEXTS_LIMIT = 100_000
+    """The expression as written, on one line (explanations show it under each clause). Not kept:
+    the compiled explainer asks once per clause when it is built, and keeps its node."""
+    return " ".join(expr.span.text.split()) if expr.span is not None else None

@@ -134,20 +134,17 @@ def _negate(value: object) -> object:
     return value
 
 
-_FOUND: dict[int, tuple[m.Policy, Boundaries]] = {}  # by policy, for calls without parameters
-
-
 def find_boundaries(policy: m.Policy, params: Mapping[str, object] | None = None) -> Boundaries:
     """The constants each fact is compared with anywhere in the policy: directly (`p.investment >=
     150万元`), through a parameter's default or supplied value, an amendment's value or a constant
     definition; sizes compared with `count(…)`; and ratios of two facts (`rd_ratio >= 3%`)."""
-    if not params:
-        cached = _FOUND.get(id(policy))
-        if cached is None or cached[0] is not policy:
-            cached = (policy, _find(policy, {}))
-            _FOUND[id(policy)] = cached
-        return cached[1]
+    if not params:  # kept with the policy (`prepared`): strategies ask for each example drawn
+        return policy.prepared.get(_find_without_params, policy)
     return _find(policy, params)
+
+
+def _find_without_params(policy: m.Policy) -> Boundaries:
+    return _find(policy, {})
 
 
 def _find(policy: m.Policy, params: Mapping[str, object]) -> Boundaries:
