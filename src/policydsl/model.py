@@ -11,7 +11,7 @@ import attrs
 
 from policydsl.diagnostics import Source, Span
 from policydsl.prepared import Prepared
-from policydsl.syntax import ast
+from policydsl.values import Money
 
 TypeKind = Literal[
     "bool", "integer", "decimal", "money", "ratio", "date", "text", "enum", "set", "list", "entity"
@@ -360,6 +360,7 @@ class Amendment:
     when: TExpr
     sets: tuple[tuple[str, TExpr], ...]
     span: Span | None = _span()
+    over: tuple[str, ...] = ()  # the amendments this one prevails over where both hold
 
 
 @attrs.frozen
@@ -391,6 +392,34 @@ class Goal:
 
 
 @attrs.frozen
+class Expectation:
+    """One `expect` line of an example, checked: the measure's status, and what else it states."""
+
+    measure: str
+    status: str
+    total: Money | None = None  # `total 320万元`
+    no_total: bool = False  # `total none`
+    at_most: Money | None = None  # `at most 320万元`
+    unknowns: tuple[str, ...] | None = None  # `unknowns "a", "b"`, `unknowns none` (); None: not stated
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Example:
+    """An `example` block, checked: a profile file evaluated on a day with parameter values, and the
+    expectations its result must meet (`policydsl test`, the pytest plugin)."""
+
+    id: str
+    label: str | None
+    profile: str  # as written: relative to the folder of the .pol file the example is in
+    profile_path: str  # that file, found by the checker: the folder of the .pol file joined with `profile`
+    as_of: datetime.date | None  # None: the day it is run
+    params: tuple[tuple[str, object], ...]  # parameter name → its value, typed as the parameter
+    expects: tuple[Expectation, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Header:
     id: str
     title: str | None
@@ -414,7 +443,7 @@ class Policy:
     all_measures: dict[str, Measure]  # including imported base policies
     amendments: tuple[Amendment, ...]
     goals: tuple[Goal, ...]
-    examples: tuple[ast.Example, ...]
+    examples: tuple[Example, ...]
     sources: dict[str, Source]  # .pol path → its source
     source_text: str | None  # the policy document the quotes come from
     root: str  # the path of the root .pol file

@@ -11,21 +11,72 @@ from collections.abc import Mapping
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
+import attrs
+
 from policydsl import model as m
 from policydsl.result import BenefitResult
-from policydsl.values import Money, Unknown
+from policydsl.values import Money, Unknown, merge_unknown
 
 Env = Mapping[str, tuple[dict[str, object], str]]  # loop variable → (item, its profile path)
 UNKNOWN_ITEM: dict[str, object] = {}  # stands for the items of a list that is not known
 
 
 def amendments_by_target(policy: m.Policy) -> dict[str, list[m.Amendment]]:
-    """The amendments of each parameter or definition they change, in declaration order."""
+    """The amendments of each parameter or definition they change, lowest priority first: each
+    after those it prevails over (`over`), ties in declaration order. Reading the name folds them
+    with `choose` in this order (semantics.md §9), so of the amendments that hold, the one that
+    prevails gives the value. The checker refuses cycles, so the order exists."""
+    ordered: list[m.Amendment] = []
+    placed: set[str] = set()
+    pending = list(policy.amendments)
+    while pending:
+        ready = next((a for a in pending if all(o in placed or o == a.id for o in a.over)), pending[0])
+        pending.remove(ready)
+        placed.add(ready.id)
+        ordered.append(ready)
     amended: dict[str, list[m.Amendment]] = {}
-    for amendment in policy.amendments:
+    for amendment in ordered:
         for target, _ in amendment.sets:
             amended.setdefault(target, []).append(amendment)
     return amended
+
+
+def choose(condition: object, then: object, otherwise: object) -> object:
+    """`then` where the condition is true, `otherwise` where it is false. Where it is unknown, the
+    value is known only if both sides are known and equal; else it is unknown, naming the
+    condition's unknowns and those of each side (any of them could decide it)."""
+    if condition is True:
+        return then
+    if condition is False:
+        return otherwise
+    if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
+        return otherwise
+    return merge_unknown(condition, then, otherwise)
+
+
+@attrs.frozen
+class Amended:
+    """A value read through its amendments: the value, the amendment that gave it (None: the base
+    value stands) and the amendments whose unknown condition left it unknown."""
+
+    value: object
+    by: m.Amendment | None
+    undecided: tuple[m.Amendment, ...]
+
+
+def fold_amendments(base: object, steps: list[tuple[m.Amendment, object, object]]) -> Amended:
+    """`choose` over the amendments of one name, lowest priority first (`amendments_by_target`):
+    each step is (amendment, its condition's value, its value for the name)."""
+    value, by = base, None
+    undecided: tuple[m.Amendment, ...] = ()
+    for amendment, holds, new in steps:
+        chosen = choose(holds, new, value)
+        if holds is True:
+            by, undecided = amendment, ()
+        elif isinstance(chosen, Unknown) and chosen is not value:
+            undecided = (*undecided, amendment)
+        value = chosen
+    return Amended(value, by, undecided)
 
 
 def truth(value: object) -> bool | None:
