@@ -50,6 +50,11 @@ class Prepared:
                 self._made[make] = make(subject)
             return self._made[make]  # type: ignore[return-value]
 
+    def __reduce__(self) -> tuple[type[Prepared], tuple[()]]:
+        # A copied policy starts with nothing derived (what was built holds closures over the
+        # original, and a lock cannot be copied): it is rebuilt on first use.
+        return (Prepared, ())
+
     def __len__(self) -> int:
         return len(self._made)
 
