@@ -365,9 +365,4 @@ def _outside_files_unchanged(policy: model.Policy) -> bool:
             return False
         if text != policy.source_text:
             return False
-    for example in policy.examples:
-        declared_in = example.span.source.file if example.span is not None else None
-        if (example.profile is not None and declared_in is not None
-                and not (Path(declared_in).parent / example.profile).is_file()):
-            return False
-    return True
+    return all(Path(example.profile_path).is_file() for example in policy.examples)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import attrs
 
 from policydsl import model as m
 from policydsl.api import PolicySet
-from policydsl.check.literals import literal
 from policydsl.diagnostics import PolicydslError
 from policydsl.result import MeasureResult, Result, explanation_text
-from policydsl.syntax import ast
 
 
 @attrs.frozen
@@ -39,7 +36,7 @@ class Check:
 
 @attrs.frozen
 class ExampleRun:
-    example: ast.Example
+    example: m.Example
     checks: tuple[Check, ...]
     error: str | None = None  # the profile could not be read, or the example could not run
 
@@ -48,21 +45,8 @@ class ExampleRun:
         return self.error is None and all(c.ok for c in self.checks)
 
 
-def _location(node: ast.Example | ast.Expect) -> str:
+def _location(node: m.Example | m.Expectation) -> str:
     return node.span.location() if node.span is not None else "<example>"
-
-
-def profile_path(example: ast.Example) -> str:
-    """The example's profile, relative to the .pol file that names it (not to the working folder)."""
-    assert example.profile is not None
-    if example.span is None:
-        return example.profile
-    source = example.span.source
-    return os.path.join(os.path.dirname(source.file or source.path), example.profile)
-
-
-def example_params(policy: m.Policy, example: ast.Example) -> dict[str, object]:
-    return {p.name: literal(p.value, policy.parameters[p.name].type) for p in example.params}
 
 
 def describe_measure(result: MeasureResult) -> str:
@@ -74,40 +58,35 @@ def describe_measure(result: MeasureResult) -> str:
     return " ".join(parts)
 
 
-def expected_text(expect: ast.Expect) -> str:
+def expected_text(expect: m.Expectation) -> str:
     """An `expect` line as text, for failure messages: `eligible total 320万元 unknowns none`."""
     parts = [expect.status]
     if expect.total is not None:
-        parts.append(f"total {literal(expect.total, m.MONEY)}")
+        parts.append(f"total {expect.total}")
     elif expect.no_total:
         parts.append("total none")
     if expect.at_most is not None:
-        parts.append(f"at most {literal(expect.at_most, m.MONEY)}")
+        parts.append(f"at most {expect.at_most}")
     if expect.unknowns is not None:
         parts.append("unknowns " + (", ".join(f'"{u}"' for u in expect.unknowns) or "none"))
     return " ".join(parts)
 
 
-def check_expect(expect: ast.Expect, result: MeasureResult) -> bool:
+def check_expect(expect: m.Expectation, result: MeasureResult) -> bool:
     if result.status != expect.status:
         return False
-    if expect.total is not None and result.total != literal(expect.total, m.MONEY):
+    if expect.total is not None and result.total != expect.total:
         return False
     if expect.no_total and result.total is not None:
         return False
-    if expect.at_most is not None and (
-        result.total is not None or result.at_most != literal(expect.at_most, m.MONEY)
-    ):
+    if expect.at_most is not None and (result.total is not None or result.at_most != expect.at_most):
         return False
     return expect.unknowns is None or set(expect.unknowns) == set(result.unknowns)
 
 
-def run_example(policies: PolicySet, example: ast.Example) -> ExampleRun:
-    policy = policies.policy
+def run_example(policies: PolicySet, example: m.Example) -> ExampleRun:
     try:
-        result: Result = policies.evaluate(
-            profile_path(example), as_of=example.as_of, params=example_params(policy, example)
-        )
+        result: Result = policies.evaluate(example.profile_path, as_of=example.as_of, params=dict(example.params))
     except PolicydslError as error:
         return ExampleRun(example, (), f"{_location(example)}: example {example.id}: {error.render()}")
     checks = []

@@ -17,6 +17,7 @@ from policydsl.check.literals import NotALiteral, literal
 from policydsl.check.loader import Loaded, LoadedFile, load
 from policydsl.diagnostics import Diagnostic, Label, Span, did_you_mean, sort_key
 from policydsl.syntax import ast
+from policydsl.values import Money
 
 SIMPLE_TYPES = {
     "bool": m.BOOL,
@@ -624,11 +625,16 @@ class PolicyChecker:
                 out.append(m.Goal(node.id, node.label, count, node.at_least, node.by, node.span))
         return tuple(out)
 
-    def examples(self, root: LoadedFile, measures: dict[str, m.Measure]) -> tuple[ast.Example, ...]:
+    def examples(self, root: LoadedFile, measures: dict[str, m.Measure]) -> tuple[m.Example, ...]:
+        """The examples, checked: the profile file exists inside the policy folder, the parameters and
+        measures exist, the values are literals of their types. An example with an error is left
+        out (the policy does not load)."""
         nodes: list[tuple[LoadedFile, ast.Example]] = [(f, e) for f, e in self.of(ast.Example)]  # type: ignore[misc]
         self.unique("example", [(e.id, e.span) for _, e in nodes])
         folder = self.loaded.folder
+        checked: list[m.Example] = []
         for file, node in nodes:
+            before = len(self.diagnostics)
             if node.as_of is None:
                 self.report(Diagnostic("PD231", f"example {node.id} has no `as of` date, so it runs on the day "
                                        "it is run and its result changes with time", node.span, severity="warning",
@@ -649,6 +655,7 @@ class PolicyChecker:
                     if not path.is_file():
                         self.error("PD217", f"profile {node.profile!r} does not exist", node.profile_span,
                                    hint=f"paths are relative to {os.path.relpath(file.path.parent)}")
+            params: list[tuple[str, object]] = []
             for param in node.params:
                 parameter = self.typer.parameters.get(param.name)
                 if parameter is None:
@@ -657,7 +664,8 @@ class PolicyChecker:
                     self.error("PD201", f"unknown parameter '{param.name}'", param.span,
                                hint=did_you_mean(param.name, self.typer.parameters))
                 else:
-                    self.constant(param.value, parameter.type, f"parameter {param.name}")
+                    params.append((param.name, self.constant(param.value, parameter.type, f"parameter {param.name}")))
+            expects: list[m.Expectation] = []
             for expect in node.expects:
                 if expect.measure not in measures and expect.measure not in self.unparsed:
                     self.error("PD201", f"unknown measure '{expect.measure}'", expect.span,
@@ -666,10 +674,18 @@ class PolicyChecker:
                     self.error("PD218", f"unknown status '{expect.status}'", expect.status_span,
                                hint=did_you_mean(expect.status, m.STATUSES)
                                or f"the statuses are {', '.join(m.STATUSES)}")
-                for amount in (expect.total, expect.at_most):
-                    if amount is not None:
-                        self.constant(amount, m.MONEY, "an expected amount")
-        return tuple(n for _, n in nodes)
+                expects.append(m.Expectation(expect.measure, expect.status, self.expected_amount(expect.total),
+                                             expect.no_total, self.expected_amount(expect.at_most), expect.unknowns,
+                                             expect.span))
+            failed = any(d.severity == "error" for d in self.diagnostics[before:])
+            if not failed and node.profile is not None:
+                checked.append(m.Example(node.id, node.label, node.profile, str(file.path.parent / node.profile),
+                                         node.as_of, tuple(params), tuple(expects), node.span))
+        return tuple(checked)
+
+    def expected_amount(self, node: ast.Expr | None) -> Money | None:
+        value = None if node is None else self.constant(node, m.MONEY, "an expected amount")
+        return value if isinstance(value, Money) else None
 
     def source_text(self, root: LoadedFile, header: m.Header) -> str | None:
         if header.source is None:

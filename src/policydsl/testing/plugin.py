@@ -28,9 +28,9 @@ import pytest
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
+    from policydsl import model
     from policydsl.api import PolicySet
     from policydsl.result import MeasureResult, Result
-    from policydsl.syntax import ast
 
 MODES = ("auto", "all", "none")
 _EXAMPLE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*example[ \t]", re.MULTILINE)
@@ -219,7 +219,7 @@ class PolicyLoadItem(pytest.Item):
 class ExampleCollector(pytest.Collector):
     """One `example` block: its profile is evaluated once, each `expect` line is an item."""
 
-    def __init__(self, *, example: ast.Example, policies: PolicySet, **kwargs: object) -> None:
+    def __init__(self, *, example: model.Example, policies: PolicySet, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.example = example
         self.policies = policies
@@ -239,14 +239,14 @@ class ExampleCollector(pytest.Collector):
     def outcome(self) -> Result | str:
         """The example's result, or why it could not run (computed once for all its items)."""
         if self._outcome is None:
-            self._outcome = run_example(self.policies, self.example, self.path.parent)
+            self._outcome = run_example(self.policies, self.example)
         return self._outcome
 
 
 class ExpectationItem(pytest.Item):
     """One `expect MEASURE status …` line of an example."""
 
-    def __init__(self, *, expect: ast.Expect | None, **kwargs: object) -> None:
+    def __init__(self, *, expect: model.Expectation | None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.expect = expect
 
@@ -281,22 +281,19 @@ class ExpectationItem(pytest.Item):
 # ---- running an example --------------------------------------------------------------------------------
 
 
-def run_example(policies: PolicySet, example: ast.Example, folder: Path) -> Result | str:
-    """Evaluate an example's profile (a path relative to `folder`, the folder of the file the
-    example is written in); the Result, or the rendered reason it could not run."""
+def run_example(policies: PolicySet, example: model.Example) -> Result | str:
+    """Evaluate an example's profile (the checker found it, relative to the file the example is
+    written in); the Result, or the rendered reason it could not run."""
     from policydsl.diagnostics import PolicydslError
-    from policydsl.examples import example_params
 
-    assert example.profile is not None  # the checker refuses an example without a profile
     try:
-        return policies.evaluate(folder / example.profile, as_of=example.as_of,
-                                 params=example_params(policies.policy, example))
+        return policies.evaluate(example.profile_path, as_of=example.as_of, params=dict(example.params))
     except PolicydslError as error:
         where = example.span.location() if example.span is not None else example.id
         return f"{where}: example {example.id} could not run:\n{error.render()}"
 
 
-def check_expectation(example: ast.Example, expect: ast.Expect, measure: MeasureResult) -> str | None:
+def check_expectation(example: model.Example, expect: model.Expectation, measure: MeasureResult) -> str | None:
     """None when the expectation holds, else the report: expected and actual, each part that
     differs, and the explanation of the measure."""
     from policydsl.examples import check_expect, describe_measure, expected_text
@@ -314,23 +311,19 @@ def check_expectation(example: ast.Example, expect: ast.Expect, measure: Measure
     return "\n".join(lines)
 
 
-def _differences(expect: ast.Expect, measure: MeasureResult) -> list[str]:
-
-    from policydsl import model
-    from policydsl.check.literals import literal
-
+def _differences(expect: model.Expectation, measure: MeasureResult) -> list[str]:
     out: list[str] = []
     if measure.status != expect.status:
         out.append(f"status: expected {expect.status}, got {measure.status}")
     shown_total = str(measure.total) if measure.total is not None else "none"
-    if expect.total is not None and measure.total != literal(expect.total, model.MONEY):
-        out.append(f"total: expected {literal(expect.total, model.MONEY)}, got {shown_total}")
+    if expect.total is not None and measure.total != expect.total:
+        out.append(f"total: expected {expect.total}, got {shown_total}")
     if expect.no_total and measure.total is not None:
         out.append(f"total: expected none, got {shown_total}")
     if expect.at_most is not None:
         bound = measure.at_most if measure.total is None else None
-        if bound != literal(expect.at_most, model.MONEY):
-            out.append(f"at most: expected {literal(expect.at_most, model.MONEY)}, got {bound or 'no bound'}")
+        if bound != expect.at_most:
+            out.append(f"at most: expected {expect.at_most}, got {bound or 'no bound'}")
     if expect.unknowns is not None and set(expect.unknowns) != set(measure.unknowns):
         missing = sorted(set(expect.unknowns) - set(measure.unknowns))
         extra = sorted(set(measure.unknowns) - set(expect.unknowns))
