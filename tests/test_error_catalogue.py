@@ -6,6 +6,8 @@ and usage (PD4xx) codes by the tests below, through the API and the command line
 
 from __future__ import annotations
 
+import datetime
+import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -61,6 +63,14 @@ USAGE_TRIGGERS: dict[str, tuple[Sequence[str], int]] = {
     "PD404": (["eval", "policies/sanmenxia", PROFILE, "--asof", "2024-06-01"], 2),
     "PD405": (["explain", "policies/sanmenxia", PROFILE, "M99", "--as-of", "2024-06-01"], 2),
     "PD406": (["sql", "tests/batch/data/entity_compare.pol"], 2),
+    "PD407": (["batch", "policies/sanmenxia", "{empty folder}/firms.jsonl", "-o", "{empty folder}/firms.jsonl"], 2),
+    "PD408": (["batch", "policies/sanmenxia", "{empty folder}/firms.jsonl", "-o", "{empty folder}/no/out.jsonl"], 2),
+}
+
+# Codes of one row of a batch: the policy, a JSON Lines row that triggers the code as an error row.
+BATCH_TRIGGERS: dict[str, tuple[Path, str]] = {
+    "PD318": (ROOT / "tests" / "batch" / "data" / "multiple.pol",
+              '{"fund": "1000000000000000000万元", "multiple": 100000000000}'),
 }
 
 
@@ -121,7 +131,7 @@ def test_fixtures_only_use_catalogued_codes() -> None:
 
 def test_every_code_is_triggered_by_a_test() -> None:
     triggered = (_fixture_codes() | set(PROFILE_TRIGGERS) | set(NESTED_TRIGGERS) | set(USAGE_TRIGGERS)
-                 | set(GENERATED_TRIGGERS))
+                 | set(GENERATED_TRIGGERS) | set(BATCH_TRIGGERS))
     assert triggered == set(CODES), set(CODES) ^ triggered
 
 
@@ -176,9 +186,19 @@ def test_profile_problem_on_the_command_line(tmp_path: Path, capsys: pytest.Capt
 @pytest.mark.parametrize("code", sorted(USAGE_TRIGGERS))
 def test_usage_code(code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv, exit_code = USAGE_TRIGGERS[code]
-    assert main([str(tmp_path) if arg == "{empty folder}" else arg for arg in argv]) == exit_code
+    assert main([arg.replace("{empty folder}", str(tmp_path)) for arg in argv]) == exit_code
     out = capsys.readouterr()
     assert f"[{code}]" in out.out + out.err
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+@pytest.mark.parametrize("code", sorted(BATCH_TRIGGERS))
+def test_batch_row_code(code: str, engine: str, tmp_path: Path) -> None:
+    policy, row = BATCH_TRIGGERS[code]
+    (tmp_path / "in.jsonl").write_text(row + "\n", encoding="utf-8")
+    load(policy).batch(tmp_path / "in.jsonl", tmp_path / "out.jsonl", engine=engine, as_of=datetime.date(2024, 6, 1))
+    (written,) = (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
+    assert f"error[{code}]" in json.loads(written)["error"]
 
 
 def test_unknown_parameter_through_the_api(sanmenxia: PolicySet) -> None:

@@ -4,8 +4,8 @@ A thin client of the API (api.py): every command is a call of `check`, `load`, `
 methods or `format_files`, and its output printed. Exit codes, the same for the same failure in
 every command: 0 success; 1 the command ran and found problems (`check` errors, a failing example,
 an unformatted file); 2 bad usage or bad input, a policy that does not parse or check included
-(for `check` that is its finding: 1); 3 a bug in policydsl; 130 interrupted.
-tests/cli/test_exit_codes.py holds every command to them.
+(for `check` that is its finding: 1); 3 a bug in policydsl; 130 and 143 interrupted (SIGINT,
+SIGTERM). tests/cli/test_exit_codes.py holds every command to them.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import argparse
 import datetime
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from policydsl import interrupts
 from policydsl.api import PolicySet, format_files, load
 from policydsl.api import check as check_policy
 from policydsl.diagnostics import (
@@ -363,6 +365,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        with interrupts.handled():  # SIGINT and SIGTERM end the command through its `finally`s
+            return _run(args)
+    except KeyboardInterrupt as error:
+        return _interrupted(error)
+
+
+def _interrupted(error: BaseException | None) -> int:
+    signum = getattr(error, "signum", None) or interrupts.received() or signal.SIGINT
+    sys.stderr.write(f"policydsl: interrupted by {signal.Signals(signum).name}; no file was left half-written\n")
+    return 128 + signum
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         return COMMANDS[args.command](args)
     except PolicyError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
@@ -371,11 +387,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicydslError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:  # never a traceback for the user; POLICYDSL_DEBUG shows it
+        if interrupts.received():  # a library's own error about being stopped
+            return _interrupted(None)
         if os.environ.get("POLICYDSL_DEBUG"):
             raise
         sys.stderr.write(f"policydsl: internal error: {type(error).__name__}: {error}\n"

@@ -78,12 +78,15 @@ CODES: dict[str, str] = {
     "PD315": "a string longer than the limit (Limits.max_text_length)",
     "PD316": "a profile file or text larger than the limit (Limits.max_profile_bytes)",
     "PD317": "a profile on which the policy's loops would run more often than the limit (Limits.max_loop_work)",
+    "PD318": "a batch row whose values, each within the limits, give a total beyond what a total column holds",
     "PD401": "a file or folder named on the command line or in the API that does not exist or cannot be read",
     "PD402": "a folder without a .pol file",
     "PD403": "an unknown parameter name",
     "PD404": "a command line that does not parse (unknown flag, bad flag value)",
     "PD405": "an unknown measure id",
     "PD406": "a policy that the SQL engine cannot express (use --engine python)",
+    "PD407": "a batch output that is the input file",
+    "PD408": "an output that cannot be written (missing or read-only folder, full disk, file size limit)",
 }
 
 

@@ -3,22 +3,27 @@ merge back, in row order, the rows that the Python reader decides.
 
 The statements come from `batch_plan` (built once and kept; this module builds no SQL, so a
 batch whose plan is kept does not import sqlglot). With Parquet output, DuckDB writes
-the file itself, marking in a staging file the rows SQL cannot vouch for, so that valid input —
-nearly every batch — is read once; the file is then tallied and the goals counted. Where some row
-is left to Python, the results stream through Python instead, which evaluates the other rows
-(`batch_output.evaluate_row`) and writes the merged rows.
+the file itself, marking in it the rows SQL cannot vouch for, so that valid input — nearly every
+batch — is read once; the file is then tallied and the goals counted. Where some row is left to
+Python, the results stream through Python instead, which evaluates the other rows
+(`batch_output.evaluate_row`) and writes the merged rows over the same (temporary) file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import os
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policydsl import interrupts
 from policydsl import model as m
-from policydsl.batch.inputs import CHUNK, Source
+from policydsl.atomic import cannot_write
+from policydsl.batch.inputs import CHUNK, Source, one_line
 from policydsl.batch.outputs import RowReader, Rows, Tally, Writer, evaluate_row, output_schema
 from policydsl.batch.plan import RAW, RAW_FILE, UNCHECKED, WRITTEN, Plan, plan, possible_statuses
 from policydsl.diagnostics import Diagnostic, UsageError
@@ -35,9 +40,11 @@ __all__ = ["MAX_LIST_DEPTH", "UNCHECKED", "list_depth", "run_duckdb", "watch"]
 
 
 def run_duckdb(reader: RowReader, source: Source, output: Path, out_format: str, params: Mapping[str, object],
-               as_of: datetime.date, tally: Tally, report: Progress) -> int:
+               as_of: datetime.date, tally: Tally, report: Progress, shown: Path | None = None) -> int:
     """Evaluate `source` into `output`; returns the number of rows left to the Python reader, which
-    reads them with `reader` (the SQL checks are built from the same limits)."""
+    reads them with `reader` (the SQL checks are built from the same limits). `output` is a new
+    file to fill (`atomic`), named `shown` in messages; a query stops when the command is
+    interrupted (`interrupts`); DuckDB's failures are PD408 (the output) or PD309 (the input)."""
     import duckdb
 
     policy = reader.policy
@@ -48,45 +55,68 @@ def run_duckdb(reader: RowReader, source: Source, output: Path, out_format: str,
             f"policy's profiles nest lists {depth} deep",
             hint="run the batch with --engine python")])
     connection = duckdb.connect()
-    connection.execute("SET enable_progress_bar = true")
-    connection.execute("SET enable_progress_bar_print = false")
-    # DuckDB returns memory to the system after large frees; a batch frees and takes again the
-    # same few hundred megabytes all along, and giving them back costs a third of its time.
-    connection.execute("SET allocator_bulk_deallocation_flush_threshold = '2GB'")
-    origins, json_line = _input_view(connection, source)
+    with _guarded(connection, source, output, shown or output):
+        connection.execute("SET enable_progress_bar = true")
+        connection.execute("SET enable_progress_bar_print = false")
+        # DuckDB returns memory to the system after large frees; a batch frees and takes again the
+        # same few hundred megabytes all along, and giving them back costs a third of its time.
+        connection.execute("SET allocator_bulk_deallocation_flush_threshold = '2GB'")
+        origins, json_line = _input_view(connection, source)
+        try:
+            statements = plan(policy, params, as_of, source.format, origins, json_line, reader.limits)
+        except SqlUnsupported as error:
+            raise UsageError([Diagnostic("PD406", f"the duckdb engine cannot evaluate this policy: {error}",
+                                         hint="run the batch with --engine python")]) from None
+        for view in statements.views:
+            connection.execute(view)
+        # DuckDB names the file's columns after the query's, which are the output names unless two
+        # measure ids differ only in case (`SqlCompiler.output_names`); then Python writes the file.
+        schema = output_schema(policy)
+        as_named = list(statements.columns) == schema.names[2:]
+        if out_format == ".parquet" and as_named and _all_in_sql(connection, statements, output, policy, as_of, tally,
+                                                                 report, source.count):
+            _count_goals(connection, statements, policy, tally, every_row_clean=True)
+            return 0
+        # Some rows are left to Python: they are evaluated there and merged back in row order.
+        tally.rows = tally.errors = 0
+        tally.statuses.clear()
+        tally.totals.clear()
+        by_python = _count_goals(connection, statements, policy, tally, every_row_clean=False)
+        stream = _stream(connection, statements, schema)
+        fallback = _python_rows(reader, source, by_python, params, as_of, tally.goals)
+        with Writer(output, out_format, schema, shown=shown).open() as writer:
+            for batch in _merge(stream, fallback, schema):
+                writer.write(batch)
+                tally.add(batch)
+                report(tally.rows, source.count)
+        if tally.rows != source.count:  # pragma: no cover - a broken invariant, not a user's mistake
+            raise RuntimeError(f"the batch wrote {tally.rows} rows for {source.count} input rows")
+        return len(by_python)
+
+
+@contextlib.contextmanager
+def _guarded(connection: duckdb.DuckDBPyConnection, source: Source, output: Path, shown: Path) -> Iterator[None]:
+    """The connection's queries stopped by an interrupt, DuckDB's failures said as what they are
+    about (writing the output, or reading the input), and the connection closed."""
+    import duckdb
+
     try:
-        statements = plan(policy, params, as_of, source.format, origins, json_line, reader.limits)
-    except SqlUnsupported as error:
-        raise UsageError([Diagnostic("PD406", f"the duckdb engine cannot evaluate this policy: {error}",
-                                     hint="run the batch with --engine python")]) from None
-    for view in statements.views:
-        connection.execute(view)
-    # DuckDB names the file's columns after the query's, which are the output names unless two
-    # measure ids differ only in case (`SqlCompiler.output_names`); then Python writes the file.
-    schema = output_schema(policy)
-    as_named = list(statements.columns) == schema.names[2:]
-    if out_format == ".parquet" and as_named and _all_in_sql(connection, statements, output, policy, as_of, tally,
-                                                             report, source.count):
-        _count_goals(connection, statements, policy, tally, every_row_clean=True)
-        return 0
-    # Some rows are left to Python: they are evaluated there and merged back in row order.
-    tally.rows = tally.errors = 0
-    tally.statuses.clear()
-    tally.totals.clear()
-    by_python = _count_goals(connection, statements, policy, tally, every_row_clean=False)
-    stream = _stream(connection, statements, schema)
-    fallback = _python_rows(reader, source, by_python, params, as_of, tally.goals)
-    writer = Writer(output, out_format, schema)
-    try:
-        for batch in _merge(stream, fallback, schema):
-            writer.write(batch)
-            tally.add(batch)
-            report(tally.rows, source.count)
+        with interrupts.cancelling(connection.interrupt):
+            yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except (duckdb.InternalError, duckdb.NotSupportedError, duckdb.BinderException, duckdb.CatalogException,
+            duckdb.ParserException):
+        raise  # about policydsl's own statements: a bug
+    except (duckdb.Error, OSError) as error:  # OSError: DuckDB's error through an Arrow stream
+        message = one_line(str(error))
+        if output.name in message:  # DuckDB writes `tmp_NAME` and renames it: the name is in the message
+            code = re.search(r'"errno":\s*"(\d+)"', message)
+            raise cannot_write(shown, OSError(int(code[1]), os.strerror(int(code[1]))) if code else message) from None
+        raise UsageError([Diagnostic("PD309", f"cannot read {source.path}: {message}", path=str(source.path),
+                                     hint=f"the input must be a whole, readable {source.format[1:]} file")]) from None
     finally:
-        writer.close()
-    if tally.rows != source.count:  # pragma: no cover - a broken invariant, not a user's mistake
-        raise RuntimeError(f"the batch wrote {tally.rows} rows for {source.count} input rows")
-    return len(by_python)
+        connection.close()
 
 
 # The input checks of a row grow about 2.3× with every level of lists inside lists (8 levels: ~2 s
@@ -112,19 +142,10 @@ def list_depth(schema: m.Schema) -> int:
 def _all_in_sql(connection: duckdb.DuckDBPyConnection, statements: Plan, output: Path, policy: m.Policy,
                 as_of: datetime.date, tally: Tally, report: Progress, total: int) -> bool:
     """DuckDB writes the Parquet file itself, in parallel; True unless some row is left to Python
-    (those rows are marked in the staging file, which is then dropped)."""
-    staging = output.with_name(f".{output.name}.partial")
-    try:
-        _copy(connection, statements, staging, total, report)
-        _tally_file(connection, statements, staging, policy, as_of, tally)
-        if tally.errors:  # only marked rows can have an error here
-            staging.unlink()
-            return False
-        staging.replace(output)
-        return True
-    finally:
-        if staging.exists():
-            staging.unlink()
+    (those rows are marked in the file, which Python then writes again)."""
+    _copy(connection, statements, output, total, report)
+    _tally_file(connection, statements, output, policy, as_of, tally)
+    return not tally.errors  # only marked rows can have an error here
 
 
 def _count_goals(connection: duckdb.DuckDBPyConnection, statements: Plan, policy: m.Policy, tally: Tally,

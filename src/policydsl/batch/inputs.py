@@ -320,6 +320,27 @@ def _read_csv(path: Path) -> pa.Table:
     return pcsv.read_csv(path, parse_options=pcsv.ParseOptions(newlines_in_values=True), convert_options=convert)
 
 
+def one_line(message: str) -> str:
+    """Another library's message on one printable line (pyarrow's may hold line breaks and bytes)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in message).split())
+
+
+def _unbroken(batches: Iterator[Any], source: Source) -> Iterator[Any]:
+    """The batches of a table; a file damaged past its header (a corrupt Parquet page) is PD309."""
+    rows = 0
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, ValueError) as error:  # pyarrow's ArrowIOError, ArrowInvalid
+            raise UsageError([Diagnostic(
+                "PD309", f"cannot read {source.path} after row {rows:,}: {one_line(str(error))}", path=str(source.path),
+                hint=f"the file is damaged: write the {source.format[1:]} file again")]) from None
+        rows += batch.num_rows
+        yield batch
+
+
 def _table_rows(source: Source, schema: m.Schema) -> Iterator[tuple[int, object]]:
     if source.format == ".csv":
         batches: Iterator[Any] = iter(_read_csv(source.path).to_batches(CHUNK))
@@ -330,7 +351,7 @@ def _table_rows(source: Source, schema: m.Schema) -> Iterator[tuple[int, object]
     types = {f.name: f.type for f in schema.root.facts}
     text = source.format == ".csv"
     number = 0
-    for batch in batches:
+    for batch in _unbroken(batches, source):
         for record in batch.to_pylist():
             number += 1
             profile: dict[str, object] = {}

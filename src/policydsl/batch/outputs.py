@@ -9,9 +9,11 @@ array (CSV) or an array (JSON Lines).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import decimal
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,16 +21,21 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from policydsl import model as m
-from policydsl.diagnostics import ProfileError
+from policydsl.atomic import cannot_write
+from policydsl.diagnostics import Diagnostic, ProfileError
 from policydsl.engine.closures import evaluate as evaluate_compiled
 from policydsl.engine.loop_work import LoopWork
 from policydsl.profile import Limits, ProfileReader
-from policydsl.values import plain
+from policydsl.values import Money, plain
 
 if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
 
 TOTAL_SCALE = Decimal("1e-10")  # totals are DECIMAL(38, 10) of 万元, rounded half away from zero like SQL
+# What a total column holds: 38 digits, 10 of them decimals. A total is rounded to its 10 decimals
+# with as many digits as the column has (the default context's 28 would fail from 10^18 万元 on).
+_TOTAL_CONTEXT = decimal.Context(prec=38, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
+_TOTAL_LIMIT = Decimal(10) ** 28
 
 
 @attrs.frozen
@@ -132,11 +139,17 @@ def evaluate_row(reader: RowReader, number: int, raw: object, params: Mapping[st
         reader.loops.check(facts.values)
     except ProfileError as error:
         return [number, error_text(error)] + [None] * (3 * len(policy.measures))
-    result = evaluate_compiled(policy, facts.values, params, as_of)
-    values: list[object] = [number, None]
-    for measure in result.measures:
-        total = measure.total.in_unit().quantize(TOTAL_SCALE, ROUND_HALF_UP) if measure.total is not None else None
-        values += [measure.status, total, list(measure.unknowns)]
+    try:
+        result = evaluate_compiled(policy, facts.values, params, as_of)
+        values: list[object] = [number, None]
+        for measure in result.measures:
+            values += [measure.status, _total(measure.id, measure.total), list(measure.unknowns)]
+    except _BeyondRange as beyond:
+        return [number, error_text(ProfileError([beyond.diagnostic]))] + [None] * (3 * len(policy.measures))
+    except ArithmeticError as error:  # Python's decimals: an operation without an exact result
+        diagnostic = Diagnostic("PD318", f"the evaluation of this profile leaves the exact range of numbers "
+                                f"({type(error).__name__})", hint=_BEYOND_HINT)
+        return [number, error_text(ProfileError([diagnostic]))] + [None] * (3 * len(policy.measures))
     if goals is not None:
         for goal_id, met in result.goals:
             if met is True:
@@ -144,32 +157,79 @@ def evaluate_row(reader: RowReader, number: int, raw: object, params: Mapping[st
     return values
 
 
+_BEYOND_HINT = "the row's values are each within the limits, but together too large to compute exactly: check them"
+
+
+class _BeyondRange(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+def _total(measure_id: str, total: Money | None) -> Decimal | None:
+    """A measure's total as the output column holds it: 万元, 10 decimals, less than 10^28."""
+    if total is None:
+        return None
+    value = total.in_unit()
+    try:
+        if value.is_finite() and abs(value) < _TOTAL_LIMIT:
+            return value.quantize(TOTAL_SCALE, context=_TOTAL_CONTEXT)
+    except decimal.InvalidOperation:  # rounds up to 10^28
+        pass
+    raise _BeyondRange(Diagnostic(
+        "PD318", f"the total of {measure_id} (about 10^{value.adjusted()} 万元) is beyond what a total holds exactly "
+        "(less than 10^28 万元, to 10 decimals)", path=f"{measure_id}_total", hint=_BEYOND_HINT))
+
+
 # ---- writing -------------------------------------------------------------------------------------
 
 
 class Writer:
-    """Writes output batches as Parquet, CSV or JSON Lines."""
+    """Writes output batches as Parquet, CSV or JSON Lines into `path` (a temporary file, see
+    `atomic`); a failure to write is PD408 about `shown`, the output's own name."""
 
-    def __init__(self, path: Path, fmt: str, schema: pa.Schema) -> None:
+    def __init__(self, path: Path, fmt: str, schema: pa.Schema, shown: Path | None = None) -> None:
         import pyarrow as pa  # type: ignore[import-untyped]
         import pyarrow.csv as pcsv  # type: ignore[import-untyped]
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
         self.format = fmt
+        self.shown = shown or path
         self.parquet: Any = None
         self.csv: Any = None
         self.text: Any = None
-        if fmt == ".parquet":
-            self.parquet = pq.ParquetWriter(path, schema, compression="zstd")
-        elif fmt == ".csv":
-            text_schema = pa.schema([pa.field(f.name, pa.int64() if f.name == "row" else pa.string())
-                                     for f in schema])
-            self.csv = pcsv.CSVWriter(path, text_schema)
-            self.csv_schema = text_schema
-        else:
-            self.text = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        with self._writing():
+            if fmt == ".parquet":
+                self.parquet = pq.ParquetWriter(path, schema, compression="zstd")
+            elif fmt == ".csv":
+                text_schema = pa.schema([pa.field(f.name, pa.int64() if f.name == "row" else pa.string())
+                                         for f in schema])
+                self.csv = pcsv.CSVWriter(path, text_schema)
+                self.csv_schema = text_schema
+            else:
+                self.text = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:  # a full disk, a file size limit, a folder gone
+            raise cannot_write(self.shown, error) from None
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Writer]:
+        """The writer, closed (the file complete) when the block ends, or abandoned on a failure."""
+        try:
+            yield self
+        except BaseException:
+            self.abandon()
+            raise
+        self.close()
 
     def write(self, batch: pa.RecordBatch) -> None:
+        with self._writing():
+            self._write(batch)
+
+    def _write(self, batch: pa.RecordBatch) -> None:
         import pyarrow as pa  # type: ignore[import-untyped]
 
         if self.parquet is not None:
@@ -195,9 +255,17 @@ class Writer:
         self.text.write("\n".join(lines) + "\n")
 
     def close(self) -> None:
+        with self._writing():
+            for handle in (self.parquet, self.csv, self.text):
+                if handle is not None:
+                    handle.close()
+
+    def abandon(self) -> None:
+        """Close without caring whether the rest reaches the disk (the file is about to be removed)."""
         for handle in (self.parquet, self.csv, self.text):
             if handle is not None:
-                handle.close()
+                with contextlib.suppress(Exception):
+                    handle.close()
 
 
 # ---- the summary ----------------------------------------------------------------------------
@@ -215,6 +283,7 @@ class Tally:
     goals: dict[str, int] = attrs.Factory(dict)
 
     def add(self, batch: pa.RecordBatch) -> None:
+        import pyarrow as pa  # type: ignore[import-untyped]
         import pyarrow.compute as pc  # type: ignore[import-untyped]
 
         self.rows += batch.num_rows
@@ -224,7 +293,8 @@ class Tally:
             for entry in pc.value_counts(batch.column(f"{measure.id}_status")).to_pylist():
                 if entry["values"] is not None:
                     counts[entry["values"]] = counts.get(entry["values"], 0) + entry["counts"]
-            total = pc.sum(batch.column(f"{measure.id}_total")).as_py()
+            # Summed with 76 digits: a sum of DECIMAL(38, 10) values overflows (and wraps round) at 38.
+            total = pc.sum(batch.column(f"{measure.id}_total").cast(pa.decimal256(76, 10))).as_py()
             if total is not None:
                 self.totals[measure.id] = self.totals.get(measure.id, Decimal(0)) + total
 

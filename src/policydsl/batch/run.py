@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policydsl import atomic
 from policydsl import model as m
 from policydsl.batch.duckdb_engine import run_duckdb
 from policydsl.batch.inputs import CHUNK, Source, open_source, table_format
@@ -51,8 +52,10 @@ def run_batch(policy: m.Policy, input_path: Path, output_path: Path, *, as_of: d
 
     `params` are typed parameter values (`PolicySet.read_params`); `limits` are the resource limits
     of a row, which both engines apply alike (`PolicySet.limits`). Raises UsageError for an input
-    that cannot be read as a whole (missing file, a column that is not a fact) or an output whose
-    format is unknown; a row that is not a valid profile becomes an error row.
+    that cannot be read as a whole (missing file, a column that is not a fact), an output whose
+    format is unknown, that is the input (PD407) or that cannot be written (PD408); a row that is
+    not a valid profile becomes an error row. The output is written under a temporary name and
+    renamed when complete (`atomic`): after a failure or an interrupt no part of it exists.
 
     >>> summary = run_batch(policies.policy, Path("firms.parquet"), Path("out.parquet"),
     ...                     as_of=date(2024, 6, 1), params={})
@@ -61,21 +64,26 @@ def run_batch(policy: m.Policy, input_path: Path, output_path: Path, *, as_of: d
     out_format = table_format(output_path, "output")
     if engine not in ENGINES:
         raise UsageError([Diagnostic("PD404", f"unknown engine {engine!r}", hint=f"use one of {', '.join(ENGINES)}")])
+    if atomic.same_file(input_path, output_path):
+        raise UsageError([Diagnostic(
+            "PD407", f"the output {output_path} is the input file", path=str(output_path),
+            hint="write the results to another file: the input is read while the output is written")])
+    atomic.check_folder(output_path)
     source = open_source(input_path, policy.schema, limits)
     reader = RowReader.of(policy, limits)
     tally = Tally(policy)
     report = progress or (lambda done, total: None)
-    if engine == "python":
-        writer = Writer(output_path, out_format, output_schema(policy))
-        try:
-            for batch in _python_batches(reader, source, params, as_of, tally.goals):
-                writer.write(batch)
-                tally.add(batch)
-                report(tally.rows, source.count)
-        finally:
-            writer.close()
-        return tally.summary(engine, source.count, time.perf_counter() - started)
-    by_python = run_duckdb(reader, source, output_path, out_format, params, as_of, tally, report)
+    with atomic.replacing(output_path) as temporary:
+        if engine == "python":
+            with Writer(temporary, out_format, output_schema(policy), shown=output_path).open() as writer:
+                for batch in _python_batches(reader, source, params, as_of, tally.goals):
+                    writer.write(batch)
+                    tally.add(batch)
+                    report(tally.rows, source.count)
+            by_python = source.count
+        else:
+            by_python = run_duckdb(reader, source, temporary, out_format, params, as_of, tally, report,
+                                   shown=output_path)
     return tally.summary(engine, by_python, time.perf_counter() - started)
 
 

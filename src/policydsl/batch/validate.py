@@ -85,10 +85,15 @@ def at_least(value: exp.Expression, minimum: object | None) -> exp.Expression:
     return binary(exp.GTE, value, cast(number(str(minimum)), decimal(38, 10)))
 
 
-def exact(value: exp.Expression, target: tuple[int, int], minimum: object | None) -> Read:
-    """A number that the DECIMAL `target` holds without rounding, and not below the minimum."""
+def exact(value: exp.Expression, target: tuple[int, int], minimum: object | None, origin: str | None = None) -> Read:
+    """A number that the DECIMAL `target` holds without rounding, and not below the minimum.
+
+    For a column of a DECIMAL type (`origin`), the value read is cast back to that type to be
+    compared: compared as they are, DuckDB would first cast both to one DECIMAL wide enough for
+    either, which fails for the whole table where a DECIMAL(38, 0) column holds 10^37."""
     fitted = try_cast(value, decimal(*target))
-    ok = all_of(coalesce(binary(exp.EQ, fitted, value), exp.false()), at_least(fitted, minimum))
+    back = fitted if origin is None else try_cast(fitted, exp.DataType.build(origin, dialect="duckdb"))
+    ok = all_of(coalesce(binary(exp.EQ, back, value), exp.false()), at_least(fitted, minimum))
     return Read(ok, fitted)
 
 
@@ -182,7 +187,7 @@ class Reader:
                                                                                  exp.false()))
             return Read(ok, value)
         if kind == "decimal":
-            return exact(raw, target, minimum)
+            return exact(raw, target, minimum, origin)
         if origin == "text":
             plain = try_cast(call("trim", raw), decimal(*target))
             read = Read(all_of(full_match(raw, number_text(whole, scale, spaces=True)),
@@ -227,7 +232,7 @@ class Reader:
             return Read(all_of(full_match(value, pattern), read.ok), read.value)
 
         if kind == "decimal" and origin != "text":
-            return exact(raw, MONEY_TYPE, wan)
+            return exact(raw, MONEY_TYPE, wan, origin)
         if kind in ("int", "float"):
             return self._number(raw, kind, origin, MONEY_TYPE, wan, None)
         if kind == "string" or origin == "text":
