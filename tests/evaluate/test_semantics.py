@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from policydsl.check.loader import load
+from policydsl.check.policy import check_loaded
 from policydsl.values import Money
-from tests.evaluate.helpers import policy_from, run
+from tests.evaluate.helpers import SCHEMA, policy_from, run
 
 MEASURES = '''
 parameter cap "上限" : money
@@ -177,19 +179,27 @@ CONFLICT = '''
 parameter ratio "比例" : ratio = 30%
 measure A "甲" {
   amend up "提高" when is_srdi { ratio = 40% }
-  amend pool_up "培育库提高" when pool { ratio = 35% }
+  amend pool_up "培育库提高" when pool OVER { ratio = 35% }
   benefit grant g "资金" { when true amount 100万元 * ratio }
 }
 '''
 
 
-def test_amendments_that_disagree_conflict(tmp_path: Path) -> None:
-    policy = policy_from(tmp_path, CONFLICT)
+def test_amendments_that_disagree_must_be_ordered(tmp_path: Path) -> None:
+    (tmp_path / "main.pol").write_text(SCHEMA + CONFLICT.replace(" OVER", ""), encoding="utf-8")
+    policy, diagnostics = check_loaded(load(tmp_path / "main.pol"))
+    assert policy is None and [d.code for d in diagnostics if d.severity == "error"] == ["PD242"]
+
+
+def test_the_amendment_that_prevails_wins(tmp_path: Path) -> None:
+    policy = policy_from(tmp_path, CONFLICT.replace("OVER", "over up"))
     assert run(policy, {"level": "provincial", "pool": False})["A"].total == Money.of(40)
     assert run(policy, {"level": "none", "pool": True})["A"].total == Money.of(35)
     assert run(policy, {"level": "none", "pool": False})["A"].total == Money.of(30)
     both = run(policy, {"level": "provincial", "pool": True})["A"]
-    assert both.total is None  # 40% and 35% both apply: a conflict, never a silent pick
-    assert "disagree" in (next(r for n in both.explanation.walk() for r in n.reads if r.path == "ratio").note or "")
-    # one applies, the other is unknown with another value: the ratio is unknown
-    assert run(policy, {"level": "provincial"})["A"].total is None
+    assert both.total == Money.of(35)  # both apply: pool_up prevails over up
+    note = next(r for n in both.explanation.walk() for r in n.reads if r.path == "ratio").note or ""
+    assert "amended by A pool_up" in note
+    # up applies, pool_up is unknown with another value: 40% or 35%, the pool decides
+    open_pool = run(policy, {"level": "provincial"})["A"]
+    assert open_pool.total is None and open_pool.unknowns == ("pool",)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from policydsl import model as m
+from policydsl.engine.domain import Builder
 from policydsl.engine.explain import Clause, Explainer, clause_of, measure_explainer, shower
 from policydsl.engine.interpret import Evaluation
 from policydsl.engine.semantics import (
@@ -26,6 +27,7 @@ from policydsl.engine.semantics import (
     amendments_by_target,
     arithmetic,
     capped,
+    choose,
     collection_path,
     status_of,
     total_of,
@@ -71,6 +73,8 @@ class Compiler:
         # id(benefit) → its compiled outcome for one item (or none); filled by benefit().
         self.outcomes: dict[int, Outcome] = {}
         self._tracing = False
+        self._shared_fns: dict[tuple[str, ...], Fn] = {}  # a definition's or amended parameter's closure
+        self.builder: Builder[Fn, None] = Builder(policy, self)  # the one semantics, for closures
         self.fns: dict[int, Fn] = {}
         for expr in m.top_level_expressions(policy):
             self.fns[id(expr)] = self.compile(expr)
@@ -271,97 +275,169 @@ class Compiler:
             return self._traced
 
     def compile(self, expr: m.TExpr) -> Fn:
-        # Tracing changes only the leaves: facts, fields, definitions, parameters and conditions
-        # record a read (or a definition's node) as the interpreter does.
-        if isinstance(expr, m.Const):
-            value = expr.value
-            return lambda ctx, env: value
-        if isinstance(expr, m.FactRef):
-            name = expr.fact.name
-            missing = Unknown(frozenset({name}))
+        """An expression as a closure, built by the one semantics (engine/domain.py) in this domain."""
+        return self.builder.build(expr, None)
 
-            def fact(ctx: CompiledEvaluation, env: Env) -> object:
-                value = ctx.facts.get(name)
-                return missing if value is None else value
+    # ---- the domain of engine/domain.py: closures over one evaluation, no scope while building
+    # (loop variables are bound in `env` when the closures run). Tracing changes only the leaves:
+    # facts, fields, definitions, parameters and conditions record a read (or a definition's node).
+    def top(self) -> None:
+        return None
 
-            if not self._tracing:
-                return fact
-            label, show_fact = expr.fact.label, shower(expr.type)
+    def visit(self, expr: m.TExpr, scope: None, compute: Callable[[], Fn]) -> Fn:
+        return compute()
 
-            def fact_read(ctx: CompiledEvaluation, env: Env) -> object:
-                value = fact(ctx, env)
-                stack = ctx._reads
-                if stack:  # a fact's read is the same in every clause of one evaluation: built once
-                    read = ctx._read_cache.get(name)
-                    if read is None:
-                        read = ctx._read_cache[name] = Read(name, label, show_fact(value))
-                    stack[-1].append(read)
+    def constant(self, expr: m.Const) -> Fn:
+        value = expr.value
+        return lambda ctx, env: value
+
+    def fact(self, expr: m.FactRef) -> Fn:
+        name = expr.fact.name
+        missing = Unknown(frozenset({name}))
+
+        def fact(ctx: CompiledEvaluation, env: Env) -> object:
+            value = ctx.facts.get(name)
+            return missing if value is None else value
+
+        if not self._tracing:
+            return fact
+        label, show_fact = expr.fact.label, shower(expr.type)
+
+        def fact_read(ctx: CompiledEvaluation, env: Env) -> object:
+            value = fact(ctx, env)
+            stack = ctx._reads
+            if stack:  # a fact's read is the same in every clause of one evaluation: built once
+                read = ctx._read_cache.get(name)
+                if read is None:
+                    read = ctx._read_cache[name] = Read(name, label, show_fact(value))
+                stack[-1].append(read)
+            return value
+
+        return fact_read
+
+    def field(self, expr: m.FieldRef, scope: None) -> Fn:
+        var, field = expr.var, expr.fact.name
+
+        def item_field(ctx: CompiledEvaluation, env: Env) -> object:
+            item, path = env[var]
+            if item is UNKNOWN_ITEM:
+                return Unknown(frozenset({path}))
+            value = item.get(field)
+            return Unknown(frozenset({f"{path}.{field}"})) if value is None else value
+
+        if not self._tracing:
+            return item_field
+        field_label, show_field = expr.fact.label, shower(expr.type)
+
+        def item_field_read(ctx: CompiledEvaluation, env: Env) -> object:
+            value = item_field(ctx, env)
+            item, path = env[var]
+            stack = ctx._reads
+            if item is not UNKNOWN_ITEM and stack:
+                stack[-1].append(Read(f"{path}.{field}", field_label, show_field(value)))
+            return value
+
+        return item_field_read
+
+    def variable(self, expr: m.VarRef, scope: None) -> Fn:
+        var = expr.var
+        return lambda ctx, env: env[var][0]
+
+    def negation(self, expr: m.Not, operand: Fn) -> Fn:
+        def negation(ctx: CompiledEvaluation, env: Env) -> object:
+            value = operand(ctx, env)
+            return value if isinstance(value, Unknown) else not value
+
+        return negation
+
+    def minus(self, expr: m.Neg, operand: Fn) -> Fn:
+        def negative(ctx: CompiledEvaluation, env: Env) -> object:
+            value = operand(ctx, env)
+            if isinstance(value, Unknown):
+                return value
+            return Money(-value.yuan) if isinstance(value, Money) else -value  # type: ignore[operator]
+
+        return negative
+
+    def member(self, expr: m.In, inner: Fn) -> Fn:
+        options, negated = frozenset(expr.options), expr.negated
+
+        def member(ctx: CompiledEvaluation, env: Env) -> object:
+            value = inner(ctx, env)
+            if isinstance(value, Unknown):
+                return value
+            return (value in options) != negated
+
+        return member
+
+    def parameter_base(self, parameter: m.Parameter) -> Fn:
+        name, default = parameter.name, parameter.default
+        if default is None:
+            default = Unknown(frozenset({name}), "parameter not supplied")
+
+        def plain(ctx: CompiledEvaluation, env: Env) -> object:
+            return ctx.params.get(name, default)
+
+        return plain
+
+    def choose(self, condition: Fn, then: Fn, otherwise: Fn, typ: m.Type) -> Fn:
+        def chosen(ctx: CompiledEvaluation, env: Env) -> object:
+            holds = condition(ctx, env)
+            if holds is True:
+                return then(ctx, env)
+            if holds is False:
+                return otherwise(ctx, env)
+            return choose(holds, then(ctx, env), otherwise(ctx, env))
+
+        return chosen
+
+    def shared(self, key: tuple[str, ...], build: Callable[[], Fn]) -> Fn:
+        """Definitions, amended parameters and conditions: computed once per evaluation (in
+        `ctx._definitions`, `ctx._params`, `ctx._conditions`, which the plans and the explainer
+        share); the closure that computes each is built once per policy."""
+        kind = key[0]
+        if self._tracing:
+            return self._traced_shared(key)
+        if kind == "param" and key[1] not in self.amended:
+            return build()  # a supplied value or the default: nothing to keep
+        fn = self._shared_fns.get(key)
+        if fn is None:
+            fn = self._shared_fns[key] = build()
+        compute = fn
+        if kind == "def":
+            name = key[1]
+
+            def definition(ctx: CompiledEvaluation, env: Env) -> object:
+                value = ctx._definitions.get(name, _MISSING)
+                if value is _MISSING:
+                    value = ctx._definitions[name] = compute(ctx, EMPTY_ENV)
                 return value
 
-            return fact_read
-        if isinstance(expr, m.FieldRef):
-            var, field = expr.var, expr.fact.name
+            return definition
+        if kind == "param":
+            name = key[1]
 
-            def item_field(ctx: CompiledEvaluation, env: Env) -> object:
-                item, path = env[var]
-                if item is UNKNOWN_ITEM:
-                    return Unknown(frozenset({path}))
-                value = item.get(field)
-                return Unknown(frozenset({f"{path}.{field}"})) if value is None else value
-
-            if not self._tracing:
-                return item_field
-            field_label, show_field = expr.fact.label, shower(expr.type)
-
-            def item_field_read(ctx: CompiledEvaluation, env: Env) -> object:
-                value = item_field(ctx, env)
-                item, path = env[var]
-                stack = ctx._reads
-                if item is not UNKNOWN_ITEM and stack:
-                    stack[-1].append(Read(f"{path}.{field}", field_label, show_field(value)))
+            def amended(ctx: CompiledEvaluation, env: Env) -> object:
+                value = ctx._params.get(name, _MISSING)
+                if value is _MISSING:
+                    value = ctx._params[name] = compute(ctx, EMPTY_ENV)
                 return value
 
-            return item_field_read
-        if isinstance(expr, m.VarRef):
-            var = expr.var
-            return lambda ctx, env: env[var][0]
-        if isinstance(expr, m.Logic):
-            return self._logic(expr)
-        if isinstance(expr, m.Not):
-            operand = self.compile(expr.operand)
+            return amended
+        condition_key = (key[1], key[2])
 
-            def negation(ctx: CompiledEvaluation, env: Env) -> object:
-                value = operand(ctx, env)
-                return value if isinstance(value, Unknown) else not value
+        def condition(ctx: CompiledEvaluation, env: Env) -> object:
+            value = ctx._conditions.get(condition_key, _MISSING)
+            return compute(ctx, EMPTY_ENV) if value is _MISSING else value
 
-            return negation
-        if isinstance(expr, m.Compare):
-            return self._compare(expr)
-        if isinstance(expr, m.Arith):
-            return self._arith(expr)
-        if isinstance(expr, m.Neg):
-            operand = self.compile(expr.operand)
+        return condition
 
-            def negative(ctx: CompiledEvaluation, env: Env) -> object:
-                value = operand(ctx, env)
-                if isinstance(value, Unknown):
-                    return value
-                return Money(-value.yuan) if isinstance(value, Money) else -value  # type: ignore[operator]
-
-            return negative
-        if isinstance(expr, m.In):
-            inner = self.compile(expr.value)
-            options, negated = frozenset(expr.options), expr.negated
-
-            def member(ctx: CompiledEvaluation, env: Env) -> object:
-                value = inner(ctx, env)
-                if isinstance(value, Unknown):
-                    return value
-                return (value in options) != negated
-
-            return member
-        if isinstance(expr, m.DefRef) and self._tracing:
-            name = expr.name
+    def _traced_shared(self, key: tuple[str, ...]) -> Fn:
+        """A definition shows its node under the clause that reads it; a parameter or condition
+        records a read, with a parameter's note on where its value came from."""
+        kind = key[0]
+        if kind == "def":
+            name = key[1]
 
             def definition_node(ctx: CompiledEvaluation, env: Env) -> object:
                 traced = ctx._traced_definitions.get(name)
@@ -371,65 +447,26 @@ class Compiler:
                 return value
 
             return definition_node
-        if isinstance(expr, m.ParamRef) and self._tracing:
-            name = expr.name
+        if kind == "param":
+            name = key[1]
             return lambda ctx, env: ctx.parameter(name)
-        if isinstance(expr, m.DefRef):
-            name = expr.name
+        condition_key = (key[1], key[2])
+        read_as = f"condition {key[2]}"
+        show_bool = shower(m.BOOL)
 
-            def definition(ctx: CompiledEvaluation, env: Env) -> object:
-                value = ctx._definitions.get(name, _MISSING)
-                return ctx.definition(name) if value is _MISSING else value
+        def condition_read(ctx: CompiledEvaluation, env: Env) -> object:
+            value = ctx._conditions.get(condition_key, _MISSING)
+            if value is _MISSING:
+                value = ctx.condition(condition_key, env)
+            stack = ctx._reads
+            if stack:
+                stack[-1].append(Read(read_as, None, show_bool(value)))
+            return value
 
-            return definition
-        if isinstance(expr, m.ParamRef):
-            return self._parameter(expr.name)
-        if isinstance(expr, m.CondRef):
-            key = (expr.measure, expr.name)
+        return condition_read
 
-            def condition(ctx: CompiledEvaluation, env: Env) -> object:
-                value = ctx._conditions.get(key, _MISSING)
-                return ctx.condition(key, env) if value is _MISSING else value
-
-            if not self._tracing:
-                return condition
-            read_as = f"condition {expr.name}"
-            show_bool = shower(m.BOOL)
-
-            def condition_read(ctx: CompiledEvaluation, env: Env) -> object:
-                value = condition(ctx, env)
-                stack = ctx._reads
-                if stack:
-                    stack[-1].append(Read(read_as, None, show_bool(value)))
-                return value
-
-            return condition_read
-        if isinstance(expr, m.Quant):
-            return self._quantified(expr)
-        if isinstance(expr, m.Func):
-            return self._function(expr)
-        raise AssertionError(f"unhandled expression {expr!r}")  # pragma: no cover
-
-    def _parameter(self, name: str) -> Fn:
-        if name in self.amended:  # amendments: the interpreter's exceptions, once per evaluation
-
-            def amended(ctx: CompiledEvaluation, env: Env) -> object:
-                value = ctx._params.get(name, _MISSING)
-                return ctx.parameter(name) if value is _MISSING else value
-
-            return amended
-        parameter = self.policy.parameters[name]
-        default = parameter.default
-        if default is None:
-            default = Unknown(frozenset({name}), "parameter not supplied")
-
-        def plain(ctx: CompiledEvaluation, env: Env) -> object:
-            return ctx.params.get(name, default)
-
-        return plain
-
-    def _logic(self, expr: m.Logic) -> Fn:
-        items = tuple(self.compile(item) for item in expr.items)
+    def logic(self, expr: m.Logic, built: list[Fn]) -> Fn:
+        items = tuple(built)
         decisive = expr.op == "or"
 
         def logic(ctx: CompiledEvaluation, env: Env) -> object:
@@ -444,8 +481,7 @@ class Compiler:
 
         return logic
 
-    def _compare(self, expr: m.Compare) -> Fn:
-        left, right = self.compile(expr.left), self.compile(expr.right)
+    def compare(self, expr: m.Compare, left: Fn, right: Fn) -> Fn:
         test = _ORDER[expr.op]
         enum = expr.operand_type.enum if expr.operand_type.kind == "enum" else None
         if enum is not None:
@@ -467,8 +503,7 @@ class Compiler:
 
         return compare
 
-    def _arith(self, expr: m.Arith) -> Fn:
-        left, right = self.compile(expr.left), self.compile(expr.right)
+    def arith(self, expr: m.Arith, left: Fn, right: Fn, scope: None) -> Fn:
         op, divisor = expr.op, expr.right
 
         def arith(ctx: CompiledEvaluation, env: Env) -> object:
@@ -479,8 +514,8 @@ class Compiler:
 
         return arith
 
-    def _quantified(self, expr: m.Quant) -> Fn:
-        collection, body = self.compile(expr.collection), self.compile(expr.body)
+    def quantify(self, expr: m.Quant, collection: Fn, build_body: Callable[[None], Fn], scope: None) -> Fn:
+        body = build_body(None)
         decisive, var, source = expr.quantifier == "any", expr.var, expr.collection
 
         def quantified(ctx: CompiledEvaluation, env: Env) -> object:
@@ -500,8 +535,8 @@ class Compiler:
 
         return quantified
 
-    def _function(self, expr: m.Func) -> Fn:
-        args = tuple(self.compile(arg) for arg in expr.args)
+    def call(self, expr: m.Func, built: list[Fn]) -> Fn:
+        args = tuple(built)
         name = expr.name
 
         def function(ctx: CompiledEvaluation, env: Env) -> object:

@@ -27,7 +27,7 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
-from policydsl.engine.semantics import amendments_by_target
+from policydsl.engine.domain import Builder
 from policydsl.sql.dialects import (
     TEXT,
     TEXT_LIST,
@@ -222,7 +222,7 @@ class ExpressionCompiler:
         self.dialect.taken = self.names
         self.dialect.inputs = {name_key(name) for name in input_types(policy.schema)}
         self.visiting: list[tuple[str, ...]] = []
-        self.amended = amendments_by_target(policy)  # lowest priority first, as the engines read them
+        self.builder: Builder[Val, Mapping[str, Item]] = Builder(policy, self)  # the one semantics
 
     def check_fact_names(self) -> None:
         """The facts of an entity must stay apart as the dialect reads names: DuckDB and Spark
@@ -347,45 +347,48 @@ class ExpressionCompiler:
 
     # ---- expressions
     def value(self, expr: m.TExpr, env: Mapping[str, Item]) -> Val:
-        found = self.hoists.get(id(expr))
-        return found if found is not None else self.hoisted(expr, env, self.compute(expr, env))
+        """An expression as SQL, built by the one semantics (engine/domain.py) in this domain."""
+        return self.builder.build(expr, env)
 
-    def compute(self, expr: m.TExpr, env: Mapping[str, Item]) -> Val:
-        if isinstance(expr, m.Const):
-            return self.const(expr.value, expr.type)
-        if isinstance(expr, m.FactRef):
-            kind = expr.fact.type.kind
-            return Val(exp.column(expr.fact.name, quoted=True), self.paths.static([expr.fact.name]),
-                       fact_num(kind), exact=kind != "integer")
-        if isinstance(expr, m.FieldRef):
-            return self.field(expr, env)
-        if isinstance(expr, m.Logic):
-            return self.logic(expr.op, [self.value(item, env) for item in expr.items])
-        if isinstance(expr, m.Not):
-            operand = self.value(expr.operand, env)
-            if operand.u is None and isinstance(operand.v, exp.Boolean):
-                return FALSE if operand.v.this else TRUE
-            return attrs.evolve(operand, v=negate(operand.v))
-        if isinstance(expr, m.Compare):
-            return self.compare(expr, env)
-        if isinstance(expr, m.Arith):
-            return self.arith(expr, env)
-        if isinstance(expr, m.Neg):
-            operand = self.value(expr.operand, env)
-            return attrs.evolve(operand, v=node(exp.Neg, this=operand.v), ratio=None)
-        if isinstance(expr, m.In):
-            return self.member(expr, env)
-        if isinstance(expr, m.DefRef):
-            return self.definition(expr.name)
-        if isinstance(expr, m.ParamRef):
-            return self.parameter(expr.name)
-        if isinstance(expr, m.CondRef):
-            return self.condition(expr.measure, expr.name)
-        if isinstance(expr, m.Quant):
-            return self.quantified(expr, env)
-        if isinstance(expr, m.Func):
-            return self.function(expr, env)
+    # ---- the domain of engine/domain.py: SQL values (`Val`), scopes binding loop variables to items
+    def top(self) -> Mapping[str, Item]:
+        return {}
+
+    def visit(self, expr: m.TExpr, scope: Mapping[str, Item], compute: Callable[[], Val]) -> Val:
+        found = self.hoists.get(id(expr))
+        return found if found is not None else self.hoisted(expr, scope, compute())
+
+    def constant(self, expr: m.Const) -> Val:
+        return self.const(expr.value, expr.type)
+
+    def fact(self, expr: m.FactRef) -> Val:
+        kind = expr.fact.type.kind
+        return Val(exp.column(expr.fact.name, quoted=True), self.paths.static([expr.fact.name]),
+                   fact_num(kind), exact=kind != "integer")
+
+    def variable(self, expr: m.VarRef, scope: Mapping[str, Item]) -> Val:
         raise SqlUnsupported(f"the SQL path cannot evaluate {describe(expr)}")
+
+    def negation(self, expr: m.Not, operand: Val) -> Val:
+        if operand.u is None and isinstance(operand.v, exp.Boolean):
+            return FALSE if operand.v.this else TRUE
+        return attrs.evolve(operand, v=negate(operand.v))
+
+    def minus(self, expr: m.Neg, operand: Val) -> Val:
+        return attrs.evolve(operand, v=node(exp.Neg, this=operand.v), ratio=None)
+
+    def logic(self, expr: m.Logic, items: list[Val]) -> Val:
+        return self.kleene(expr.op, items)
+
+    def parameter_base(self, parameter: m.Parameter) -> Val:
+        if parameter.name in self.params:
+            return self.const(self.params[parameter.name], parameter.type)
+        if parameter.default is not None:
+            return self.const(parameter.default, parameter.type)
+        return self.null(parameter.type, self.paths.static([parameter.name]))
+
+    def shared(self, key: tuple[str, ...], build: Callable[[], Val]) -> Val:
+        return self.materialise(key, build)
 
     def const(self, value: object, typ: m.Type) -> Val:
         if isinstance(value, bool):
@@ -417,7 +420,7 @@ class ExpressionCompiler:
         paths = self.paths.item(path, item.collection, expr.fact.name, item.index)
         return Val(item.field(expr.fact.name), paths, fact_num(kind), exact=kind != "integer")
 
-    def logic(self, op: str, items: list[Val]) -> Val:
+    def kleene(self, op: str, items: list[Val]) -> Val:
         decisive, neutral = (is_true, is_false) if op == "or" else (is_false, is_true)
         if any(decisive(item) for item in items):
             return TRUE if op == "or" else FALSE
@@ -445,8 +448,7 @@ class ExpressionCompiler:
         scale = min(max(s for _, s in nums), MAX_PRECISION - whole)
         return whole + scale, scale
 
-    def arith(self, expr: m.Arith, env: Mapping[str, Item]) -> Val:
-        left, right = self.value(expr.left, env), self.value(expr.right, env)
+    def arith(self, expr: m.Arith, left: Val, right: Val, env: Mapping[str, Item]) -> Val:
         unknowns = self.merged(left, right)
         if left.null or right.null:
             return self.null(expr.type, unknowns)
@@ -544,8 +546,7 @@ class ExpressionCompiler:
         return self.paths.union([self.paths.static(sorted(static)), *dynamic])
 
     # ---- comparisons
-    def compare(self, expr: m.Compare, env: Mapping[str, Item]) -> Val:
-        left, right = self.value(expr.left, env), self.value(expr.right, env)
+    def compare(self, expr: m.Compare, left: Val, right: Val) -> Val:
         unknowns = self.merged(left, right)
         if left.null or right.null:
             return self.null(m.BOOL, unknowns)
@@ -601,8 +602,7 @@ class ExpressionCompiler:
         operation: type[exp.Expression] = COMPARE[op]
         return binary(operation, rank(left), rank(right))
 
-    def member(self, expr: m.In, env: Mapping[str, Item]) -> Val:
-        value = self.value(expr.value, env)
+    def member(self, expr: m.In, value: Val) -> Val:
         if value.null:
             return self.null(m.BOOL, value.u)
         if not expr.options:
@@ -682,8 +682,8 @@ class ExpressionCompiler:
             result[name] = dialect.aggregate(dialect.map_list(staged, element), folds[name])  # type: ignore[arg-type]
         return Paths(result.get("mask"), result.get("items"), bits[0], sample.late)
 
-    def quantified(self, expr: m.Quant, env: Mapping[str, Item]) -> Val:
-        collection = self.value(expr.collection, env)
+    def quantify(self, expr: m.Quant, collection: Val, build_body: Callable[[Mapping[str, Item]], Val],
+                 env: Mapping[str, Item]) -> Val:
         if collection.null:
             return self.null(m.BOOL, collection.u)
         decisive = expr.quantifier == "any"
@@ -691,7 +691,7 @@ class ExpressionCompiler:
         fields = self.entity_fields(expr.collection)
 
         def body(item: Item) -> Val:
-            return self.value(expr.body, {**env, expr.var: item})
+            return build_body({**env, expr.var: item})
 
         def code(item: Item) -> exp.Expression:  # 2: decisive, 1: unknown, 0: neither
             found = body(item)
@@ -710,8 +710,7 @@ class ExpressionCompiler:
         known = null_test(collection)
         return Val(case((known, exp.Null()), default=value), self.paths.choose([(known, collection.u)], paths))
 
-    def function(self, expr: m.Func, env: Mapping[str, Item]) -> Val:
-        args = [self.value(arg, env) for arg in expr.args]
+    def call(self, expr: m.Func, args: list[Val]) -> Val:
         unknowns = self.merged(*args)
         if any(a.null for a in args):
             return self.null(expr.type, unknowns)
@@ -738,37 +737,7 @@ class ExpressionCompiler:
         value = self.dialect.extreme(operation, parts, [a.u is not None for a in args], num, typ)
         return Val(value, unknowns, num, guarded=self.guarded(*args))
 
-    # ---- definitions, parameters, conditions, amendments
-    def definition(self, name: str) -> Val:
-        definition = self.policy.definitions[name]
-        return self.materialise(("def", name),
-                                lambda: self.amend(name, self.value(definition.expr, {}), definition.type))
-
-    def parameter(self, name: str) -> Val:
-        parameter = self.policy.parameters[name]
-        if name in self.params:
-            base = self.const(self.params[name], parameter.type)
-        elif parameter.default is not None:
-            base = self.const(parameter.default, parameter.type)
-        else:
-            base = self.null(parameter.type, self.paths.static([name]))
-        return self.materialise(("param", name), lambda: self.amend(name, base, parameter.type))
-
-    def condition(self, measure_id: str, name: str) -> Val:
-        measure = self.policy.all_measures[measure_id]
-        condition = next(c for c in measure.conditions if c.name == name)
-        return self.materialise(("cond", measure_id, name), lambda: self.value(condition.expr, {}))
-
-    def amend(self, name: str, base: Val, typ: m.Type) -> Val:
-        """A value read through its amendments: `choose` folded over them, lowest priority first,
-        as `semantics.fold_amendments` does."""
-        value = base
-        for amendment in self.amended.get(name, ()):
-            holds = self.value(amendment.when, {})
-            new = self.value(next(v for t, v in amendment.sets if t == name), {})
-            value = self.choose(holds, new, value, typ)
-        return value
-
+    # ---- amendments
     def choose(self, condition: Val, then: Val, otherwise: Val, typ: m.Type) -> Val:
         """`semantics.choose` in SQL: `then` where the condition is true, `otherwise` where it is
         false; where it is unknown, `otherwise` if both are known and equal, else NULL naming the

@@ -343,7 +343,7 @@ class SqlCompiler(ExpressionCompiler):
 
     def benefit_item(self, benefit: m.Benefit, env: Mapping[str, Item]) -> Parts:
         """`Evaluation.benefit_item`: the conditions, then the amount under its cap."""
-        applies = self.logic("and", [self.value(when, env) for when in benefit.when])
+        applies = self.kleene("and", [self.value(when, env) for when in benefit.when])
         if is_false(applies) or benefit.amount is None:
             unknowns = self.when_null(applies) if applies.u is not None else None
             return Parts(applies, None, None, None, unknowns)
