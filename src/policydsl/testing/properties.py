@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeAlias
 
 from policydsl import model as m
 from policydsl.api import PolicySet, load
-from policydsl.profile import read_profile, read_value
+from policydsl.profile import ProfileReader, read_value
 from policydsl.result import MeasureResult, Result, explanation_text
 from policydsl.testing.boundaries import find_boundaries
 from policydsl.values import Money, plain
@@ -183,7 +183,7 @@ def assert_monotone(
     for path, target, raw in list(_locations(policies.policy, profile, fact)):
         if raw is None:
             continue
-        current = read_value(target.type, raw, path)
+        current = read_value(target.type, raw, path, limits=policies.limits)
         for value in _raised(target, current, boundaries.of(target)):
             changed = _with_value(profile, path, _raw(target, value))
             after = _measure(evaluate(policies, changed, day, params), measure)
@@ -253,7 +253,8 @@ def assert_sound_under_unknowns(
     __tracebackhide__ = True  # pytest shows the caller's line, not this helper's
     policies = policy_set(policy)
     schema = policies.policy.schema
-    known, filled = read_profile(schema, dict(partial)).values, read_profile(schema, dict(complete)).values
+    reader = ProfileReader(schema, policies.limits)  # the policy set's limits, as evaluate reads them
+    known, filled = reader.read(dict(partial)).values, reader.read(dict(complete)).values
     for name, value in known.items():
         problem = _extension_problem(value, filled.get(name), name)
         if problem is not None:
