@@ -98,7 +98,6 @@ def sanmenxia_rows(repeat: int) -> list[tuple[str, str, str]]:
     import policydsl
     from policydsl.check import loader
     from policydsl.engine import closures as compiled
-    from policydsl.engine import interpret
     from policydsl.profile import read_profile
 
     rows: list[tuple[str, str, str]] = []
@@ -144,9 +143,6 @@ def sanmenxia_rows(repeat: int) -> list[tuple[str, str, str]]:
     def core_compiled() -> None:
         compiled.evaluate(policy, facts, typed_params, AS_OF)
 
-    def core_interpreted() -> None:
-        interpret.evaluate(policy, facts, typed_params, AS_OF)
-
     def with_explanation() -> None:
         result = policies.evaluate(raw, as_of=AS_OF, params=params)
         for measure in result.measures:
@@ -157,7 +153,6 @@ def sanmenxia_rows(repeat: int) -> list[tuple[str, str, str]]:
     for label, fn, number in [
         ("policydsl evaluate(): validate + 28 measures, compiled", api_compiled, 500),
         ("compiled evaluation only (typed facts in)", core_compiled, 500),
-        ("reference interpreter only (typed facts in)", core_interpreted, 500),
         ("evaluate() + every explanation tree", with_explanation, 50),
     ]:
         seconds = median_seconds(fn, repeat, number)

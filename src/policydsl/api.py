@@ -23,7 +23,6 @@ from policydsl.check.loader import load as load_files
 from policydsl.check.policy import check_loaded
 from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError, UsageError, did_you_mean
 from policydsl.engine.closures import evaluate as run_compiled
-from policydsl.engine.interpret import evaluate as interpret
 from policydsl.engine.loop_work import LoopWork
 from policydsl.prepared import Prepared
 from policydsl.profile import DEFAULT_LIMITS, Limits, ProfileReader, read_value
@@ -50,10 +49,9 @@ class PolicySet:
     """
 
     def __init__(self, policy: model.Policy, warnings: tuple[Diagnostic, ...] = (),
-                 engine: str = "compiled", limits: Limits = DEFAULT_LIMITS) -> None:
+                 limits: Limits = DEFAULT_LIMITS) -> None:
         self.policy = policy
         self.warnings = warnings
-        self.engine = engine  # "compiled" (the fast path) or "interpret" (the reference)
         self.limits = limits  # the resource limits of its profiles, in evaluate and batch alike
         self._reader = ProfileReader(policy.schema, limits)
         self._loops = LoopWork(policy, limits)
@@ -107,8 +105,7 @@ class PolicySet:
         self._loops.check(facts.values)  # PD317 before nested loops would run away
         values = self._params_of(params)
         day = as_of or datetime.date.today()
-        engine = interpret if self.engine == "interpret" else run_compiled
-        return engine(self.policy, facts.values, values, day)
+        return run_compiled(self.policy, facts.values, values, day)
 
     def _params_of(self, params: Mapping[str, object] | None) -> dict[str, object]:
         """`read_params`, kept for the same raw values: a form or a batch passes the same ones on

@@ -9,7 +9,7 @@ from policydsl import model
 from policydsl.check.loader import load
 from policydsl.check.policy import check_loaded
 from policydsl.diagnostics import render_all
-from policydsl.engine.interpret import evaluate
+from policydsl.engine.closures import evaluate
 from policydsl.result import Result
 
 SCHEMA = '''policy t.eval { title "测试" valid from unknown until 2025-12-31 }

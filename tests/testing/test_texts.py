@@ -1,4 +1,5 @@
-"""Random policy texts: they check, format to themselves, and both engines agree on them."""
+"""Random policy texts: they check, format to themselves, and their results fit the JSON Schema (the
+engines agree with the reference on them: tests/reference/test_differential.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from hypothesis import strategies as st
 
 import policydsl
 from policydsl.engine import closures as compiled
-from policydsl.engine import interpret
 from policydsl.profile import read_profile
 from policydsl.syntax.format import format_text
 from policydsl.syntax.parse import parse_text
@@ -22,7 +22,7 @@ DAYS = st.dates(datetime.date(2020, 1, 1), datetime.date(2031, 1, 1))
 RESULT_SCHEMA = jsonschema.validators.validator_for(policydsl.result_schema())(policydsl.result_schema())
 
 
-def test_generated_texts_check_and_both_engines_agree_on_generated_profiles() -> None:
+def test_generated_texts_check_and_their_results_fit_the_schema() -> None:
     @settings(max_examples=20)
     @given(policies(), st.data())
     def agree(text: str, data: st.DataObject) -> None:
@@ -31,9 +31,7 @@ def test_generated_texts_check_and_both_engines_agree_on_generated_profiles() ->
         for _ in range(3):
             facts = read_profile(policy.policy.schema, data.draw(profiles(policy))).values
             day = data.draw(DAYS)
-            reference = interpret.evaluate(policy.policy, facts, {}, day)
-            assert compiled.evaluate(policy.policy, facts, {}, day).to_dict() == reference.to_dict()
-            RESULT_SCHEMA.validate(reference.to_dict())
+            RESULT_SCHEMA.validate(compiled.evaluate(policy.policy, facts, {}, day).to_dict())
 
     agree()
 

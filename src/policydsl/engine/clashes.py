@@ -20,7 +20,8 @@ import attrs
 
 from policydsl import model as m
 from policydsl.diagnostics import Diagnostic
-from policydsl.engine.interpret import Evaluation, show
+from policydsl.engine.closures import CompiledEvaluation, compiler_for
+from policydsl.engine.explain import show
 from policydsl.values import Money, plain
 
 MAX_TRIES = 4096  # profiles evaluated per pair of amendments: well under a second
@@ -61,12 +62,13 @@ def find_witness(policy: m.Policy, earlier: m.Amendment, later: m.Amendment,
     if not facts:
         return None
     choices = [list(_candidates(fact, policy, exprs)) for fact in facts]
+    compiler = compiler_for(policy)
     for values in _assignments(choices):
         profile = {fact.name: value for fact, value in zip(facts, values, strict=True) if value is not None}
-        evaluation = Evaluation(policy, profile, {}, day)
-        if evaluation.value(earlier.when, {}) is True and evaluation.value(later.when, {}) is True:
-            first = evaluation.value(_value_for(earlier, target), {})
-            second = evaluation.value(_value_for(later, target), {})
+        evaluation = CompiledEvaluation(compiler, profile, {}, day)
+        if evaluation.quiet(earlier.when) is True and evaluation.quiet(later.when) is True:
+            first = evaluation.quiet(_value_for(earlier, target))
+            second = evaluation.quiet(_value_for(later, target))
             typ = _value_for(earlier, target).type
             types = {fact.name: fact.type for fact in facts}
             text = json.dumps({name: _profile_value(types[name], value) for name, value in profile.items()},

@@ -19,8 +19,7 @@ from typing import Any
 
 from policydsl import model as m
 from policydsl.engine.domain import Builder
-from policydsl.engine.explain import Clause, Explainer, clause_of, measure_explainer, shower
-from policydsl.engine.interpret import Evaluation
+from policydsl.engine.explain import Clause, Explainer, clause_of, measure_explainer, show, shower
 from policydsl.engine.semantics import (
     UNKNOWN_ITEM,
     Env,
@@ -29,6 +28,8 @@ from policydsl.engine.semantics import (
     capped,
     choose,
     collection_path,
+    expr_text,
+    fold_amendments,
     status_of,
     total_of,
     truth,
@@ -215,8 +216,16 @@ class Compiler:
 
         def each(ctx: CompiledEvaluation) -> list[BenefitResult]:
             items = collection(ctx, EMPTY_ENV)
-            if isinstance(items, Unknown) or not items:
-                return ctx.benefit(benefit)[0]  # an unknown or empty list: the interpreter's rules
+            if isinstance(items, Unknown):
+                # Decided without the items where it can be: a known false condition (say, not
+                # SRDI) makes the benefit not apply whatever the list holds (semantics.md §6).
+                stand_in = outcome(ctx, {var: (UNKNOWN_ITEM, path)}, None, None)
+                if stand_in.applies is False:
+                    return [stand_in]
+                return [BenefitResult(ident, kind, label, None, reference=reference,
+                                      unknowns=tuple(sorted(set(stand_in.unknowns) | items.paths)))]
+            if not items:
+                return [fails]
             results: list[BenefitResult] = []
             entries: tuple[dict[str, object], ...] = items  # type: ignore[assignment]
             for index, entry in enumerate(entries):
@@ -552,26 +561,37 @@ class Compiler:
         return function
 
 
-class CompiledEvaluation(Evaluation):
-    """An `Evaluation` whose expressions run as compiled closures and measures as compiled plans.
-
-    The interpreter's methods still serve the rare paths (benefits `for each` item, agencies that
-    depend on the enterprise, targets), through `value()`, which runs the compiled closures.
+class CompiledEvaluation:
+    """One evaluation: a policy's compiled closures and measure plans applied to the facts of one
+    enterprise, parameters and a day. With `trace=True` its closures record what they read, for
+    explanations (explain.py): the same closures, built by the same semantics, with tracing leaves.
     """
 
     def __init__(self, compiler: Compiler, facts: Mapping[str, object], params: Mapping[str, object],
                  as_of: datetime.date, trace: bool = False) -> None:
-        super().__init__(compiler.policy, facts, params, as_of, trace, compiler.amended)
+        self.policy = compiler.policy
+        self.facts = facts
+        self.params = params
+        self.as_of = as_of
+        self.trace = trace
         self._compiler = compiler
+        self._amended = compiler.amended
         self._fns = compiler.fns
         self._traced_fns = compiler.traced_fns() if trace else compiler.fns
+        # Values computed once per evaluation: definitions, amended parameters, the conditions of
+        # the measure being evaluated (the compiled closures read and fill these).
+        self._definitions: dict[str, object] = {}
         self._params: dict[str, object] = {}
+        self._conditions: dict[tuple[str, str], object] = {}
         self._tracer: CompiledEvaluation | None = None
         self._tracer_lock = threading.Lock()
-        # While tracing: a fact's read and a parameter's value and read, fixed for one evaluation.
+        # While tracing: the reads and child nodes of the clauses being evaluated, and what is
+        # fixed for one evaluation (a fact's read, a parameter's value and read, a definition's node).
+        self._reads: list[list[Read]] = []
+        self._children: list[list[Node]] = []
+        self._traced_definitions: dict[str, tuple[object, Node | None]] = {}
         self._read_cache: dict[str, Read] = {}
         self._param_reads: dict[str, tuple[object, Read]] = {}
-        self._param_notes: dict[str, str] = {}  # amended parameters: how their value came about
         self._clause_results: dict[int, tuple[object, Node]] = {}  # shared clauses (Compiler._shared)
 
     def result(self) -> Result:
@@ -586,7 +606,7 @@ class CompiledEvaluation(Evaluation):
         return Result(policy.header.id, as_of, _Rows(self, rows), in_force, warnings, goals)
 
     def materialise(self, measure: m.Measure, row: Row) -> MeasureResult:
-        """The MeasureResult of a row; its explanation is the interpreter's, traced on demand."""
+        """The MeasureResult of a row; its explanation is traced on demand."""
         status, agencies, benefits, total, unknowns, targets = row
         if status == "not_in_force":  # the window alone explains it: nothing to trace
             return measure_result(measure.id, measure.title, status, (), (), None, (), (), (),
@@ -603,53 +623,30 @@ class CompiledEvaluation(Evaluation):
             if tracer is None:
                 tracer = self._tracer = CompiledEvaluation(self._compiler, self.facts, self.params, self.as_of,
                                                            trace=True)
-                # The amended parameters this evaluation resolved need not be resolved again.
-                tracer._params, tracer._param_notes = self._params, self._param_notes
             return explain(tracer, row)
 
-    def benefit_item(self, benefit: m.Benefit, env: Env, item: str | None,
-                     item_path: str | None) -> tuple[BenefitResult, Node | None]:
-        """One item of a `for each` benefit (the interpreter's code when tracing)."""
-        if self.trace:
-            return super().benefit_item(benefit, env, item, item_path)
-        return self._compiler.outcomes[id(benefit)](self, env, item, item_path), None
-
+    # ---- expressions: the compiled closures
     def value(self, expr: m.TExpr, env: Env) -> object:
-        fn = (self._traced_fns if self.trace else self._fns).get(id(expr))
-        if fn is None:  # an expression built after compiling: interpret it
-            return super().value(expr, env)
-        return fn(self, env)
+        return (self._traced_fns if self.trace else self._fns)[id(expr)](self, env)
 
-    def parameter(self, name: str) -> object:
-        if self.trace:  # every use records a read, the same one each time
-            entry = self._param_reads.get(name)
-            if entry is None:
-                if name in self._param_notes:
-                    value, note = self._params[name], self._param_notes[name]
-                else:
-                    value, note = self.parameter_value(name)
-                entry = self._param_reads[name] = (value, self.parameter_read(name, value, note))
-            if self._reads:
-                self._reads[-1].append(entry[1])
-            return entry[0]
-        # Amendment conditions read only the enterprise, so a parameter's value is fixed per evaluation.
-        value, self._param_notes[name] = self.parameter_value(name)
-        self._params[name] = value
-        return value
+    def quiet(self, expr: m.TExpr) -> object:
+        """A top-level expression's value without recording reads (an amendment's condition is
+        shown in the note of the value it amends)."""
+        return self._fns[id(expr)](self, EMPTY_ENV)
 
-    def traced_definition(self, name: str) -> tuple[object, Node | None]:
-        traced = self._traced_definitions.get(name)
-        if traced is None:
-            if name in self._amended:  # rare: the interpreter's notes on amendments
-                return super().traced_definition(name)
-            traced = self._traced_definitions[name] = self._compiler.definition_clause(name)(self, EMPTY_ENV)
-            self._definitions[name] = traced[0]
-        return traced
-
-    def _quiet(self, expr: m.TExpr) -> object:
-        if self.trace:
-            return super()._quiet(expr)
-        return self.value(expr, EMPTY_ENV)
+    def dependencies(self, expr: m.TExpr, env: Env) -> frozenset[str]:
+        """The facts and parameters an expression reads (used to name why a division failed)."""
+        found: set[str] = set()
+        for node in m.walk(expr):
+            if isinstance(node, m.FactRef):
+                found.add(node.fact.name)
+            elif isinstance(node, m.FieldRef):
+                found.add(f"{env[node.var][1]}.{node.fact.name}" if node.var in env else node.fact.name)
+            elif isinstance(node, m.ParamRef):
+                found.add(node.name)
+            elif isinstance(node, m.DefRef):
+                found |= self.dependencies(self.policy.definitions[node.name].expr, env)
+        return frozenset(found)
 
     def condition(self, key: tuple[str, str], env: Env) -> object:
         if key in self._conditions:
@@ -658,8 +655,108 @@ class CompiledEvaluation(Evaluation):
         condition = next(c for c in measure.conditions if c.name == key[1])
         return self.value(condition.expr, env)
 
-    def collection_path(self, expr: m.TExpr, env: Env) -> str:
-        return collection_path(expr, env)
+    # ---- what explanations show beside a definition or parameter
+    def parameter(self, name: str) -> object:
+        """A parameter read while tracing: its value and a read saying where it came from."""
+        entry = self._param_reads.get(name)
+        if entry is None:
+            value, note = self.parameter_value(name)
+            parameter = self.policy.parameters[name]
+            entry = self._param_reads[name] = (value, Read(name, parameter.label, show(value, parameter.type), note))
+        if self._reads:
+            self._reads[-1].append(entry[1])
+        return entry[0]
+
+    def parameter_value(self, name: str) -> tuple[object, str]:
+        """A parameter's value, amendments applied, and the note a read of it shows."""
+        parameter = self.policy.parameters[name]
+        if name in self.params:
+            base, origin = self.params[name], "supplied"
+        elif parameter.default is not None:
+            base, origin = parameter.default, "default"
+        else:
+            base, origin = Unknown(frozenset({name}), "parameter not supplied"), "not supplied"
+        value, note = self.amendments(name, base, parameter.type)
+        return value, note or origin
+
+    def amendments(self, name: str, base: object, typ: m.Type) -> tuple[object, str | None]:
+        """The base value read through its amendments (`semantics.fold_amendments`, the rule the
+        closures are built with), and the note an explanation shows beside it."""
+        steps = [(a, self.quiet(a.when), self.quiet(next(v for t, v in a.sets if t == name)))
+                 for a in self._amended.get(name, ())]
+        amended = fold_amendments(base, steps)
+        if amended.undecided:
+            ids = ", ".join(a.id for a in amended.undecided)
+            return amended.value, f"unknown whether amendment {ids} applies"
+        if amended.by is not None:
+            where = f"{amended.by.measure} " if amended.by.measure else ""
+            return amended.value, f"amended by {where}{amended.by.id} ({amended.by.label}); base value {show(base, typ)}"
+        return amended.value, None
+
+    def traced_definition(self, name: str) -> tuple[object, Node | None]:
+        """A definition's value and node. It reads only the enterprise, so its node is built once
+        and shown under every clause that uses it."""
+        traced = self._traced_definitions.get(name)
+        if traced is None:
+            value, node = self._compiler.definition_clause(name)(self, EMPTY_ENV)
+            if name in self._amended:
+                definition = self.policy.definitions[name]
+                value, note = self.amendments(name, value, definition.type)
+                if note:
+                    node = node._replace(value=show(value, definition.type), note=note)
+            traced = self._traced_definitions[name] = (value, node)
+            self._definitions[name] = value
+        return traced
+
+    # ---- agencies and targets
+    def agencies(self, measure: m.Measure) -> tuple[str, ...]:
+        names: list[str] = []
+        for agency in measure.agencies:
+            if agency.when is not None and self.value(agency.when, EMPTY_ENV) is False:
+                continue  # an unknown condition keeps the agency as a candidate
+            if agency.name is not None:
+                names.append(agency.name)
+                continue
+            assert agency.table is not None
+            table = self.policy.tables[agency.table]
+            key = self.value(table.key, EMPTY_ENV)
+            names.extend(table.unknown_row if isinstance(key, Unknown) else table.rows[key])  # type: ignore[index]
+        return tuple(dict.fromkeys(names))
+
+    def target(self, target: m.Target) -> TargetResult:
+        applies = self.value(target.when, EMPTY_ENV) if target.when else True
+        met: object = None
+        if applies is not False and target.require is not None:
+            met = self.value(target.require, EMPTY_ENV)
+        return TargetResult(target.id, target.label, truth(applies), truth(met) if met is not None else None)
+
+    # ---- explanation nodes that read no clause
+    def window_node(self, measure: m.Measure) -> Node:
+        inside = measure.window.contains(self.as_of)
+        note = None
+        if measure.window.start.kind == "unknown":
+            note = "the start of the window is not known (the issue date is not stated) and counts as open"
+        return Node("window", f"in force {measure.window.describe()}", "true" if inside else "false",
+                    reads=(Read("as_of", "评估日期", self.as_of.isoformat()),), note=note)
+
+    def agencies_node(self, measure: m.Measure, names: tuple[str, ...]) -> Node:
+        reads: list[Read] = []
+        for agency in measure.agencies:
+            if agency.table is not None:
+                table = self.policy.tables[agency.table]
+                key = self.value(table.key, EMPTY_ENV)
+                reads.append(Read(expr_text(table.key) or "", table.label, show(key, table.key.type),
+                                  "unknown: the collective name is listed" if isinstance(key, Unknown) else None))
+            if agency.when is not None:
+                value = self.value(agency.when, EMPTY_ENV)
+                reads.append(Read(expr_text(agency.when) or "", agency.name or agency.table, show(value, m.BOOL),
+                                  "kept as a candidate" if isinstance(value, Unknown) else None))
+        return Node("agencies", "responsible agencies", "、".join(names), reads=tuple(reads))
+
+    def explain_out_of_force(self, measure: m.Measure) -> Node:
+        return Node("measure", f"{measure.id} {measure.title}", "not_in_force", None, (),
+                    (self.window_node(measure),), measure.quotes,
+                    f"source: {measure.ref}" if measure.ref else None)
 
 
 class _Rows:

@@ -1,28 +1,30 @@
-"""Explanations compiled per measure: the interpreter's tree, with its static parts prepared once.
+"""Explanations compiled per measure: the tree of clauses, with its static parts prepared once.
 
-The reference interpreter (`Evaluation.explain`) works out, at every clause of every measure, its
-label, its text as written, its quotes and how to show its value, and recomputes the measure's
-status, total and agencies. Here all of that is prepared once per policy; what is left per
-enterprise is running the traced closures (which record what they read) and assembling nodes.
-Status, total and agencies come from the row the fast evaluation already computed. The property
-test in tests/evaluate/test_compiled.py holds these trees equal to the interpreter's.
+There is one explainer, and it restates no semantics: the clauses run the same closures as the
+fast path (built by engine/domain.py), with leaves that record what they read. What is prepared
+once per policy is each clause's label, its text as written, its quotes and how to show its
+value; what is left per enterprise is running the traced closures and assembling nodes. Status,
+total and agencies come from the row the fast evaluation already computed. Golden explanations
+(tests/golden/explain) and the consistency properties in tests/evaluate/test_explain_compiled.py
+hold the trees to what the evaluation decided.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from policydsl import model as m
-from policydsl.engine.interpret import TARGET_NOTE, dedupe_reads, show, unknown_note
 from policydsl.engine.semantics import UNKNOWN_ITEM, Env, capped, collection_path, expr_text
 from policydsl.result import Node, Read
-from policydsl.values import Money, Unknown, merge_unknown
+from policydsl.values import Money, Unknown, merge_unknown, plain
 
 if TYPE_CHECKING:
     from policydsl.engine.closures import CompiledEvaluation, Fn, Row
 
+TARGET_NOTE = "a target is reported; it does not decide eligibility"
 Shower = Callable[[object], str]
 # A clause prepared once: runs its traced closure and returns its value and node.
 Clause = Callable[["CompiledEvaluation", Env], "tuple[object, Node]"]
@@ -31,6 +33,43 @@ BenefitNodes = Callable[["CompiledEvaluation"], "Node | list[Node]"]  # one, or 
 EMPTY_ENV: Env = {}
 WINDOW_DAYS = 256  # as-of days whose window node is kept per measure (a batch uses one)
 _MISSING = object()
+
+
+def show(value: object, typ: m.Type | None = None) -> str:
+    """A value as a person reads it: 320万元, 3.5%, little_giant (国家级…), unknown."""
+    if isinstance(value, Unknown):
+        return "unknown"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Money):
+        return str(value)
+    if isinstance(value, Decimal):
+        if typ is not None and typ.kind == "ratio":
+            return f"{plain(value * 100)}%"
+        return plain(value)
+    if isinstance(value, str) and typ is not None and typ.kind == "enum" and typ.enum:
+        label = typ.enum.label_of(value) if value in typ.enum.values else None
+        return f"{value} ({label})" if label and label != value else value
+    if isinstance(value, frozenset):
+        return "{" + ", ".join(sorted(str(v) for v in value)) + "}"
+    if isinstance(value, tuple):
+        return f"{len(value)} item{'s' if len(value) != 1 else ''}"
+    return str(value)
+
+
+def dedupe_reads(reads: list[Read]) -> tuple[Read, ...]:
+    seen: dict[tuple[str, str], Read] = {}
+    for read in reads:
+        seen.setdefault((read.path, read.value), read)
+    return tuple(seen.values())
+
+
+def unknown_note(value: object) -> str | None:
+    if isinstance(value, Unknown):
+        paths = ", ".join(sorted(value.paths))
+        reason = f" ({value.reason})" if value.reason else ""
+        return f"unknown because of: {paths}{reason}" if paths else f"unknown{reason}"
+    return None
 
 
 def shower(typ: m.Type | None) -> Shower:
