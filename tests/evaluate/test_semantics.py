@@ -10,6 +10,7 @@ import pytest
 from policydsl.check.loader import load
 from policydsl.check.policy import check_loaded
 from policydsl.values import Money
+from tests.batch.helpers import run_sql
 from tests.evaluate.helpers import SCHEMA, policy_from, run
 
 MEASURES = '''
@@ -203,3 +204,26 @@ def test_the_amendment_that_prevails_wins(tmp_path: Path) -> None:
     # up applies, pool_up is unknown with another value: 40% or 35%, the pool decides
     open_pool = run(policy, {"level": "provincial"})["A"]
     assert open_pool.total is None and open_pool.unknowns == ("pool",)
+
+
+UNKNOWN_LIST = '''
+parameter cap "上限" : money
+measure P "项目" {
+  benefit grant g "资金" { for each p in projects when is_srdi amount p.investment * 40% cap cap }
+}
+'''
+
+
+def test_an_unknown_list_names_the_list_and_the_condition_not_the_amount(tmp_path: Path) -> None:
+    # §6 and §10: with the projects unknown the benefit is undetermined, so it has no amount, and
+    # its unknowns are its condition's and the list's: the cap (not supplied) is not among them.
+    policy = policy_from(tmp_path, UNKNOWN_LIST)
+    srdi = run(policy, {"level": "provincial"})["P"]
+    assert (srdi.status, srdi.unknowns) == ("undetermined", ("projects",))
+    assert srdi.benefits[0].amount is None and srdi.benefits[0].at_most is None
+    open_level = run(policy, {})["P"]
+    assert (open_level.status, open_level.unknowns) == ("undetermined", ("level", "projects"))
+    assert run(policy, {"level": "none"})["P"].status == "not_eligible"
+    sql = run_sql(policy, [{"level": "provincial"}, {}, {"level": "none"}], {})
+    assert [(r["P_status"], r["P_unknowns"]) for r in sql] == [
+        ("undetermined", ["projects"]), ("undetermined", ["level", "projects"]), ("not_eligible", [])]

@@ -222,8 +222,9 @@ class Compiler:
                 stand_in = outcome(ctx, {var: (UNKNOWN_ITEM, path)}, None, None)
                 if stand_in.applies is False:
                     return [stand_in]
-                return [BenefitResult(ident, kind, label, None, reference=reference,
-                                      unknowns=tuple(sorted(set(stand_in.unknowns) | items.paths)))]
+                # Undetermined: no amount, so only the condition's unknowns and the list's (§10).
+                paths = items.paths if stand_in.applies is True else items.paths | set(stand_in.unknowns)
+                return [BenefitResult(ident, kind, label, None, reference=reference, unknowns=tuple(sorted(paths)))]
             if not items:
                 return [fails]
             results: list[BenefitResult] = []

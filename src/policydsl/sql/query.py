@@ -232,7 +232,9 @@ class SqlCompiler(ExpressionCompiler):
         else:
             decided = negate(parts.applies.v)  # FALSE decides; TRUE and unknown leave it unknown
             applies0 = case((decided, exp.false()), default=cast(exp.Null(), BOOLEAN))
-            paths = self.paths.union([u for u in (parts.unknowns, values.u) if u is not None])
+            # Undetermined: no amount, so only the condition's unknowns and the list's (§10).
+            condition = self.when_null(parts.applies) if parts.applies.u is not None else None
+            paths = self.paths.union([u for u in (condition, values.u) if u is not None])
             unknowns0 = self.paths.choose([(decided, None)], paths)
 
         def either(unknown: exp.Expression | None, items: exp.Expression | None) -> exp.Expression | None:
