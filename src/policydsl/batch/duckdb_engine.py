@@ -25,7 +25,7 @@ from policydsl import model as m
 from policydsl.atomic import cannot_write
 from policydsl.batch.inputs import CHUNK, Source, one_line
 from policydsl.batch.outputs import RowReader, Rows, Tally, Writer, evaluate_row, output_schema
-from policydsl.batch.plan import RAW, RAW_FILE, UNCHECKED, WRITTEN, Plan, plan, possible_statuses
+from policydsl.batch.plan import ARROW, RAW, RAW_FILE, ROW, UNCHECKED, WRITTEN, Plan, plan, possible_statuses
 from policydsl.diagnostics import Diagnostic, UsageError
 from policydsl.model import STATUSES
 from policydsl.sql.shapes import KEY, SqlUnsupported
@@ -61,9 +61,9 @@ def run_duckdb(reader: RowReader, source: Source, output: Path, out_format: str,
         # DuckDB returns memory to the system after large frees; a batch frees and takes again the
         # same few hundred megabytes all along, and giving them back costs a third of its time.
         connection.execute("SET allocator_bulk_deallocation_flush_threshold = '2GB'")
-        origins, json_line = _input_view(connection, source)
+        origins, json_line, layout = _input_view(connection, source)
         try:
-            statements = plan(policy, params, as_of, source.format, origins, json_line, reader.limits)
+            statements = plan(policy, params, as_of, layout, origins, json_line, reader.limits)
         except SqlUnsupported as error:
             raise UsageError([Diagnostic("PD406", f"the duckdb engine cannot evaluate this policy: {error}",
                                          hint="run the batch with --engine python")]) from None
@@ -161,18 +161,30 @@ def _count_goals(connection: duckdb.DuckDBPyConnection, statements: Plan, policy
     return [] if every_row_clean else sorted(row[0] or [])
 
 
-def _input_view(connection: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[str, str], str | None]:
-    """Open the input for the plan's views; returns the raw columns' origins and the JSON column."""
-    if source.format == ".parquet":
+def _input_view(connection: duckdb.DuckDBPyConnection,
+                source: Source) -> tuple[dict[str, str], str | None, str]:
+    """Open the input for the plan's views; returns the raw columns' origins, the JSON column and
+    the input's layout for the plan (its format, or ARROW)."""
+    if source.format == ".parquet" and _ROW_NUMBER not in source.columns:
         relation = connection.read_parquet(str(source.path), file_row_number=True)
         relation.create_view(RAW_FILE)
         kinds = dict(zip(relation.columns, (str(t) for t in relation.types), strict=True))
-        kinds.pop("file_row_number", None)
-        return kinds, None
+        kinds.pop(_ROW_NUMBER, None)
+        return kinds, None, source.format
     connection.register(RAW, source.table())
     if source.format == ".jsonl":
-        return {}, "line"
-    return dict.fromkeys(source.columns, "text"), None
+        return {}, "line", source.format
+    if source.format == ".parquet":  # a fact named like DuckDB's row number: the file is read by Arrow
+        relation = connection.table(RAW)
+        kinds = dict(zip(relation.columns, (str(t) for t in relation.types), strict=True))
+        kinds.pop(ROW)
+        return kinds, None, ARROW
+    return dict.fromkeys(source.columns, "text"), None, source.format
+
+
+# The column DuckDB adds to a Parquet file for its row numbers; it cannot be given another name, and
+# a file that has a column of that name (a fact's) cannot be read with it.
+_ROW_NUMBER = "file_row_number"
 
 
 def _copy(connection: duckdb.DuckDBPyConnection, statements: Plan, output: Path, total: int,

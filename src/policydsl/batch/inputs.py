@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from policydsl import model as m
+from policydsl.batch.plan import ROW
 from policydsl.diagnostics import Diagnostic, UsageError, did_you_mean
 from policydsl.profile import Limits
 from policydsl.sql.shapes import INTEGER_TYPE, MONEY_TYPE, NUMBER_TYPE
@@ -181,7 +182,8 @@ class Source:
         return _wanted(_table_rows(self, schema), wanted)
 
     def table(self) -> pa.Table:
-        """The raw rows for DuckDB: `row` and the text of each line (JSON Lines) or cell (CSV)."""
+        """The raw rows for DuckDB: `ROW` and the text of each line (JSON Lines) or cell (CSV), or
+        the columns of a Parquet file (read whole into memory)."""
         import pyarrow as pa  # type: ignore[import-untyped]
 
         if self.format == ".jsonl":
@@ -200,10 +202,15 @@ class Source:
                     lines = []
             chunks.append(pa.array(lines, pa.string()))
             count += len(lines)
-            return pa.table({"row": pa.array(range(1, count + 1), pa.int64()),
+            return pa.table({ROW: pa.array(range(1, count + 1), pa.int64()),
                              "line": pa.chunked_array(chunks, pa.string())})
-        table = _read_csv(self.path)
-        return table.add_column(0, "row", pa.array(range(1, table.num_rows + 1), pa.int64()))
+        if self.format == ".parquet":
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+            table = pq.read_table(self.path)
+        else:
+            table = _read_csv(self.path)
+        return table.add_column(0, ROW, pa.array(range(1, table.num_rows + 1), pa.int64()))
 
 
 def open_source(path: Path, schema: m.Schema, limits: Limits) -> Source:

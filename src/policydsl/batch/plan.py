@@ -27,9 +27,13 @@ from policydsl.engine.semantics import fixed_status
 from policydsl.profile import Limits
 
 RAW_FILE = "raw_file"  # a Parquet input, as DuckDB's Python API opened it (with `file_row_number`)
-RAW = "raw_input"  # the input: `row` and the raw columns
-CHECKED = "checked"  # `row`, the typed facts and `clean` (batch_validate)
-RESULTS = "results"  # the output columns of every row, `clean` rows evaluated in SQL
+RAW = "raw_input"  # the input: `ROW` and the raw columns
+CHECKED = "checked"  # `ROW`, the typed facts and `CLEAN` (batch_validate)
+RESULTS = "results"  # the output columns of every row, `CLEAN` rows evaluated in SQL
+# The input row's number until it becomes the output's `row`: a name no fact can have (a `$`), so
+# that a fact named `row` is read like any other.
+ROW = "$row"
+ARROW = "arrow"  # the input's layout when it is a table registered from Arrow (`duckdb_engine._input_view`)
 WRITTEN = "written"  # the file DuckDB wrote, read back for the tally
 UNCHECKED = "\x00left to Python"  # the error of a row SQL cannot vouch for, in the staging file
 MAX_ENTRIES = 200  # plans kept; the oldest go first when there are more

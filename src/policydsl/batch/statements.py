@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from sqlglot import exp
 
 from policydsl import model as m
-from policydsl.batch.plan import CHECKED, RAW, RAW_FILE, RESULTS, UNCHECKED, WRITTEN, Plan, possible_statuses
-from policydsl.batch.validate import canonical
+from policydsl.batch.plan import CHECKED, RAW, RAW_FILE, RESULTS, ROW, UNCHECKED, WRITTEN, Plan, possible_statuses
+from policydsl.batch.validate import CLEAN, canonical
 from policydsl.engine.loop_work import loop_nests
 from policydsl.profile import Limits
 from policydsl.sql.dialects import TEXT, all_of, binary, call, case, cast, is_null, number, text, write
@@ -27,18 +27,18 @@ from policydsl.sql.shapes import KEY
 def build(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, source_format: str,
           origins: Mapping[str, str], json_line: str | None, limits: Limits) -> Plan:
     """The statements (raises SqlUnsupported); rows beyond `limits` are left to Python."""
-    query = compile_policy(policy, params, as_of, table=CHECKED, extra=["clean"])
+    query = compile_policy(policy, params, as_of, table=CHECKED, extra=[CLEAN], key=ROW)
     # The goals read only the input: a query of their own is far smaller for DuckDB to plan.
-    goals = compile_policy(policy, params, as_of, table=CHECKED, goals=True, measures=False, extra=["clean"])
-    checked = canonical(policy.schema, exp.to_table(RAW), dict(origins), limits, json_line,
+    goals = compile_policy(policy, params, as_of, table=CHECKED, goals=True, measures=False, extra=[CLEAN], key=ROW)
+    checked = canonical(policy.schema, exp.to_table(RAW), dict(origins), limits, json_line, key=ROW,
                         loops=loop_nests(policy))
-    clean = exp.column("clean", quoted=True)
+    clean = exp.column(CLEAN, quoted=True)
     measures = [exp.column(name, quoted=True) for columns in query.measures
                 for name in (columns.status, columns.total, columns.unknowns)]
     statuses = tuple(columns.status for columns in query.measures)
     error = case((clean, cast(exp.Null(), TEXT)), default=text(UNCHECKED))
-    results = exp.select(exp.column(KEY, quoted=True), exp.alias_(error, "error", quoted=True), *measures).from_(
-        exp.Subquery(this=query.select))
+    results = exp.select(exp.alias_(exp.column(ROW, quoted=True), KEY, quoted=True), exp.alias_(error, "error", quoted=True),
+                         *measures).from_(exp.Subquery(this=query.select))
     # The clean rows are those without an error in `results`; statuses as text, as Python writes them.
     shaped: list[exp.Expr] = [exp.alias_(cast(c.copy(), TEXT), c.name, quoted=True) if c.name in statuses else c.copy()
                               for c in measures]
@@ -47,7 +47,7 @@ def build(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, 
     views = [_view(CHECKED, checked), _view(RESULTS, results)]
     if source_format == ".parquet":
         position = exp.column("file_row_number")
-        raw = exp.select(exp.alias_(binary(exp.Add, position, number(1)), KEY, quoted=True),
+        raw = exp.select(exp.alias_(binary(exp.Add, position, number(1)), ROW, quoted=True),
                          exp.Star(except_=[position.copy()])).from_(exp.to_table(RAW_FILE))
         views.insert(0, _view(RAW, raw))
     # The file's name is the statement's parameter: the statement is the same for every file.
@@ -74,10 +74,10 @@ def _view(name: str, select: exp.Expression) -> str:
 def _goals(policy: m.Policy, query: CompiledQuery, every_row_clean: bool) -> str | None:
     if every_row_clean and not policy.goals:
         return None
-    clean = exp.column("clean", quoted=True)
+    clean = exp.column(CLEAN, quoted=True)
     columns: list[exp.Expression] = []
     if not every_row_clean:
-        columns.append(exp.Filter(this=call("list", exp.column(KEY, quoted=True)),
+        columns.append(exp.Filter(this=call("list", exp.column(ROW, quoted=True)),
                                   expression=exp.Where(this=exp.not_(clean))))
     for goal in policy.goals:
         met = exp.column(query.goals[goal.id], quoted=True)

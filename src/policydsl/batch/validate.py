@@ -52,6 +52,19 @@ DATE = exp.DataType.build("DATE")
 JSON_LIST = exp.DataType.build("JSON[]", dialect="duckdb")
 JSON = exp.DataType.build("JSON", dialect="duckdb")
 
+# The columns the checks add to the facts start with `$`, which no name of a policy can hold, so
+# that none is ever a fact's (a fact named `clean` made every row of its table look valid).
+CLEAN = "$clean"  # the row is certainly valid
+_FACTS, _TRUSTED = "$facts", "$trusted"  # a JSON line: its facts' values, and whether they are read alike
+
+
+def _value(fact: str) -> str:
+    return f"$value {fact}"
+
+
+def _ok(fact: str) -> str:
+    return f"$ok {fact}"
+
 # JSON text the Python decoder might read differently from DuckDB's: numbers of 16 or more
 # digits or with an exponent (DuckDB reads them as DOUBLE), NaN and Infinity, trailing commas,
 # comments. A value holding any of these, even inside a string, is left to Python.
@@ -461,7 +474,7 @@ def _struct_fields(type_name: str) -> dict[str, str] | None:
 
 def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str], limits: Limits,
               json_line: str | None = None, key: str = KEY, loops: Nests | None = None) -> exp.Select:
-    """SELECT row, the typed facts and `clean` from a raw relation.
+    """SELECT `key`, the typed facts and `CLEAN` from a raw relation.
 
     `origins` maps the raw columns to their origin (`text` or a DuckDB type); with `json_line`,
     the relation has one column of JSON text per row, whose keys are the facts. A clean row is
@@ -482,11 +495,11 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
         trusted = all_of(within, reader.json_trusted(line),
                          binary(exp.EQ, call("json_type", document), text("OBJECT")),
                          reader.known_keys(call("json_keys", document), names))
-        inner.append(exp.alias_(case((trusted, extracted)), "_facts", quoted=True))
-        inner.append(exp.alias_(trusted, "_trusted", quoted=True))
-        checks.append(exp.column("_trusted", quoted=True))
+        inner.append(exp.alias_(case((trusted, extracted)), _FACTS, quoted=True))
+        inner.append(exp.alias_(trusted, _TRUSTED, quoted=True))
+        checks.append(exp.column(_TRUSTED, quoted=True))
         for index, name in enumerate(names, start=1):
-            element = call("list_extract", exp.column("_facts", quoted=True), number(index))
+            element = call("list_extract", exp.column(_FACTS, quoted=True), number(index))
             raw[name] = (element, "json")
     else:
         for name, origin in origins.items():
@@ -509,20 +522,20 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
         # A JSON null reads as no value: guard the value by the read, since some reads of a null
         # give a value (`$[*]` of null is an empty list, which would be a known empty set).
         shown = case((ok, read.value)) if origin == "json" else read.value
-        middle.append(exp.alias_(as_type(shown, kind, origin), f"_value_{fact.name}", quoted=True))
-        middle.append(exp.alias_(any_of(absent, ok), f"_ok_{fact.name}", quoted=True))
-        checks.append(exp.column(f"_ok_{fact.name}", quoted=True))
+        middle.append(exp.alias_(as_type(shown, kind, origin), _value(fact.name), quoted=True))
+        middle.append(exp.alias_(any_of(absent, ok), _ok(fact.name), quoted=True))
+        checks.append(exp.column(_ok(fact.name), quoted=True))
     if json_line is not None:
-        middle.append(exp.column("_trusted", quoted=True))
+        middle.append(exp.column(_TRUSTED, quoted=True))
     outer: list[exp.Expr] = [exp.column(key, quoted=True)]
     for fact in schema.root.facts:
         if fact.name in raw:
-            value = case((exp.column(f"_ok_{fact.name}", quoted=True), exp.column(f"_value_{fact.name}", quoted=True)))
+            value = case((exp.column(_ok(fact.name), quoted=True), exp.column(_value(fact.name), quoted=True)))
             outer.append(exp.alias_(value, fact.name, quoted=True))
         else:
             outer.append(exp.column(fact.name, quoted=True))
     # Never NULL: a row the checks cannot judge (a line that is not UTF-8) is not clean.
-    outer.append(exp.alias_(coalesce(all_of(*checks), exp.false()) if checks else exp.true(), "clean", quoted=True))
+    outer.append(exp.alias_(coalesce(all_of(*checks), exp.false()) if checks else exp.true(), CLEAN, quoted=True))
     first = exp.select(*inner).from_(source)
     second = exp.select(*middle).from_(exp.Subquery(this=first, alias=exp.TableAlias(this=exp.to_identifier("raw"))))
     query = exp.select(*outer).from_(exp.Subquery(this=second, alias=exp.TableAlias(this=exp.to_identifier("read"))))
@@ -530,7 +543,7 @@ def canonical(schema: m.Schema, source: exp.Expression, origins: dict[str, str],
     if bounded is not None:
         typed: list[exp.Expr] = [exp.column(key, quoted=True)]
         typed += [exp.column(fact.name, quoted=True) for fact in schema.root.facts]
-        typed.append(exp.alias_(all_of(exp.column("clean", quoted=True), bounded), "clean", quoted=True))
+        typed.append(exp.alias_(all_of(exp.column(CLEAN, quoted=True), bounded), CLEAN, quoted=True))
         query = exp.select(*typed).from_(exp.Subquery(this=query, alias=exp.TableAlias(
             this=exp.to_identifier("typed"))))
     return finish(query)

@@ -206,9 +206,11 @@ def static_path(expr: m.TExpr) -> str:
 class ExpressionCompiler:
     """Compiles the expressions of one checked policy, for one set of parameters, to SQL values."""
 
-    def __init__(self, policy: m.Policy, params: Mapping[str, object], dialect: str = "duckdb") -> None:
+    def __init__(self, policy: m.Policy, params: Mapping[str, object], dialect: str = "duckdb",
+                 key: str = KEY) -> None:
         self.policy = policy
         self.params = params
+        self.key = key  # the input's key column: `row`, or a batch's own name that no fact can have
         self.dialect: Dialect = dialect_for(dialect)
         self.paths = PathSpace(self.dialect)
         self.layers: list[list[exp.Expr]] = []
@@ -216,6 +218,7 @@ class ExpressionCompiler:
         self.hoists: dict[int, Val] = {}  # id of an expression of the policy → its columns (`hoisted`)
         self.levels: dict[str, int] = {}  # a computed column → its layer (1-based)
         self.names: set[str] = {name_key(name) for name in input_types(policy.schema)}  # keys of the columns
+        self.names.add(name_key(key))
         self.check_fact_names()
         # Every name of the policy, and every column, is kept from the generated loop variables.
         self.names |= {name_key(name) for name in policy_names(policy)}
@@ -230,13 +233,16 @@ class ExpressionCompiler:
         the facts' names, so they cannot be renamed here.)"""
         limit = self.dialect.max_identifier_bytes
         for entity in self.policy.schema.entities.values():
-            seen: dict[str, str] = {} if entity is not self.policy.schema.root else {name_key(KEY): KEY}
+            seen: dict[str, str] = {} if entity is not self.policy.schema.root else {name_key(self.key): self.key}
             for fact in entity.facts:
                 key = fact.name
                 if limit is not None:
                     key = key.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
                 if not self.dialect.case_sensitive:
                     key = name_key(key)
+                if key in seen and seen[key] == self.key and entity is self.policy.schema.root:
+                    raise SqlUnsupported(f"the fact `{fact.name}` of `{entity.name}` has the name of the query's key "
+                                         f"column `{self.key}`, which numbers the input's rows")
                 if key in seen:
                     how = f"share their first {limit} bytes" if limit is not None else "differ only in case"
                     raise SqlUnsupported(f"the facts `{seen[key]}` and `{fact.name}` of `{entity.name}` {how}, and "

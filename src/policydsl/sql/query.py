@@ -114,8 +114,8 @@ class SqlCompiler(ExpressionCompiler):
     """Compiles one checked policy, for one set of parameters and one day, to a SELECT."""
 
     def __init__(self, policy: m.Policy, params: Mapping[str, object], as_of: datetime.date,
-                 dialect: str = "duckdb", table: str = TABLE) -> None:
-        super().__init__(policy, params, dialect)
+                 dialect: str = "duckdb", table: str = TABLE, key: str = KEY) -> None:
+        super().__init__(policy, params, dialect, key)
         self.as_of = as_of
         self.table = table
 
@@ -123,7 +123,7 @@ class SqlCompiler(ExpressionCompiler):
         wanted = [f"{measure.id}_{part}" for measure in self.policy.measures if measures_
                   for part in ("status", "total", "unknowns")]
         wanted += [f"goal_{goal.id}" for goal in self.policy.goals] if goals else []
-        named = self.output_names([KEY, *extra], wanted)
+        named = self.output_names([self.key, *extra], wanted)
         outputs: list[tuple[str, exp.Expression]] = [(name, exp.column(name, quoted=True)) for name in extra]
         measures: list[MeasureColumns] = []
         for measure in self.policy.measures if measures_ else ():
@@ -163,7 +163,7 @@ class SqlCompiler(ExpressionCompiler):
         for index, layer in enumerate(self.layers, start=1):
             select = exp.select(exp.Star(), *layer).from_(source)
             source = exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(f"l{index}")))
-        key = exp.column(KEY, quoted=True)
+        key = exp.column(self.key, quoted=True)
         columns = []
         for name, expr in outputs:
             column = exp.alias_(expr, name, quoted=True)
@@ -387,17 +387,18 @@ class SqlCompiler(ExpressionCompiler):
 
 def compile_policy(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date,
                    dialect: str = "duckdb", table: str = TABLE, goals: bool = False, measures: bool = True,
-                   extra: Sequence[str] = ()) -> CompiledQuery:
+                   extra: Sequence[str] = (), key: str = KEY) -> CompiledQuery:
     """The policy as one SELECT over `table` (columns: `input_types`) for these parameters and day.
 
     `params` are typed values (`PolicySet.read_params`). With `goals`, a column `goal_<id>` per
     goal holds the truth of its `count` expression; `measures=False` leaves out the measures;
-    `extra` names input columns to pass through.
+    `extra` names input columns to pass through; `key` is the name of the key column (a batch
+    names it so that no fact can have its name).
 
     >>> query = compile_policy(policies.policy, {"three_upgrades.cap": Money.of(500)}, date(2024, 6, 1))
     >>> print(query.sql())
     """
-    return SqlCompiler(policy, params, as_of, dialect, table).compile(goals, measures, extra)
+    return SqlCompiler(policy, params, as_of, dialect, table, key).compile(goals, measures, extra)
 
 
 def describe_input(schema: m.Schema, dialect: str = "duckdb") -> list[str]:
