@@ -1,0 +1,99 @@
+"""The benchmark's lean floor (bench/lean_floor.py) gives policydsl's answers, so it is not wrong-but-fast."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import policydsl
+from tests.conftest import ROOT, SANMENXIA
+
+sys.path.insert(0, str(ROOT / "bench"))
+from lean_floor import evaluate_lean
+from workload import generate
+
+DAY = datetime.date(2024, 6, 1)
+CASES = [  # (cap, threshold) in 万元, None: not supplied
+    (Decimal(500), Decimal(200)),
+    (Decimal(60), Decimal(150)),
+    (None, None),
+    (Decimal(500), None),
+]
+
+
+@pytest.fixture(scope="module")
+def policies() -> policydsl.PolicySet:
+    return policydsl.load(SANMENXIA)
+
+
+def rows_of(policies: policydsl.PolicySet, profile: dict[str, Any], day: datetime.date, cap: Decimal | None,
+            threshold: Decimal | None) -> list[tuple[object, ...]]:
+    params = {name: value for name, value in (("three_upgrades.cap", cap), ("three_upgrades.threshold", threshold))
+              if value is not None}
+    result = policies.evaluate(profile, as_of=day, params=params)
+    return [(m.status, m.total.in_unit() if m.total is not None else None, m.unknowns,
+             m.agencies if m.status != "not_in_force" else ()) for m in result.measures]
+
+
+@pytest.mark.parametrize(("case", "cap", "threshold"), [(n, *case) for n, case in enumerate(CASES)])
+def test_the_floor_agrees_with_policydsl_on_every_field(policies: policydsl.PolicySet, case: int, cap: Decimal | None,
+                                                         threshold: Decimal | None) -> None:
+    profiles = generate(2000) if case == 0 else generate(500, seed=case)  # the first: the benchmark's
+    for number, profile in enumerate(profiles):
+        for day in (DAY, datetime.date(2020, 6, 1), datetime.date(2026, 1, 1)):
+            expected = rows_of(policies, profile, day, cap, threshold)
+            assert evaluate_lean(profile, day, cap, threshold) == expected, (number, day, profile)
+
+
+def test_the_workload_exercises_every_status_and_unknowns() -> None:
+    statuses, named = set(), set()
+    for profile in generate(2000):
+        for n, (status, total, unknowns, _) in enumerate(evaluate_lean(profile, DAY), start=1):
+            statuses.add((n, status))
+            named.update(unknowns)
+            assert total is None or n in (2, 4)
+    for n in (2, 4, 8, 12, 14, 15, 26, 28):
+        assert {(n, "eligible"), (n, "not_eligible"), (n, "undetermined")} <= statuses
+    assert {"srdi_level", "projects", "projects[0].category", "projects[2].investment", "tech_sme",
+            "projects[1].seeks_industry_fund", "employees", "revenue", "heritage_titles"} <= named
+
+
+def test_m2_by_hand() -> None:
+    # SRDI: threshold 150万元, 40% a project, capped at 500万元: 200 → 80; 1250 → 500; 149.99 and
+    # a project of another category get nothing; a project of unknown investment leaves it open.
+    profile = {"srdi_level": "provincial", "projects": [
+        {"category": "5g", "investment": "2000000元"}, {"category": "other", "investment": "900万元"},
+        {"category": "green_upgrade", "investment": "0.125亿元"}, {"category": "5g", "investment": 149.99},
+        {"category": "technical_upgrade"}]}
+    status, total, unknowns, _ = evaluate_lean(profile, DAY)[1]
+    assert (status, total, unknowns) == ("eligible", Decimal(580), ("projects[4].investment",))
+    # Not known to be SRDI: the base threshold 200万元 and the amended 150万元 disagree for 180万元.
+    status, total, unknowns, _ = evaluate_lean({"projects": [{"category": "5g", "investment": "180万元"}]}, DAY)[1]
+    assert (status, total, unknowns) == ("undetermined", None, ("srdi_level",))
+
+
+@pytest.mark.parametrize("profile", [
+    {"employes": 3},
+    {"employees": True},
+    {"employees": -1},
+    {"revenue": "-5万元"},
+    {"revenue": "五万元"},
+    {"revenue": [1]},
+    {"srdi_level": "national"},
+    {"county": "北京"},
+    {"tech_sme": "yes"},
+    {"heritage_titles": ["industrial_heritage", "industrial_heritage"]},
+    {"heritage_titles": ["unknown_title"]},
+    {"projects": {"category": "5g"}},
+    {"projects": [{"category": "5g", "cost": 3}]},
+    {"projects": [{"investment": "NaN"}]},
+])
+def test_the_floor_refuses_what_policydsl_refuses(policies: policydsl.PolicySet, profile: dict[str, Any]) -> None:
+    with pytest.raises(policydsl.ProfileError):
+        policies.evaluate(profile, as_of=DAY)
+    with pytest.raises(ValueError):
+        evaluate_lean(profile, DAY)
