@@ -11,6 +11,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 import policydsl
+from policydsl import disk_cache
 from policydsl.batch import plan as batch_plan
 from policydsl.batch import statements as batch_statements
 from policydsl.batch.run import run_batch
@@ -115,10 +116,10 @@ def test_a_damaged_entry_is_built_again(cache_home: Path, builds: list[int], tmp
     source = write_profiles(tmp_path)
     first = batch(source, tmp_path / "first.parquet")
     (entry,) = cache_home.glob("*.json")
-    entry.write_bytes(damage)
+    disk_cache.write(entry, damage, 10, 10)  # signed with the user's key: the plan's own checks refuse it
     assert batch(source, tmp_path / "second.parquet") == first
     assert len(builds) == 2
-    assert batch_plan._load(entry.read_bytes()) is not None  # and stored whole again
+    assert batch_plan._load(disk_cache.read(entry)) is not None  # and stored whole again
 
 
 def test_switched_off_by_the_environment(cache_home: Path, builds: list[int], tmp_path: Path,

@@ -78,10 +78,10 @@ def test_a_damaged_entry_is_a_miss_and_is_replaced(cache_home: Path, content: by
     expected = parse_source(fresh_source(GOOD))[0]
     parse_with_disk(fresh_source(GOOD))
     (entry,) = cache_home.glob("*.json")
-    entry.write_bytes(content)
+    disk_cache.write(entry, content, 10, 10)  # signed with the user's key: the codec's own checks refuse it
     module, _ = parse_with_disk(fresh_source(GOOD))
     assert module == expected
-    assert entry.read_bytes() != content
+    assert disk_cache.read(entry) != content
 
 
 def test_switched_off_by_the_environment(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

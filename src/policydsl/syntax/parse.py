@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -12,13 +11,11 @@ from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.tree import Meta
 
-from policydsl import disk_cache
 from policydsl.diagnostics import Diagnostic, Label, Source, Span
-from policydsl.syntax import ast
+from policydsl.syntax import ast, grammar_cache
 from policydsl.syntax.limits import (  # noqa: F401 - re-exported: the limits are the parser's
     MAX_DIGITS,
     MAX_EXPANDED_DEPTH,
@@ -31,19 +28,9 @@ from policydsl.syntax.limits import (  # noqa: F401 - re-exported: the limits ar
 )
 
 
-def _cache_file(grammar: str) -> str | bool:
-    """Where Lark keeps the analysed grammar between runs (building it takes ~0.4 s)."""
-    if not disk_cache.enabled():
-        return False
-    digest = hashlib.sha256(f"{grammar}\0{lark_version}".encode()).hexdigest()[:16]
-    folder = disk_cache.cache_folder()
-    if folder is None:
-        return True  # Lark falls back to the temporary folder
-    return str(folder / f"grammar-{digest}.lark")
-
-
 @cache
 def parser() -> Lark:
+    """The LALR parser; its analysed grammar is kept on disk as authenticated JSON (`grammar_cache`)."""
     grammar = resources.files("policydsl.syntax").joinpath("grammar.lark").read_text("utf-8")
     options: dict[str, Any] = dict(
         parser="lalr",
@@ -51,10 +38,7 @@ def parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=False,
     )
-    try:
-        return Lark(grammar, cache=_cache_file(grammar), **options)
-    except OSError:  # an unwritable cache must not stop parsing
-        return Lark(grammar, **options)
+    return grammar_cache.load(grammar, options)
 
 
 # Friendly names for terminals in "expected …" messages.
