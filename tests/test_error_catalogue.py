@@ -65,6 +65,7 @@ USAGE_TRIGGERS: dict[str, tuple[Sequence[str], int]] = {
     "PD406": (["sql", "tests/batch/data/entity_compare.pol"], 2),
     "PD407": (["batch", "policies/sanmenxia", "{empty folder}/firms.jsonl", "-o", "{empty folder}/firms.jsonl"], 2),
     "PD408": (["batch", "policies/sanmenxia", "{empty folder}/firms.jsonl", "-o", "{empty folder}/no/out.jsonl"], 2),
+    "PD409": (["check", "{a folder with a link leaving it}"], 1),
 }
 
 # Codes of one row of a batch: the policy, a JSON Lines row that triggers the code as an error row.
@@ -186,6 +187,10 @@ def test_profile_problem_on_the_command_line(tmp_path: Path, capsys: pytest.Capt
 @pytest.mark.parametrize("code", sorted(USAGE_TRIGGERS))
 def test_usage_code(code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv, exit_code = USAGE_TRIGGERS[code]
+    if "{a folder with a link leaving it}" in argv:
+        (tmp_path / "policy.pol").write_text('policy t { title "t" }\n', encoding="utf-8")
+        (tmp_path / "pw.pol").symlink_to(ROOT / "README.md")
+        argv = ["check", str(tmp_path)]
     assert main([arg.replace("{empty folder}", str(tmp_path)) for arg in argv]) == exit_code
     out = capsys.readouterr()
     assert f"[{code}]" in out.out + out.err

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from policydsl import atomic, model
-from policydsl.check.loader import Loaded
+from policydsl.check.loader import Loaded, folder_files
 from policydsl.check.loader import load as load_files
 from policydsl.check.policy import check_loaded
 from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError, UsageError, did_you_mean
@@ -276,8 +276,9 @@ def format_files(paths: Sequence[str | os.PathLike[str]], *, write: bool = True)
     from policydsl.syntax.parse import parse_source
 
     changed: list[str] = []
-    problems: list[Diagnostic] = []
-    for file in _policy_files(paths):
+    files, refused = _policy_files(paths)
+    problems: list[Diagnostic] = list(refused)
+    for file in files:
         source, problem = read_source(file)
         if problem is not None:
             problems.append(problem)
@@ -296,19 +297,22 @@ def format_files(paths: Sequence[str | os.PathLike[str]], *, write: bool = True)
     return Formatted(tuple(changed), tuple(problems))
 
 
-def _policy_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+def _policy_files(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
+    """The .pol files named or inside the folders named, and the refusals of `loader.folder_files`."""
     files: list[Path] = []
+    refused: list[Diagnostic] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.pol") if not any(
-                part.startswith(".") for part in p.relative_to(path).parts)))
+            found, problems = folder_files(path)
+            files.extend(found)
+            refused.extend(problems)
         elif path.is_file():
             files.append(path)
         else:
             raise UsageError([Diagnostic("PD401", f"no such file or folder: {os.fspath(raw)}", path=os.fspath(raw),
                                          hint="give a .pol file or a policy folder")])
-    return files
+    return files, refused
 
 
 def load(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> PolicySet:

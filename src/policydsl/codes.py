@@ -87,6 +87,7 @@ CODES: dict[str, str] = {
     "PD406": "a policy that the SQL engine cannot express (use --engine python)",
     "PD407": "a batch output that is the input file",
     "PD408": "an output that cannot be written (missing or read-only folder, full disk, file size limit)",
+    "PD409": "a .pol file of a policy folder that is not read: a link leaving the folder, a FIFO or a device",
 }
 
 

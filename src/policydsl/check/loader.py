@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -58,7 +59,11 @@ def read_source(path: Path) -> tuple[Source | None, Diagnostic | None]:
     # bytes a character): only that much is read, and the parser refuses it (PD119).
     most = 4 * MAX_SOURCE_CHARS + 4
     try:
-        with path.open("rb") as file:
+        # Opened without blocking and read only if it is a regular file: reading a FIFO waits forever.
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
+            kind = os.fstat(file.fileno()).st_mode
+            if not stat.S_ISREG(kind):
+                return None, not_regular(path, _kind(kind))
             data = file.read(most + 1)
     except OSError as error:
         return None, Diagnostic(
@@ -79,6 +84,61 @@ def read_source(path: Path) -> tuple[Source | None, Diagnostic | None]:
             hint="save the file as UTF-8",
         )
     return Source(display, text, str(path.resolve())), None
+
+
+def folder_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
+    """The .pol files of a policy folder (resolved, sorted): regular files inside it. Links to folders
+    are not followed; a `.pol` name that is a link leaving the folder, or not a regular file (a FIFO
+    would hang the reader, a device too), is refused (PD409) and not read. Hidden files and folders
+    (a name starting with `.`) are skipped."""
+    root = folder.resolve()
+    found: set[Path] = set()
+    problems: list[Diagnostic] = []
+    for current, folders, names in os.walk(root):  # followlinks=False: a linked folder is not entered
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in sorted(names):
+            if name.startswith(".") or not name.endswith(".pol"):
+                continue
+            path = Path(current, name)
+            refusal = _refusal(path, root)
+            if refusal is None:
+                found.add(path.resolve())
+            else:
+                problems.append(not_regular(path, refusal))
+    return sorted(found), problems
+
+
+def _refusal(path: Path, root: Path) -> str | None:
+    """Why a file of the folder is not read, or None."""
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = Path(os.path.realpath(path))
+            if not _is_inside(target, root):
+                return f"a link to {target}, outside the policy folder"
+            info = os.stat(target)
+    except OSError as error:
+        return f"a link that leads nowhere ({error.strerror or error})"
+    return None if stat.S_ISREG(info.st_mode) else _kind(info.st_mode)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    return "not a regular file"
+
+
+def not_regular(path: Path, why: str) -> Diagnostic:
+    """PD409 at the start of a file that is not read (its text is not known: it is shown empty)."""
+    display = _display(path)
+    return Diagnostic("PD409", f"{display} is {why}: it is not read", Span(Source(display, ""), 0, 0),
+                      hint="keep a policy's .pol files as regular files inside its folder (copy a linked file in)")
 
 
 def parse_source(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
@@ -126,8 +186,8 @@ def _load(path: str | os.PathLike[str]) -> Loaded:
     diagnostics: list[Diagnostic] = []
     if target.is_dir():
         folder = target.resolve()
-        candidates = sorted(p.resolve() for p in folder.rglob("*.pol") if not any(
-            part.startswith(".") for part in p.relative_to(folder).parts))
+        candidates, refused = folder_files(folder)
+        diagnostics.extend(refused)
         if not candidates:
             diagnostics.append(Diagnostic(
                 "PD402", f"no .pol file in {_display(folder)}", path=str(target),
@@ -136,6 +196,9 @@ def _load(path: str | os.PathLike[str]) -> Loaded:
     elif target.is_file():
         folder = target.resolve().parent
         candidates = [target.resolve()]
+    elif target.exists():  # a FIFO or a device named on the command line: never opened
+        diagnostics.append(not_regular(target, _kind(target.stat().st_mode)))
+        return Loaded(Path(target), None, (), tuple(diagnostics))
     else:
         diagnostics.append(Diagnostic(
             "PD401", f"no such file or folder: {target}", path=str(target),
