@@ -299,3 +299,32 @@ def test_money_has_the_one_field_the_fast_path_sets() -> None:
     assert not hasattr(Money, "__attrs_post_init__")
     money = fast_money(None, lambda raw: None)(150.5)
     assert money == Money(Decimal("1505000.0")) and repr(money) == repr(Money(Decimal("1505000.0")))
+
+
+AMOUNTS = ["150万元", "150", "1500000元", "1.5亿元", "0万元", "0元", "0.00亿元", "0.0001元", "0.00000001元",
+           "999999999999亿元", "9999999999999亿元", "123456789012元", "1.23456789012万元", "0.0000000001万元",
+           "149.99万元", "150.00万元", "1.万元", ".5万元", "1..5万元", "1.5.5万元", "+150万元", "-150万元", " 150万元",
+           "150万元 ", "150 万元", "１５０万元", "١٥٠万元", "1e3万元", "1E3", "NaN万元", "Infinity", "万元", "元", "亿元",
+           "150万", "150千元", "150元元", "0x10元", "1_000元", "00150万元", "150.", "3.5%", ""]
+
+
+@pytest.mark.parametrize("text", AMOUNTS)
+def test_amounts_written_with_units_read_the_same(text: str) -> None:
+    schema = SANMENXIA_SET.policy.schema
+    for data in ({"revenue": text}, {"projects": [{"investment": text}, {}]}):
+        assert_same(schema, data)
+        assert_same(schema, json_bytes(data))
+        assert_same(schema, data, Limits(max_text_length=6))  # a longer amount is refused by both
+
+
+@settings(max_examples=500)
+@given(st.decimals(min_value=0, max_value=10**16, places=4) | st.decimals(min_value=0, max_value=10**4, places=12),
+       st.sampled_from(["万元", "元", "亿元", ""]))
+def test_generated_amounts_with_units_read_the_same(number: Decimal, unit: str) -> None:
+    assert_same(SANMENXIA_SET.policy.schema, {"revenue": f"{number}{unit}", "projects": [{"investment": f"{number}{unit}"}]})
+
+
+def test_plain_amounts_with_units_take_the_fast_path() -> None:
+    schema = SANMENXIA_SET.policy.schema
+    for text in ("150万元", "1500000元", "1.5亿元", "0元", "149.99"):
+        assert fast_path_reads(schema, {"revenue": text, "projects": [{"investment": text}]})

@@ -54,11 +54,17 @@ BenefitFn = Callable[["CompiledEvaluation"], "BenefitResult | list[BenefitResult
 Row = tuple[str, tuple[str, ...], tuple[BenefitResult, ...], "Money | None", tuple[str, ...],
             tuple[TargetResult, ...]]
 Plan = Callable[["CompiledEvaluation"], Row]
+Agencies = tuple[str, ...] | Callable[["CompiledEvaluation"], tuple[str, ...]]  # fixed, or by the enterprise
+TargetFn = Callable[["CompiledEvaluation"], TargetResult]
 EMPTY_ENV: Env = {}
 NOT_IN_FORCE: Row = ("not_in_force", (), (), None, (), ())
 _MISSING = object()
 _LOCK = threading.Lock()
 _WINDOW_CACHE_SIZE = 256  # as-of days remembered per policy (a batch run uses one)
+# Conditions that only read a name or state a constant: nothing to keep per evaluation.
+_READS = (m.DefRef, m.CondRef, m.ParamRef, m.FactRef, m.Const)
+_MOST_BENEFITS_BY_TRUTH = 6  # rows kept per combination of applying benefits: 2**6 a measure …
+_MOST_ROWS_BY_TRUTH = 1024  # … times the agencies and targets' results that occur, within a bound
 
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -73,6 +79,8 @@ class Compiler:
         self.amended = amendments_by_target(policy)
         # id(benefit) → its compiled outcome for one item (or none); filled by benefit().
         self.outcomes: dict[int, Outcome] = {}
+        # id(benefit) → its results when it applies and when it does not (no item, no amount).
+        self.constants: dict[int, tuple[BenefitResult, BenefitResult]] = {}
         self._tracing = False
         self._shared_fns: dict[tuple[str, ...], Fn] = {}  # a definition's or amended parameter's closure
         self.builder: Builder[Fn, None] = Builder(policy, self)  # the one semantics, for closures
@@ -100,24 +108,24 @@ class Compiler:
 
     # ---- measures and benefits
     def plan(self, measure: m.Measure) -> Plan:
-        conditions = tuple(((measure.id, c.name), self.fns[id(c.expr)]) for c in measure.conditions)
+        """A measure's plan. Its conditions are computed when a benefit reads them (once per
+        evaluation, `shared`); its agencies and targets are compiled (`agencies`, `target`)."""
         singles = tuple(self.benefit(measure, b) for b in measure.benefits if b.for_each is None)
         if len(singles) != len(measure.benefits):
             singles = ()
         loops = () if singles else tuple(self.benefit(measure, b) for b in measure.benefits)
         monetary = any(b.amount is not None for b in measure.benefits)
-        fixed_agencies = None
-        if all(a.name is not None and a.when is None for a in measure.agencies):
-            fixed_agencies = tuple(dict.fromkeys(a.name for a in measure.agencies if a.name is not None))
-        targets = measure.targets
+        agencies = self.agencies(measure)
+        fixed_agencies = agencies if isinstance(agencies, tuple) else None
+        targets = tuple(self.target(t) for t in measure.targets)
         status = status_of(measure, [])  # what the measure is when no benefit applies or is open
-        if len(singles) == 1 and not targets and fixed_agencies is not None:
-            return self._plan_of_one(measure, conditions, monetary, fixed_agencies, status)
+        if not measure.benefits and fixed_agencies is not None and not targets:
+            fixed: Row = (status, fixed_agencies, (), None, (), ())  # a directive: nothing to decide
+            return lambda ctx: fixed
+        if len(singles) == 1 and monetary and not targets:
+            return self._plan_of_one(measure, agencies, status)
 
         def run(ctx: CompiledEvaluation) -> Row:
-            stored = ctx._conditions
-            for key, fn in conditions:
-                stored[key] = fn(ctx, EMPTY_ENV)
             if singles:
                 results: list[BenefitResult] = [fn(ctx) for fn in singles]  # type: ignore[misc]
             else:
@@ -143,44 +151,157 @@ class Compiler:
                 unknowns = tuple(sorted({u for b in results for u in b.unknowns}))
             return (
                 "eligible" if eligible else "undetermined" if undetermined else status,
-                fixed_agencies if fixed_agencies is not None else ctx.agencies(measure),
+                fixed_agencies if fixed_agencies is not None else agencies(ctx),  # type: ignore[operator]
                 tuple(results),
                 total_of(results) if monetary else None,
                 unknowns,
-                tuple(ctx.target(t) for t in targets) if targets else (),
+                tuple(target(ctx) for target in targets) if targets else (),
             )
 
+        if singles and not monetary:
+            return self._plan_by_truth(measure, agencies, targets, status, run)
         return run
 
-    def _plan_of_one(self, measure: m.Measure, conditions: tuple[tuple[tuple[str, str], Fn], ...], monetary: bool,
-                     agencies: tuple[str, ...], status: str) -> Plan:
-        """The plan of the commonest measure: one benefit, no targets, fixed agencies; what `run`
+    def _plan_by_truth(self, measure: m.Measure, agencies: Agencies, targets: tuple[TargetFn, ...], status: str,
+                       general: Plan) -> Plan:
+        """The plan of the commonest measures: benefits without amounts or items. Where every
+        condition of every benefit is known, the row depends only on which benefits apply, the
+        agencies and the targets' results: it is built once per policy for each combination that
+        occurs (the benefits' results are the constant ones `benefit` made). Anything unknown goes
+        to the general plan."""
+        whens = tuple(tuple(self.fns[id(w)] for w in b.when) for b in measure.benefits)
+        constants = tuple(self.constants[id(b)] for b in measure.benefits)
+        if len(whens) > _MOST_BENEFITS_BY_TRUTH:
+            return general
+        rows: dict[object, Row] = {}
+
+        def row_of(key: tuple[bool, ...], names: tuple[str, ...], reached: tuple[TargetResult, ...]) -> Row:
+            if len(rows) >= _MOST_ROWS_BY_TRUTH:
+                rows.clear()
+            benefits = tuple(applies if holds else fails for holds, (applies, fails) in zip(key, constants, strict=True))
+            row = rows[key, names, reached] = ("eligible" if any(key) else status, names, benefits, None, (), reached)
+            return row
+
+        if isinstance(agencies, tuple) and not targets:
+            fixed_names = agencies
+            if len(whens) == 1 and len(whens[0]) == 1:  # one benefit with one condition
+                when = whens[0][0]
+                yes, no = row_of((True,), fixed_names, ()), row_of((False,), fixed_names, ())
+
+                def run_on_one(ctx: CompiledEvaluation) -> Row:
+                    value = when(ctx, EMPTY_ENV)
+                    return yes if value is True else no if value is False else general(ctx)
+
+                return run_on_one
+
+        def run_by_truth(ctx: CompiledEvaluation) -> Row:
+            key: list[bool] = []
+            for conditions in whens:
+                holds = True
+                for when in conditions:
+                    value = when(ctx, EMPTY_ENV)
+                    if value is False:
+                        holds = False
+                        break
+                    if value is not True:  # unknown: unless a later condition is false
+                        return general(ctx)
+                key.append(holds)
+            names = agencies if isinstance(agencies, tuple) else agencies(ctx)
+            reached = tuple(target(ctx) for target in targets) if targets else ()
+            known = tuple(key)
+            row = rows.get((known, names, reached))
+            return row_of(known, names, reached) if row is None else row
+
+        return run_by_truth
+
+    def _plan_of_one(self, measure: m.Measure, agencies: Agencies, status: str) -> Plan:
+        """The plan of a measure of one benefit with an amount and no targets; what `run`
         computes, without its loops (a benefit's unknowns are sorted already)."""
         outcome = self.outcomes[id(measure.benefits[0])]
+        fixed = agencies if isinstance(agencies, tuple) else None
 
         def run_one(ctx: CompiledEvaluation) -> Row:
-            if conditions:
-                stored = ctx._conditions
-                for key, fn in conditions:
-                    stored[key] = fn(ctx, EMPTY_ENV)
             result = outcome(ctx, EMPTY_ENV, None, None)
             applies = result.applies
             return (
                 "eligible" if applies is True else "undetermined" if applies is None else status,
-                agencies,
+                fixed if fixed is not None else agencies(ctx),  # type: ignore[operator]
                 (result,),
-                total_of([result]) if monetary else None,
+                total_of([result]),
                 result.unknowns,
                 (),
             )
 
         return run_one
 
+    def agencies(self, measure: m.Measure) -> Agencies:
+        """A measure's agencies: the names themselves when they are fixed, else a closure. An
+        agency whose condition is unknown stays a candidate; a table's unknown key gives its
+        `unknown` row."""
+        if all(a.name is not None and a.when is None for a in measure.agencies):
+            return tuple(dict.fromkeys(a.name for a in measure.agencies if a.name is not None))
+        parts: list[tuple[Fn | None, Fn | None, tuple[str, ...], Mapping[object, tuple[str, ...]]]] = []
+        for agency in measure.agencies:
+            when = self.fns[id(agency.when)] if agency.when is not None else None
+            if agency.name is not None:
+                parts.append((when, None, (agency.name,), {}))
+            else:
+                assert agency.table is not None
+                table = self.policy.tables[agency.table]
+                parts.append((when, self.fns[id(table.key)], tuple(table.unknown_row),
+                              {key: tuple(names) for key, names in table.rows.items()}))
+        if len(parts) == 1 and parts[0][0] is None:  # one table, always consulted
+            _, key_fn, unknown_row, table_rows = parts[0]
+            assert key_fn is not None
+            unknown_names = tuple(dict.fromkeys(unknown_row))
+            by_key = {key: tuple(dict.fromkeys(names)) for key, names in table_rows.items()}
+
+            def by_table(ctx: CompiledEvaluation) -> tuple[str, ...]:
+                key = key_fn(ctx, EMPTY_ENV)
+                return unknown_names if isinstance(key, Unknown) else by_key[key]
+
+            return by_table
+
+        def agencies(ctx: CompiledEvaluation) -> tuple[str, ...]:
+            names: list[str] = []
+            for when, key_fn, fixed, table_rows in parts:
+                if when is not None and when(ctx, EMPTY_ENV) is False:
+                    continue  # an unknown condition keeps the agency as a candidate
+                if key_fn is None:
+                    names.extend(fixed)
+                    continue
+                key = key_fn(ctx, EMPTY_ENV)
+                names.extend(fixed if isinstance(key, Unknown) else table_rows[key])
+            return tuple(dict.fromkeys(names))
+
+        return agencies
+
+    def target(self, target: m.Target) -> TargetFn:
+        """A target's result: whether it applies and, where it may, whether it is met. Results are
+        values, so each of the few combinations is built once per policy."""
+        when = self.fns[id(target.when)] if target.when is not None else None
+        require = self.fns[id(target.require)] if target.require is not None else None
+        made: dict[tuple[bool | None, bool | None], TargetResult] = {}
+
+        def run_target(ctx: CompiledEvaluation) -> TargetResult:
+            applies = when(ctx, EMPTY_ENV) if when is not None else True
+            met = None
+            if applies is not False and require is not None:
+                met = truth(require(ctx, EMPTY_ENV))
+            key = (truth(applies), met)
+            result = made.get(key)
+            if result is None:
+                result = made[key] = TargetResult(target.id, target.label, key[0], key[1])
+            return result
+
+        return run_target
+
     def benefit(self, measure: m.Measure, benefit: m.Benefit) -> BenefitFn:
         whens = tuple(self.fns[id(w)] for w in benefit.when)
         ident, kind, label, reference = benefit.id, benefit.kind, benefit.label, benefit.reference
         applies = BenefitResult(ident, kind, label, True, reference=reference)
         fails = BenefitResult(ident, kind, label, False, reference=reference)
+        self.constants[id(benefit)] = (applies, fails)
         amount = self.fns[id(benefit.amount)] if benefit.amount is not None else None
         cap = self.fns[id(benefit.cap)] if benefit.cap is not None else None
         parameters = self.policy.parameters
@@ -435,10 +556,15 @@ class Compiler:
 
             return amended
         condition_key = (key[1], key[2])
+        expr = next(c.expr for c in self.policy.all_measures[key[1]].conditions if c.name == key[2])
+        if isinstance(expr, _READS):
+            return compute  # a name or a constant: kept already, or as cheap to read again
 
         def condition(ctx: CompiledEvaluation, env: Env) -> object:
             value = ctx._conditions.get(condition_key, _MISSING)
-            return compute(ctx, EMPTY_ENV) if value is _MISSING else value
+            if value is _MISSING:
+                value = ctx._conditions[condition_key] = compute(ctx, EMPTY_ENV)
+            return value
 
         return condition
 
@@ -708,28 +834,6 @@ class CompiledEvaluation:
             traced = self._traced_definitions[name] = (value, node)
             self._definitions[name] = value
         return traced
-
-    # ---- agencies and targets
-    def agencies(self, measure: m.Measure) -> tuple[str, ...]:
-        names: list[str] = []
-        for agency in measure.agencies:
-            if agency.when is not None and self.value(agency.when, EMPTY_ENV) is False:
-                continue  # an unknown condition keeps the agency as a candidate
-            if agency.name is not None:
-                names.append(agency.name)
-                continue
-            assert agency.table is not None
-            table = self.policy.tables[agency.table]
-            key = self.value(table.key, EMPTY_ENV)
-            names.extend(table.unknown_row if isinstance(key, Unknown) else table.rows[key])  # type: ignore[index]
-        return tuple(dict.fromkeys(names))
-
-    def target(self, target: m.Target) -> TargetResult:
-        applies = self.value(target.when, EMPTY_ENV) if target.when else True
-        met: object = None
-        if applies is not False and target.require is not None:
-            met = self.value(target.require, EMPTY_ENV)
-        return TargetResult(target.id, target.label, truth(applies), truth(met) if met is not None else None)
 
     # ---- explanation nodes that read no clause
     def window_node(self, measure: m.Measure) -> Node:

@@ -20,7 +20,7 @@ from policydsl.model import Entity, EnumType
 from policydsl.profile.limits import MAX_DIGITS, MAX_EXPONENT, MAX_INTEGER, MIN_EXPONENT, Limits
 from policydsl.profile.units import MAX_MONEY_INT, WAN
 from policydsl.profile.values import ScalarReader, scalar_reader
-from policydsl.values import Money
+from policydsl.values import UNITS, Money
 
 
 class Slow(Exception):
@@ -75,12 +75,46 @@ def float_yuan(raw: float) -> Decimal | None:
     return None
 
 
-def fast_money(minimum: Decimal | None, scalar: ScalarReader) -> ScalarReader:
-    """Money from a plain number; anything else by the full reader `scalar`."""
+_SHORT_AMOUNT = 12  # characters of the number in a plain amount (see amount_yuan)
+_YI, _YUAN = UNITS["亿元"], UNITS["元"]
+
+
+def amount_yuan(text: str) -> Decimal | None:
+    """`Decimal(number) * UNITS[unit]` for a plain amount such as "150万元", "1500000元" or
+    "1.5亿元" (digits, at most one point with digits on both sides, a unit or none: 万元), which is
+    what the full money reader makes of it; None for any other text, which the full reader reads.
+    A number of at most 12 characters passes the full reader's checks at their first test: at most
+    16 digits before the point in 万元, nonzero digits no further than 10^-16 after it, at most 19
+    digits in all. Zero is Decimal(0), as the full reader writes it."""
+    if text.endswith("万元"):
+        number, scale = text[:-2], WAN
+    elif text.endswith("亿元"):
+        number, scale = text[:-2], _YI
+    elif text.endswith("元"):
+        number, scale = text[:-1], _YUAN
+    else:
+        number, scale = text, WAN
+    if not 0 < len(number) <= _SHORT_AMOUNT or not number.isascii():
+        return None
+    whole, point, fraction = number.partition(".")
+    if not whole.isdigit() or (point and not fraction.isdigit()):  # ASCII: isdigit is 0-9 alone
+        return None
+    yuan = Decimal(number) * scale
+    return yuan if yuan else _ZERO
+
+
+_ZERO = Decimal(0)
+
+
+def fast_money(minimum: Decimal | None, scalar: ScalarReader, longest: int = 0) -> ScalarReader:
+    """Money from a plain number, or from a plain amount with its unit of at most `longest`
+    characters (the limit of a text); anything else by the full reader `scalar`."""
     low = None if minimum is None else minimum * WAN  # as the full money reader compares
 
     def read(raw: Any) -> object:
-        if type(raw) is float:
+        if type(raw) is str:
+            yuan = amount_yuan(raw) if len(raw) <= longest else None
+        elif type(raw) is float:
             yuan = float_yuan(raw)
         elif type(raw) is int:
             yuan = Decimal(raw * 10_000) if -MAX_MONEY_INT <= raw <= MAX_MONEY_INT else None
@@ -177,7 +211,8 @@ def fast_entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: 
         elif kind == "integer":
             integers.append((name, None if fact.minimum is None else math.ceil(fact.minimum)))
         elif kind in ("money", "decimal", "ratio") and scalar is not None:
-            scalars.append((name, (fast_money if kind == "money" else _fast_number)(fact.minimum, scalar)))
+            scalars.append((name, fast_money(fact.minimum, scalar, longest) if kind == "money"
+                            else _fast_number(fact.minimum, scalar)))
         elif kind == "date" and scalar is not None:
             scalars.append((name, scalar))
         elif kind == "set" and typ.enum is not None:
