@@ -76,7 +76,7 @@ class PolicySet:
         """Validate parameter values (`{"three_upgrades.cap": 500}`); a bare money number is 万元."""
         values: dict[str, object] = {}
         problems: list[Diagnostic] = []
-        for name, raw in (params or {}).items():
+        for name, raw in _mapping(params).items():
             if raw is None and name in self.policy.parameters:
                 continue  # like an absent fact, None means "not supplied"
             parameter = self.policy.parameters.get(name)
@@ -101,10 +101,10 @@ class PolicySet:
         params: Mapping[str, object] | None = None,
     ) -> Result:
         """Apply every measure to one enterprise profile; raises ProfileError for a bad profile."""
+        day = _day(as_of)
         facts = self._reader.read(profile)
         self._loops.check(facts.values)  # PD317 before nested loops would run away
         values = self._params_of(params)
-        day = as_of or datetime.date.today()
         return run_compiled(self.policy, facts.values, values, day)
 
     def _params_of(self, params: Mapping[str, object] | None) -> dict[str, object]:
@@ -113,7 +113,7 @@ class PolicySet:
         if not params:
             return {}
         try:
-            key = tuple((name, type(raw), raw) for name, raw in params.items())
+            key = tuple((name, type(raw), raw) for name, raw in _mapping(params).items())
             typed = self._typed_params.get(key)
         except TypeError:  # a value that cannot be a key: read it every time
             return self.read_params(params)
@@ -148,7 +148,7 @@ class PolicySet:
             raise UsageError([Diagnostic("PD404", f"unknown SQL dialect {dialect!r}", path=dialect,
                                          hint=f"use one of {', '.join(NAMES)}")])
         values = self.read_params(params)
-        day = as_of or datetime.date.today()
+        day = _day(as_of)
         try:
             query = compile_policy(self.policy, values, day, dialect=dialect)
         except SqlUnsupported as error:
@@ -182,7 +182,7 @@ class PolicySet:
         from policydsl.batch.run import run_batch
 
         values = self.read_params(params)
-        day = as_of or datetime.date.today()
+        day = _day(as_of)
         summary = run_batch(self.policy, Path(input), Path(output), as_of=day, params=values, engine=engine,
                             progress=progress, limits=self.limits)
         return BatchReport(summary, "\n".join(summary_lines(summary, self.policy, os.fspath(output), day)))
@@ -261,6 +261,28 @@ class Formatted:
 
     changed: tuple[str, ...]
     problems: tuple[Diagnostic, ...]
+
+
+def _day(as_of: object) -> datetime.date:
+    """`as_of` checked to be a day (a TypeError that says what to pass), or today."""
+    if as_of is None:
+        return datetime.date.today()
+    if isinstance(as_of, datetime.datetime):  # a date too, but a time of day means nothing to a policy
+        raise TypeError(f"as_of must be a datetime.date, not the datetime {as_of!r}: pass as_of.date()")
+    if not isinstance(as_of, datetime.date):
+        hint = f"datetime.date.fromisoformat({as_of!r})" if isinstance(as_of, str) else "datetime.date(2024, 6, 1)"
+        raise TypeError(f"as_of must be a datetime.date, not the {type(as_of).__name__} {as_of!r}: pass {hint}")
+    return as_of
+
+
+def _mapping(params: object) -> Mapping[str, object]:
+    """`params` checked to be a mapping of parameter names to values (a TypeError that says so)."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of parameter names to values, e.g. {{\"three_upgrades.cap\": "
+                        f"500}}, not the {type(params).__name__} {params!r:.80}")
+    return params
 
 
 def format_files(paths: Sequence[str | os.PathLike[str]], *, write: bool = True) -> Formatted:

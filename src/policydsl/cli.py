@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import json
 import os
 import signal
@@ -356,6 +357,7 @@ COMMANDS = {"check": cmd_check, "eval": cmd_eval, "explain": cmd_explain, "test"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _degrade_encoding()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -369,6 +371,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
     except KeyboardInterrupt as error:
         return _interrupted(error)
+
+
+def _degrade_encoding() -> None:
+    """Under an encoding that cannot show Chinese (PYTHONIOENCODING=ascii, a C locale on an old
+    system), characters it lacks are written as escapes (`\\u4f01`), not a crash: JSON output stays
+    valid JSON with the same meaning, text output stays readable."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _interrupted(error: BaseException | None) -> int:

@@ -202,7 +202,20 @@ class PolicyError(PolicydslError):
 
 
 class ProfileError(PolicydslError):
-    """An enterprise profile (or a parameter value) is invalid; every bad field is listed."""
+    """An enterprise profile (or a parameter value) is invalid; its bad fields are listed, the first
+    MAX_PROBLEMS_SHOWN of them and then one line counting the rest (a line of JSON with 600,000
+    unknown keys would otherwise make an error cell of 177 MB)."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], summary: str = "") -> None:
+        if len(diagnostics) > MAX_PROBLEMS_SHOWN + 1:
+            rest = diagnostics[MAX_PROBLEMS_SHOWN:]
+            diagnostics = [*diagnostics[:MAX_PROBLEMS_SHOWN], Diagnostic(
+                rest[0].code, f"… and {len(rest):,} more problems of this profile",
+                hint="correct the ones above first")]
+        super().__init__(diagnostics, summary)
+
+
+MAX_PROBLEMS_SHOWN = 20  # problems of one profile listed before the rest are only counted
 
 
 class UsageError(PolicydslError):

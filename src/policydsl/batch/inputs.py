@@ -324,7 +324,40 @@ def _read_csv(path: Path) -> pa.Table:
     names = _csv_header(path)
     convert = pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True,
                                   null_values=[""], quoted_strings_can_be_null=True)
-    return pcsv.read_csv(path, parse_options=pcsv.ParseOptions(newlines_in_values=True), convert_options=convert)
+    table = pcsv.read_csv(path, parse_options=pcsv.ParseOptions(newlines_in_values=True), convert_options=convert)
+    blanks = _blank_lines(path, table.num_rows)
+    if blanks:  # put them back as rows of empty cells, so that row numbers stay the lines' numbers
+        positions: list[int | None] = []
+        kept = iter(range(table.num_rows))
+        for index in range(table.num_rows + len(blanks)):
+            positions.append(None if index in blanks else next(kept))
+        table = table.take(pa.array(positions, pa.int64()))
+    return table
+
+
+def _may_have_blank_lines(path: Path) -> bool:
+    """Whether two line breaks follow each other somewhere (read in chunks of 16 MB)."""
+    previous = b""
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 24):
+            window = previous + chunk
+            if b"\n\n" in window or b"\n\r\n" in window:
+                return True
+            previous = chunk[-2:]
+    return False
+
+
+def _blank_lines(path: Path, rows: int) -> set[int]:
+    """The data lines of a CSV file that are blank, by index from 0, before its last data line (Arrow
+    skips them, which would number the rows after one differently from their lines)."""
+    if not _may_have_blank_lines(path):  # nothing to read twice
+        return set()
+    with open(path, encoding="utf-8-sig", newline="") as text:
+        records = list(csv.reader(text))[1:]
+    while records and not records[-1]:
+        records.pop()  # blank lines at the end are not between rows
+    blanks = {index for index, record in enumerate(records) if not record}
+    return blanks if len(records) - len(blanks) == rows else set()  # read otherwise: keep Arrow's rows
 
 
 def one_line(message: str) -> str:

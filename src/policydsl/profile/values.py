@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
-from policydsl.diagnostics import Diagnostic, did_you_mean
+from policydsl.diagnostics import MAX_PROBLEMS_SHOWN, Diagnostic, did_you_mean
 from policydsl.model import Entity, EnumType, Type
 from policydsl.profile.json_text import int_or_odd, key_path
 from policydsl.profile.limits import MAX_INTEGER, MAX_MONEY, MAX_NUMBER, Limits
@@ -61,7 +61,9 @@ def _integer_reader(subject: str, minimum: Decimal | None) -> ScalarReader:
             value = raw
         elif isinstance(raw, numbers.Integral) and not isinstance(raw, bool):
             value = int(raw)  # an int subclass, numpy.int64 and the like
-        else:  # floats and decimals are refused even when integral: 320.0 is not a head count
+        elif isinstance(raw, Decimal) and raw.is_finite() and raw.as_tuple().exponent == 0:
+            value = int(raw)  # Decimal("5") from a Python caller: written as 5 is, without a fraction
+        else:  # floats and decimals with a fraction are refused even when integral: 320.0 is not a head count
             raise wrong(subject, "integer", raw)
         if not -MAX_INTEGER <= value <= MAX_INTEGER:
             raise Invalid("PD307", f"{subject} is too large: {number_text(value)}", limit_hint("integer"))
@@ -338,7 +340,10 @@ def entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: Mappi
                     values[key] = composite(raw, prefix + key, problems)
                 continue
             shown = key if isinstance(key, str) else repr(key)  # a Python caller's dict may have any keys
-            guess = did_you_mean(shown, names) if len(shown) <= _LONGEST_GUESS else None
+            # Past the problems a ProfileError shows, a guess would only be computed to be dropped.
+            guess = None
+            if len(shown) <= _LONGEST_GUESS and len(problems) < MAX_PROBLEMS_SHOWN:
+                guess = did_you_mean(shown, names)
             if len(shown) > _LONGEST_SHOWN:  # a key of megabytes is not repeated in the message
                 shown = shown[:_LONGEST_SHOWN] + "…"
                 key = shown
