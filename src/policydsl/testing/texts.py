@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 from pathlib import Path
 
 import attrs
@@ -22,6 +23,21 @@ COUNTY_VALUES = (("湖滨区", "陕州区", "灵宝市"), ("east", "west"))
 CATEGORY_VALUES = (("intelligent_upgrade", "green_upgrade", "5g", "other"), ("甲类", "乙类"))
 LABELS = ("企业", "“专精特新”中小企业", "营业收入(万元)", "Project \\\"A\\\"", "研发投入\\t比重", "项目")
 AGENCIES = ("市工业和信息化局", "市财政局", "市科技局")
+# Loop variables by nesting depth (`p` is the `for each` variable).
+LOOP_VARIABLES = (("q", "项"), ("s", "阶"), ("t", "段"))
+MAX_NESTING = 2  # quantifiers inside quantifiers
+# Amendment values come from small pools, so that two amendments often set the same value.
+AMENDED_VALUES = {
+    "money": ("150万元", "100万元", "0万元"), "ratio": ("40%", "30%"), "integer": ("0", "2"),
+    "bool": ("true", "false"), "date": ("2024-01-01", "2025-06-30"),
+}
+# Constructs a caller may ask `_policy_text` to leave out, while an engine disagrees with the
+# documented semantics on them (tests/reference/test_differential.py lists why).
+LIST_DEFINITION = "a definition whose value is a list"
+LONG_PRODUCT = "a product of a product, a quotient or a definition (money * ratio * ratio)"
+LEFT_OUT = frozenset({LIST_DEFINITION, LONG_PRODUCT})
+STARTS = (None, "unknown", "open", datetime.date(2021, 1, 1), datetime.date(2022, 7, 1), datetime.date(2024, 6, 1))
+ENDS = (None, "open", "unknown", datetime.date(2025, 12, 31), datetime.date(2030, 1, 1))
 
 
 @attrs.frozen
@@ -33,24 +49,44 @@ class Enum:
 
 @attrs.frozen
 class Atom:
-    """Something an expression can name, with its type: `revenue`, `p.investment`, `cap`."""
+    """Something an expression can name, with its type: `revenue`, `p.investment`, `gen.cap`."""
 
     text: str
     kind: str  # bool, integer, decimal, money, ratio, date, text, enum, set, list
     enum: Enum | None = None
+    fields: tuple[Atom, ...] = ()  # a list's: the facts of its items, by their own names
+    defined: bool = False  # a definition's name
+
+    def field(self, var: str) -> Atom:
+        return attrs.evolve(self, text=f"{var}.{self.text}")
 
 
 @attrs.frozen
 class Scope:
     atoms: tuple[Atom, ...]
-    item_atoms: tuple[Atom, ...] = ()  # the fields of a project, for `for each` and `any`
-    depth: int = 0  # loop nesting
+    depth: int = 0  # quantifier nesting
 
     def of(self, *kinds: str) -> list[Atom]:
         return [a for a in self.atoms if a.kind in kinds]
 
     def add(self, *atoms: Atom) -> Scope:
         return attrs.evolve(self, atoms=self.atoms + atoms)
+
+
+@attrs.frozen
+class _Amendment:
+    """An amendment being written: its id, the names it sets with their values' texts, and the
+    amendments it prevails over (filled in once every amendment is drawn)."""
+
+    id: str
+    sets: tuple[tuple[Atom, str], ...]
+    condition: str
+    over: list[str] = attrs.field(factory=list)
+
+    def text(self, label: str, indent: str) -> str:
+        over = f" over {', '.join(self.over)}" if self.over else ""
+        sets = "".join(f"{indent}  {atom.text} = {value}\n" for atom, value in self.sets)
+        return f"{indent}amend {self.id} {label} when {self.condition}{over} {{\n{sets}{indent}}}\n"
 
 
 def _fact_specs(county: Enum, level: Enum, category: Enum) -> list[tuple[tuple[str, ...], str, str, Enum | None]]:
@@ -74,14 +110,15 @@ def _fact_specs(county: Enum, level: Enum, category: Enum) -> list[tuple[tuple[s
 class _Writer:
     """Draws one policy text piece by piece; every expression is written with the type it needs."""
 
-    def __init__(self, draw: st.DrawFn) -> None:
+    def __init__(self, draw: st.DrawFn, without: frozenset[str] = frozenset()) -> None:
         self.draw = draw
+        self.without = without  # constructs not to write (LEFT_OUT)
 
     def pick(self, options: list[str] | tuple[str, ...]) -> str:
         return self.draw(st.sampled_from(options))
 
-    def chance(self) -> bool:
-        return self.draw(st.booleans())
+    def chance(self, one_in: int = 2) -> bool:
+        return self.draw(st.integers(0, one_in - 1)) == 0
 
     def label(self) -> str:
         return f'"{self.pick(LABELS)}"'
@@ -115,56 +152,113 @@ class _Writer:
     def value(self, scope: Scope, kind: str, depth: int) -> str:
         """An expression of a numeric, date or text kind."""
         atoms = scope.of(kind)
-        if kind == "money" and depth > 0 and self.draw(st.integers(0, 2)) == 0:
-            left = self.value(scope, "money", depth - 1)
-            form = self.draw(st.integers(0, 5))
-            if form == 0:
-                return f"({left} + {self.value(scope, 'money', depth - 1)})"
-            if form == 1:
-                return f"({left} - {self.value(scope, 'money', depth - 1)})"
-            if form == 2:
-                return f"({left} * {self.value(scope, 'ratio', depth - 1)})"
-            if form == 3:
-                return f"({left} {self.pick(('*', '/'))} {self.pick(('2', '3', '0.5'))})"
-            return f"{self.pick(('min', 'max'))}({left}, {self.value(scope, 'money', depth - 1)})"
-        if kind == "ratio" and depth > 0 and len(scope.of("money")) >= 2 and self.draw(st.integers(0, 3)) == 0:
-            first, second = self.draw(st.permutations(scope.of("money")))[:2]
-            return f"({first.text} / {second.text})"
-        if atoms and self.draw(st.integers(0, 2)) > 0:
+        if depth > 0 and kind in ("money", "integer", "decimal", "ratio", "date") and self.chance(3):
+            compound = self.compound(scope, kind, depth - 1)
+            if compound is not None:
+                return compound
+        if atoms and not self.chance(3):
             return self.draw(st.sampled_from(atoms)).text
         return self.literal(kind)
 
+    def compound(self, scope: Scope, kind: str, depth: int) -> str | None:
+        """Arithmetic, `min`/`max`, `count` or a negation giving `kind`; None when none fits."""
+        forms = ["min", "max"]
+        if kind != "date":
+            forms += ["+", "-", "neg"]
+        if kind == "money":
+            forms += ["ratio", "number", "by_count"]
+        if kind == "integer":
+            forms += ["*", "count"]
+        if kind == "decimal":
+            forms += ["quotient", "*"]
+        if kind == "ratio":
+            forms += ["share", "number"]
+        form = self.pick(forms)
+        if form in ("*", "ratio", "number"):
+            return self.product(scope, kind, form, depth)
+        left = self.value(scope, kind, depth)
+        if form in ("min", "max"):
+            return f"{form}({left}, {self.value(scope, kind, depth)})"
+        if form in ("+", "-"):
+            return f"({left} {form} {self.value(scope, kind, depth)})"
+        if form == "neg":
+            return f"-({left})"
+        if form == "by_count":  # a divisor that may be zero: unknown, named by what it reads
+            divisors = scope.of("integer")
+            return f"({left} / {self.draw(st.sampled_from(divisors)).text})" if divisors else None
+        if form == "count":
+            counted = scope.of("list", "set")
+            return f"count({self.draw(st.sampled_from(counted)).text})" if counted else None
+        if form == "quotient":
+            return f"({self.value(scope, 'integer', depth)} / {self.value(scope, 'integer', depth)})"
+        if len(scope.of("money")) < 2:  # "share": money / money
+            return None
+        first, second = self.draw(st.permutations(scope.of("money")))[:2]
+        return f"({first.text} / {second.text})"
+
+    def product(self, scope: Scope, kind: str, form: str, depth: int) -> str:
+        """`a * b` of `kind`; with LONG_PRODUCT left out, of facts, parameters and literals only."""
+        def operand(of_kind: str) -> str:
+            if LONG_PRODUCT not in self.without:
+                return self.value(scope, of_kind, depth)
+            return self.value(Scope(tuple(a for a in scope.atoms if not a.defined)), of_kind, 0)
+
+        if form == "ratio":
+            return f"({operand(kind)} * {operand('ratio')})"
+        if form == "number":
+            return f"({operand(kind)} {self.pick(('*', '/'))} {self.pick(('2', '3', '0.5'))})"
+        return f"({operand(kind)} * {operand(kind)})"
+
     def comparison(self, scope: Scope, depth: int) -> str:
+        # Inside a loop, half of the comparisons are about the item, so loop bodies read it.
+        items = [a for a in scope.atoms if "." in a.text and not a.text.startswith("gen.")]
+        if items and self.chance():
+            atom = self.draw(st.sampled_from(items))
+            return self.about(atom.kind, scope, depth, atom)
         kinds = ["money", "integer", "decimal", "ratio", "date", "text"]
         kinds += [k for k in ("enum", "set", "list", "bool") if scope.of(k)]
-        kind = self.pick(kinds)
+        return self.about(self.pick(kinds), scope, depth)
+
+    def about(self, kind: str, scope: Scope, depth: int, atom: Atom | None = None) -> str:
+        """A condition on a value of `kind`: `atom` if given, else one drawn from the scope."""
+        if kind in ("bool", "enum", "set", "list") and atom is None:
+            atom = self.draw(st.sampled_from(scope.of(kind)))
         if kind == "bool":
-            return self.draw(st.sampled_from(scope.of("bool"))).text
+            assert atom is not None
+            if self.chance(3):
+                return f"{atom.text} {self.pick(('=', '!='))} {self.value(Scope(tuple(scope.of('bool'))), 'bool', 0)}"
+            return atom.text
         if kind == "enum":
-            atom = self.draw(st.sampled_from(scope.of("enum")))
-            assert atom.enum is not None
+            assert atom is not None and atom.enum is not None
             form = self.draw(st.integers(0, 2))
             if form == 0:
-                values = self.draw(st.lists(st.sampled_from(atom.enum.values), min_size=1, max_size=3, unique=True))
+                values = self.draw(st.lists(st.sampled_from(atom.enum.values), min_size=0, max_size=3, unique=True))
                 return f"{atom.text} {self.pick(('in', 'not in'))} {{{', '.join(values)}}}"
             ops = ("=", "!=", "<", "<=", ">", ">=") if atom.enum.ordered else ("=", "!=")
-            return f"{atom.text} {self.pick(ops)} {self.pick(atom.enum.values)}"
+            same = [a for a in scope.of("enum") if a.enum == atom.enum]
+            other = self.draw(st.sampled_from(same)).text if self.chance(3) else self.pick(atom.enum.values)
+            return f"{atom.text} {self.pick(ops)} {other}"
         if kind == "set":
-            atom = self.draw(st.sampled_from(scope.of("set")))
-            assert atom.enum is not None
+            assert atom is not None and atom.enum is not None
             if self.chance():
                 return f"contains({atom.text}, {self.pick(atom.enum.values)})"
             return f"count({atom.text}) {self.pick(('>=', '>', '='))} {self.pick(('0', '1', '2'))}"
         if kind == "list":
-            atom = self.draw(st.sampled_from(scope.of("list")))
-            if self.chance() or not scope.item_atoms or scope.depth >= 1:
-                return f"count({atom.text}) {self.pick(('>=', '<'))} {self.pick(('1', '2', '3'))}"
-            var = self.pick(("q", "项"))
-            inner = Scope(scope.atoms + tuple(Atom(f"{var}.{a.text}", a.kind, a.enum) for a in scope.item_atoms),
-                          (), scope.depth + 1)
+            assert atom is not None
+            if self.chance(4) or scope.depth >= MAX_NESTING:
+                return f"count({atom.text}) {self.pick(('>=', '<', '='))} {self.pick(('0', '1', '2', '3'))}"
+            var = self.pick(LOOP_VARIABLES[scope.depth])
+            inner = Scope(scope.atoms + tuple(f.field(var) for f in atom.fields), scope.depth + 1)
             return f"{self.pick(('any', 'all'))} {var} in {atom.text}: ({self.condition(inner, max(0, depth - 1))})"
+        left = atom.text if atom is not None else self.value(scope, kind, depth)
+        if kind in ("integer", "money", "text") and self.chance(4):
+            options = {self.literal(kind) for _ in range(self.draw(st.integers(1, 3)))}
+            return f"{left} {self.pick(('in', 'not in'))} {{{', '.join(sorted(options))}}}"
         ops = ("=", "!=", "<", "<=", ">", ">=") if kind != "text" else ("=", "!=")
-        return f"{self.value(scope, kind, depth)} {self.pick(ops)} {self.value(scope, kind, depth)}"
+        right = self.value(scope, kind, depth)
+        if kind in ("money", "ratio") and self.chance(6):  # zero money written `0`; a ratio against a number
+            right = "0" if kind == "money" else self.pick(("0.5", "0.035"))
+        return f"{left} {self.pick(ops)} {right}"
 
     def condition(self, scope: Scope, depth: int = 2) -> str:
         form = self.draw(st.integers(0, 5)) if depth > 0 else 0
@@ -176,12 +270,11 @@ class _Writer:
         return "(" + f" {self.pick(('and', 'or'))} ".join(parts) + ")"
 
     # ---- declarations
-    def window(self) -> str:
-        start = self.draw(st.sampled_from((None, "unknown", "open", datetime.date(2021, 1, 1), datetime.date(2022, 7, 1))))
-        end = self.draw(st.sampled_from((None, "open", datetime.date(2025, 12, 31), datetime.date(2030, 1, 1))))
+    def window(self, indent: str = "  ") -> str:
+        start, end = self.draw(st.sampled_from(STARTS)), self.draw(st.sampled_from(ENDS))
         if start is None or end is None:
             return ""
-        return f"  valid from {start} until {end}\n"
+        return f"{indent}valid from {start} until {end}\n"
 
     def policy(self) -> str:
         level = Enum("level_kind", True, self.draw(st.sampled_from(ORDERED_VALUES)))
@@ -199,100 +292,191 @@ class _Writer:
             name = self.pick(names)
             decls.append(f"  fact {name} {self.label()} : {declared}\n")
             facts.append(Atom(name, kind, of_enum))
-        item_atoms: tuple[Atom, ...] = ()
-        if self.chance():
+        entities = self.item_entities(category)
+        if entities:
+            project, text = entities
             decls.append(f"  fact projects {self.label()} : list of project\n")
-            facts.append(Atom("projects", "list"))
-            item_atoms = (Atom("investment", "money"), Atom("category", "enum", category), Atom("flag", "bool"))
-        lines.append(f"entity enterprise {self.label()} {{\n{''.join(decls)}}}\n")
-        if item_atoms:
-            lines.append(f"entity project {self.label()} {{\n  fact investment {self.label()} : money >= 0\n"
-                         f"  fact category {self.label()} : {category.name}\n  fact flag {self.label()} : bool\n}}\n")
-        scope = Scope(tuple(facts), item_atoms)
-        scope, declared_lines = self.parameters_and_definitions(scope)
+            facts.append(project)
+            lines.append(f"entity enterprise {self.label()} {{\n{''.join(decls)}}}\n")
+            lines.append(text)
+        else:
+            lines.append(f"entity enterprise {self.label()} {{\n{''.join(decls)}}}\n")
+        scope = Scope(tuple(facts))
+        scope, declared_lines, amendable = self.parameters_and_definitions(scope, level)
         lines += declared_lines
         tables = []
         if any(a.enum is county for a in facts):
             rows = "".join(f'  {v} => "{v}政府"\n' for v in county.values)
             lines.append(f'table gov {self.label()} by county {{\n{rows}  unknown => "各县(市、区)政府"\n}}\n')
             tables.append("gov")
-        for number in range(1, self.draw(st.integers(1, 3)) + 1):
-            lines.append(self.measure(f"M{number}", scope, tables))
+        measure_ids = [f"M{number}" for number in range(1, self.draw(st.integers(1, 3)) + 1)]
+        amendments = self.amendments(Scope(tuple(facts)), amendable, len(measure_ids))
+        lines += [amendment.text(self.label(), "") for amendment, where in amendments if where is None]
+        reusable: list[tuple[str, str, str]] = []  # (measure, benefit, kind) a later benefit may take `from`
+        for index, measure_id in enumerate(measure_ids):
+            own = [amendment for amendment, where in amendments if where == index]
+            lines.append(self.measure(measure_id, scope, tables, own, reusable))
         if self.chance():
             lines.append(f"goal g1 {self.label()} {{\n  count {self.condition(scope, 1)}\n  at least 1\n"
                          f"  by 2025-12-31\n}}\n")
         return "\n".join(lines)
 
-    def parameters_and_definitions(self, scope: Scope) -> tuple[Scope, list[str]]:
+    def item_entities(self, category: Enum) -> tuple[Atom, str] | None:
+        """Sometimes a list of projects, whose items may hold a list of phases; the `projects` atom
+        (with its fields) and the entities' text."""
+        if not self.chance(3) and self.chance(3):
+            return None
+        fields = [Atom("investment", "money"), Atom("category", "enum", category), Atom("flag", "bool")]
+        decls = [f"  fact investment {self.label()} : money >= 0\n", f"  fact category {self.label()} : {category.name}\n",
+                 f"  fact flag {self.label()} : bool\n"]
+        text = ""
+        if self.chance():  # items are reported by their name when they have one
+            fields.append(Atom("name", "text"))
+            decls.append(f"  fact name {self.label()} : text\n")
+        if self.chance():
+            fields.append(Atom("phases", "list", fields=(Atom("cost", "money"), Atom("done", "bool"))))
+            decls.append(f"  fact phases {self.label()} : list of phase\n")
+            text = (f"entity phase {self.label()} {{\n  fact cost {self.label()} : money >= 0\n"
+                    f"  fact done {self.label()} : bool\n}}\n")
+        return Atom("projects", "list", fields=tuple(fields)), (
+            f"entity project {self.label()} {{\n{''.join(decls)}}}\n{text}")
+
+    def parameters_and_definitions(self, scope: Scope, level: Enum) -> tuple[Scope, list[str], list[Atom]]:
         lines: list[str] = []
-        params = [("cap", "money", self.money), ("rate", "ratio", lambda: self.literal("ratio")),
-                  ("limit", "integer", lambda: self.literal("integer"))]
-        for name, kind, default in params:
-            if self.chance():
-                value = f" = {default()}" if self.chance() else ""
-                lines.append(f"parameter gen.{name} {self.label()} : {kind}{value}\n")
-                scope = scope.add(Atom(f"gen.{name}", kind))
+        amendable: list[Atom] = []
+        params = [("cap", "money", None), ("rate", "ratio", None), ("limit", "integer", None),
+                  ("tier", "enum", level), ("start", "date", None), ("strict", "bool", None)]
+        for name, kind, enum in params:
+            if self.chance(3 if kind in ("enum", "date", "bool") else 2):
+                value = f" = {self.literal(kind, enum)}" if self.chance() else ""
+                declared = enum.name if enum is not None else kind
+                lines.append(f"parameter gen.{name} {self.label()} : {declared}{value}\n")
+                atom = Atom(f"gen.{name}", kind, enum)
+                scope = scope.add(atom)
+                amendable.append(atom)
         for index in range(self.draw(st.integers(0, 2))):
             lines.append(f"define ok_{index} {self.label()} = {self.condition(scope, 1)}\n")
-            scope = scope.add(Atom(f"ok_{index}", "bool"))
-        if self.chance():
-            lines.append(f"define 基数 = {self.value(scope, 'money', 1)}\n")
-            scope = scope.add(Atom("基数", "money"))
-        return scope, lines
+            atom = Atom(f"ok_{index}", "bool", defined=True)
+            scope = scope.add(atom)
+            amendable.append(atom)
+        lists = scope.of("list")
+        if lists and LIST_DEFINITION not in self.without and self.chance(4):
+            lines.append(f"define 项目表 {self.label()} = {lists[0].text}\n")
+            scope = scope.add(attrs.evolve(lists[0], text="项目表", defined=True))
+        for name, kind in (("基数", "money"), ("件数", "integer"), ("比重", "ratio")):
+            if self.chance(2 if kind == "money" else 4):
+                lines.append(f"define {name} = {self.value(scope, kind, 1)}\n")
+                atom = Atom(name, kind, defined=True)
+                scope = scope.add(atom)
+                amendable.append(atom)
+        return scope, lines, amendable
 
-    def measure(self, measure_id: str, scope: Scope, tables: list[str]) -> str:
+    def amendments(self, facts: Scope, amendable: list[Atom], measures: int) -> list[tuple[_Amendment, int | None]]:
+        """Amendments of parameters and definitions, often several of one name; where two set a
+        name to different values, one prevails over the other (`over`, directly or through others).
+        Each stands at the top level (None) or in a measure (its index)."""
+        if not amendable:
+            return []
+        # A condition or value reads facts only: one that read an amended name would be a cycle.
+        drawn: list[_Amendment] = []
+        for number in range(1, self.draw(st.integers(0, 4)) + 1):
+            targets = self.draw(st.lists(st.sampled_from(amendable), min_size=1, max_size=2, unique=True))
+            sets = tuple((atom, self.amended_value(facts, atom)) for atom in targets)
+            drawn.append(_Amendment(f"a{number}", sets, self.condition(facts, 1)))
+        rank = self.draw(st.permutations(range(len(drawn))))  # `over` only from higher rank to lower
+        below: dict[int, set[int]] = {i: set() for i in range(len(drawn))}
+
+        def prevail(high: int, low: int) -> None:
+            drawn[high].over.append(drawn[low].id)
+            for i in below:
+                if i == high or high in below[i]:
+                    below[i] |= {low} | below[low]
+
+        pairs = list(itertools.combinations(range(len(drawn)), 2))
+        for first, second in self.draw(st.permutations(pairs)) if pairs else ():
+            high, low = (first, second) if rank[first] > rank[second] else (second, first)
+            clash = any(a.text == b.text and value != other
+                        for a, value in drawn[first].sets for b, other in drawn[second].sets)
+            if low in below[high]:
+                continue
+            if clash or self.chance(5):  # now and then an order that is not needed, even between
+                prevail(high, low)       # amendments of different names (a warning, PD243)
+        return [(amendment, None if self.chance(3) else self.draw(st.integers(0, measures - 1)))
+                for amendment in drawn]
+
+    def amended_value(self, facts: Scope, atom: Atom) -> str:
+        if atom.kind == "enum":
+            assert atom.enum is not None
+            return self.pick(atom.enum.values)
+        if self.chance(4):  # an expression of the facts
+            return self.condition(facts, 1) if atom.kind == "bool" else self.value(facts, atom.kind, 1)
+        return self.pick(AMENDED_VALUES[atom.kind])
+
+    def measure(self, measure_id: str, scope: Scope, tables: list[str], amendments: list[_Amendment],
+                reusable: list[tuple[str, str, str]]) -> str:
         body: list[str] = [f'  ref "一、{measure_id[1:]}"\n'] if self.chance() else []
         if self.chance():
             body.append(self.window())
-        agencies = [f'"{self.pick(AGENCIES)}"' + (f" when {self.condition(scope, 0)}" if self.chance() else "")]
-        if tables and self.chance():
-            agencies.append(tables[0])
-        body.append(f"  agencies {', '.join(agencies)}\n")
         inner = scope
         for index in range(self.draw(st.integers(0, 2))):
             body.append(f"  condition c{index} {self.label()} = {self.condition(inner, 1)}\n")
             inner = inner.add(Atom(f"c{index}", "bool"))
-        amendable = [a for a in scope.atoms if a.text.startswith("gen.") or a.text == "基数"]
-        if amendable and self.chance():
-            target = self.draw(st.sampled_from(amendable))
-            # The condition reads facts only: one that reads the amended name itself (directly or
-            # through a definition) is a cycle the checker does not report yet.
-            facts = Scope(tuple(a for a in scope.atoms if a not in amendable and not a.text.startswith("ok_")))
-            body.append(f"  amend a_{measure_id} {self.label()} when {self.condition(facts, 1)} {{\n"
-                        f"    {target.text} = {self.literal(target.kind)}\n  }}\n")
-        for index in range(self.draw(st.integers(1, 3))):
-            body.append(self.benefit(f"b{index}", inner))
+        agencies = [f'"{self.pick(AGENCIES)}"' + (f" when {self.condition(inner, 0)}" if self.chance() else "")]
+        if tables and self.chance():
+            agencies.append(tables[0] + (f" when {self.condition(inner, 0)}" if self.chance(3) else ""))
+        if self.chance(3):
+            agencies.append(f'"{self.pick(AGENCIES)}"')
+        body.append(f"  agencies {', '.join(agencies)}\n")
+        body += [amendment.text(self.label(), "  ") for amendment in amendments]
+        directive_only = self.chance(8)
+        taken = [base for base in reusable if base[0] != measure_id]
+        for index in range(0 if directive_only else self.draw(st.integers(1, 3))):
+            if taken and self.chance(4):
+                base_measure, base_id, kind = self.draw(st.sampled_from(taken))
+                body.append(f"  benefit {kind} b{index} {self.label()} from {base_measure}.{base_id} {{\n"
+                            f"    when {self.condition(inner, 1)}\n  }}\n")
+                continue
+            # A benefit another measure may reuse cannot read this measure's conditions.
+            base = self.chance(3)
+            kind, text = self.benefit(f"b{index}", scope if base else inner)
+            body.append(text)
+            if base:
+                reusable.append((measure_id, f"b{index}", kind))
         if self.chance():
             body.append(f"  target t1 {self.label()} {{\n    when {self.condition(inner, 0)}\n"
                         f"    require {self.condition(inner, 1)}\n  }}\n")
-        if self.chance():
+        if directive_only or self.chance():
             body.append('  directive "各县(市、区)政府结合实际制定措施"\n')
         return f"measure {measure_id} {self.label()} {{\n{''.join(body)}}}\n"
 
-    def benefit(self, benefit_id: str, scope: Scope) -> str:
+    def benefit(self, benefit_id: str, scope: Scope) -> tuple[str, str]:
         kind = self.pick(("grant", "grant", "matching", "service", "priority", "reward"))
         lines: list[str] = []
-        if kind == "grant" and scope.item_atoms and self.chance():
-            lines.append("    for each p in projects\n")
-            scope = scope.add(*(Atom(f"p.{a.text}", a.kind, a.enum) for a in scope.item_atoms))
-            scope = attrs.evolve(scope, depth=1)
-        lines.append(f"    when {self.condition(scope, 2)}\n")
+        lists = [a for a in scope.of("list") if "." not in a.text]
+        if kind in ("grant", "matching", "service") and lists and self.chance():
+            loop = self.draw(st.sampled_from(lists))
+            lines.append(f"    for each p in {loop.text}\n")
+            scope = scope.add(*(f.field("p") for f in loop.fields))
+        if not self.chance(6):  # without `when`, a benefit applies to everyone while in force
+            lines.append(f"    when {self.condition(scope, 2)}\n")
         if kind == "grant":
             lines.append(f"    amount {self.value(scope, 'money', 2)}\n")
-            if self.chance():
-                lines.append(f"    cap {self.value(scope, 'money', 1)}\n")
         elif kind == "matching":
-            lines.append(f"    match {self.value(scope, 'money', 1)} at {self.pick(('1', '2'))}:{self.pick(('1', '3'))}\n")
+            matched = self.value(scope, "money", 1) if LONG_PRODUCT not in self.without else \
+                self.value(Scope(tuple(a for a in scope.atoms if not a.defined)), "money", 0)
+            lines.append(f"    match {matched} at {self.pick(('1', '2'))}:{self.pick(('1', '3'))}\n")
         elif kind == "reward":
             lines.append('    reference "三政办〔2020〕14号"\n')
+        if kind in ("grant", "matching") and self.chance():
+            lines.append(f"    cap {self.value(scope, 'money', 1)}\n")
         if self.chance():
             lines.append('    quote "给予支持"\n')
-        return f"  benefit {kind} {benefit_id} {self.label()} {{\n{''.join(lines)}  }}\n"
+        return kind, f"  benefit {kind} {benefit_id} {self.label()} {{\n{''.join(lines)}  }}\n"
 
 
 @st.composite
-def _policy_text(draw: st.DrawFn) -> str:
-    return _Writer(draw).policy()
+def _policy_text(draw: st.DrawFn, without: frozenset[str] = frozenset()) -> str:
+    return _Writer(draw, without).policy()
 
 
 def policies() -> st.SearchStrategy[str]:

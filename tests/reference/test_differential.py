@@ -1,0 +1,171 @@
+"""Three engines held equal on generated policies: the reference, the closures and DuckDB's SQL.
+
+For each policy drawn from `policydsl.testing.policies()`, a batch of profiles from `profiles()`
+and parameters, on several days (each side of every window bound, and one drawn day), the
+reference interpreter (tests/reference) and the closures (`engine.closures`) must give the same
+result field for field: status, agencies, each benefit result (applies, item, amount, at_most,
+missing_params, unknowns), total, unknowns, targets, goals and whether the policy is in force.
+The SQL query (`sql.query.compile_policy`, every profile of the batch in one DuckDB query) must
+give the reference's status, total and unknowns of every measure.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+from policydsl import model as m
+from policydsl.api import PolicySet
+from policydsl.engine import closures
+from policydsl.profile import read_profile
+from policydsl.result import Result
+from policydsl.testing import load_text, profiles
+from policydsl.testing.texts import LEFT_OUT, LIST_DEFINITION, LONG_PRODUCT, _policy_text
+from tests.batch.helpers import run_sql
+from tests.reference import BenefitOutcome, MeasureOutcome, Outcome, TargetOutcome, evaluate
+
+# Disagreements with docs/semantics.md that the engines still have: each construct is left out of
+# the generated policies until it is fixed, so that the rest stays held equal.
+KNOWN_DISAGREEMENTS = {
+    LIST_DEFINITION: "the items of a list reached through a definition (`define ps = projects`) are named "
+                     "by the definition (`ps[1].investment`), not by their profile path (§5: "
+                     "`projects[1].investment`)",
+    LONG_PRODUCT: "DuckDB rounds the finer operand of a product to fit DECIMAL(38): `revenue * share * "
+                  "(revenue / revenue)` with 3万元 and 0.99 gives 3 instead of 2.97, `match revenue * "
+                  "share at 1:3` 0.3299999997 instead of 0.33 (§7: exact to 28 significant digits)",
+}
+assert set(KNOWN_DISAGREEMENTS) <= LEFT_OUT
+POLICIES = _policy_text(without=frozenset(KNOWN_DISAGREEMENTS))
+# 25 policies in CI; a longer run: POLICYDSL_DIFFERENTIAL_EXAMPLES=1000 HYPOTHESIS_PROFILE=dev.
+EXAMPLES = int(os.environ.get("POLICYDSL_DIFFERENTIAL_EXAMPLES", "25"))
+TOTAL = Decimal("1e-10")  # the SQL total is a DECIMAL(38, 10) of 万元
+PARAM_VALUES: dict[str, tuple[object, ...]] = {  # as a profile writes them; near the generated literals
+    "money": ("0万元", "100万元", "150万元", "149.99万元", "500万元", "1.5亿元"),
+    "ratio": ("3%", "40%", "100%", 0),
+    "integer": (0, 1, 2, 300, 1000),
+    "date": ("2021-01-01", "2024-06-01", "2025-12-31"),
+    "bool": (True, False),
+}
+
+
+def as_outcome(result: Result) -> Outcome:
+    """An engine's result in the reference's terms (what the reference does not compute is left out)."""
+    measures = []
+    for measure in result.measures:
+        benefits = tuple(BenefitOutcome(b.id, b.applies, b.item, b.item_path, b.amount, b.at_most, b.missing_params,
+                                        b.unknowns) for b in measure.benefits)
+        targets = tuple(TargetOutcome(t.id, t.applies, t.met) for t in measure.targets)
+        measures.append(MeasureOutcome(measure.id, measure.status, measure.agencies, benefits, measure.total,
+                                       measure.unknowns, targets))
+    return Outcome(result.as_of, result.in_force, tuple(measures), tuple(result.goals))
+
+
+def sql_row(outcome: Outcome) -> dict[str, Any]:
+    """The reference's answer as a row of the SQL query holds it."""
+    row: dict[str, Any] = {}
+    for measure in outcome.measures:
+        total = measure.total
+        row[f"{measure.id}_status"] = measure.status
+        row[f"{measure.id}_total"] = None if total is None else total.in_unit().quantize(TOTAL, ROUND_HALF_UP)
+        row[f"{measure.id}_unknowns"] = list(measure.unknowns)
+    return row
+
+
+def window_days(policy: m.Policy) -> list[datetime.date]:
+    """Each dated bound of the policy's and the measures' windows, and the days next to it."""
+    windows = [policy.header.window, *(mm.own_window for mm in policy.measures if mm.own_window is not None)]
+    days = set()
+    for window in windows:
+        for bound, step in ((window.start, -1), (window.end, 1)):
+            if bound.kind == "date" and bound.date is not None:
+                days |= {bound.date, bound.date + datetime.timedelta(days=step)}
+    return sorted(days)
+
+
+@st.composite
+def parameters(draw: st.DrawFn, policy: PolicySet) -> dict[str, object]:
+    """Some of the policy's parameters supplied, with values near its thresholds; typed."""
+    raw = {}
+    for name, parameter in policy.policy.parameters.items():
+        enum = parameter.type.enum
+        choices = enum.values if parameter.type.kind == "enum" and enum else PARAM_VALUES[parameter.type.kind]
+        if draw(st.booleans()):
+            raw[name] = draw(st.sampled_from(choices))
+    return policy.read_params(raw)
+
+
+def describe(text: str, raw: Mapping[str, Any], params: Mapping[str, object], day: datetime.date,
+             answers: Mapping[str, object]) -> str:
+    lines = [f"policy:\n{text}", f"profile: {json.dumps(raw, ensure_ascii=False, default=str)}",
+             f"params: {dict(params)}", f"as_of: {day}"]
+    lines += [f"{engine}: {answer}" for engine, answer in answers.items()]
+    return "\n".join(lines)
+
+
+def in_force(policy: m.Policy, day: datetime.date) -> tuple[bool, ...]:
+    """What a day decides (§11): whether the policy and each measure are in force on it."""
+    return (policy.header.window.contains(day), *(measure.window.contains(day) for measure in policy.measures))
+
+
+def compare(text: str, policy: m.Policy, raws: Sequence[Mapping[str, Any]], params: Mapping[str, object],
+            day: datetime.date, sql: bool = True) -> int:
+    """Every profile through the reference and the closures on one day, and through DuckDB if `sql`;
+    returns the number of SQL fields compared."""
+    facts = [read_profile(policy.schema, raw).values for raw in raws]
+    references = [evaluate(policy, fact, params, day) for fact in facts]
+    for raw, fact, reference in zip(raws, facts, references, strict=True):
+        engine = as_outcome(closures.evaluate(policy, fact, params, day))
+        if engine != reference:
+            differing: dict[str, object] = {f"reference {r.id}": r for r, e in zip(reference.measures, engine.measures, strict=True)
+                         if r != e}
+            differing |= {f"closures {e.id}": e for r, e in zip(reference.measures, engine.measures, strict=True)
+                          if r != e}
+            if reference.goals != engine.goals or reference.in_force != engine.in_force:
+                differing |= {"reference goals": (reference.in_force, reference.goals),
+                              "closures goals": (engine.in_force, engine.goals)}
+            raise AssertionError("the closures differ from the reference\n" + describe(text, raw, params, day,
+                                                                                        differing))
+    if not sql:
+        return 0
+    rows = run_sql(policy, facts, params, day)
+    compared = 0
+    for raw, reference, row in zip(raws, references, rows, strict=True):
+        want = sql_row(reference)
+        wrong = {key: (value, row[key]) for key, value in want.items() if row[key] != value}
+        compared += len(want)
+        if wrong:
+            answers = {f"{key} reference": value for key, (value, _) in wrong.items()}
+            answers |= {f"{key} DuckDB": got for key, (_, got) in wrong.items()}
+            raise AssertionError("DuckDB differs from the reference\n" + describe(text, raw, params, day, answers))
+    return compared
+
+
+def agree(text: str, data: st.DataObject) -> None:
+    """The property: one generated policy, a batch of profiles, parameters and several days."""
+    policy_set = load_text(text)
+    policy = policy_set.policy
+    raws = data.draw(st.lists(profiles(policy_set), min_size=1, max_size=12), label="profiles")
+    params = data.draw(parameters(policy_set), label="params")
+    days = [*window_days(policy), data.draw(st.dates(datetime.date(2019, 1, 1), datetime.date(2031, 12, 31)))]
+    note(f"days {days}")
+    # The day enters only through the windows, so the SQL query (compiled per day, the slow part)
+    # runs once for each different set of windows that contain it.
+    seen: set[tuple[bool, ...]] = set()
+    for day in days:
+        windows = in_force(policy, day)
+        compared = compare(text, policy, raws, params, day, sql=windows not in seen)
+        assert compared == (0 if windows in seen else len(raws) * len(policy.measures) * 3)
+        seen.add(windows)
+
+
+@settings(max_examples=EXAMPLES)
+@given(text=POLICIES, data=st.data())
+def test_reference_closures_and_duckdb_agree_on_generated_policies(text: str, data: st.DataObject) -> None:
+    agree(text, data)
