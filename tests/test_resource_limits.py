@@ -20,6 +20,7 @@ from policydsl.cli import main
 from policydsl.diagnostics import ProfileError
 from policydsl.engine.loop_work import LoopWork, check_loop_work, loop_nests, loop_work_can_exceed
 from policydsl.profile import DEFAULT_LIMITS, Limits, read_profile, read_value
+from policydsl.testing import load_text
 from tests.conftest import SANMENXIA
 
 NESTED = Path(__file__).parent / "batch" / "data" / "nested.pol"
@@ -198,6 +199,15 @@ def test_the_nests_of_loops_of_a_policy(nested: policydsl.PolicySet, sanmenxia: 
     assert loop_work_can_exceed(nests)
     # Sanmenxia has no nested loops: no profile within the list limits can reach the limit.
     assert not loop_work_can_exceed(loop_nests(sanmenxia.policy))
+
+
+def test_loops_over_a_list_definition_nest() -> None:
+    # `ps` is `projects` through a definition: two loops over it, one inside the other.
+    policy = load_text('policy p { title "t" }\nentity e "e" { fact projects "p" : list of project }\n'
+                       'entity project "p" { fact x "x" : money }\ndefine ps "p" = projects\n'
+                       'measure M1 "m" { benefit service s "s" { when any q in ps: (any r in ps: (q.x > r.x)) } }\n')
+    nests = loop_nests(policy.policy)
+    assert {key: count for key, (count, _) in nests.items()} == {("project",): 1, ("project", "project"): 1}
 
 
 def test_loop_work_at_the_limit(nested: policydsl.PolicySet) -> None:

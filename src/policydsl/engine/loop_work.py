@@ -77,7 +77,7 @@ class _LoopNests:
         if isinstance(expr, self._LEAVES) or expr is None:
             return {}
         if isinstance(expr, m.Quant):
-            nests = self.expr(expr.collection)
+            nests = dict(self.expr(expr.collection))  # a copy: a definition's nests are kept in the memo
             entity = expr.collection.type.entity or "?"
             _add(nests, {(entity,): (1, expr.span.location() if expr.span is not None else "a loop")})
             _add(nests, self.expr(expr.body), (entity,))
