@@ -577,21 +577,7 @@ FROM (
     *,
     CASE
       WHEN "projects" IS NULL
-      THEN CASE
-        WHEN NOT CAST(NULL AS BOOLEAN)
-        THEN CAST(NULL AS BIGINT)
-        ELSE COALESCE(
-          CASE
-            WHEN TRUE
-            THEN 4
-            WHEN CAST(NULL AS BOOLEAN) AND (
-              CAST(NULL AS DECIMAL(18, 6)) IS NULL
-            )
-            THEN COALESCE("param_ratio__m", 0) | 4
-          END,
-          0
-        ) | 4
-      END
+      THEN CASE WHEN NOT CAST(NULL AS BOOLEAN) THEN CAST(NULL AS BIGINT) ELSE 4 END
       ELSE LIST_BIT_OR(LIST_TRANSFORM("b_M2_g_paths", LAMBDA s11 : s11))
     END AS "b_M2_g_unknowns__m"
   FROM (
