@@ -74,3 +74,30 @@ def test_json_output_under_an_ascii_encoding_is_the_same_json() -> None:
     assert done.returncode == 0, done.stderr
     expected = policydsl.load(SANMENXIA).evaluate(PROFILE, as_of=DAY).to_dict()
     assert json.loads(done.stdout) == json.loads(json.dumps(expected, ensure_ascii=False))
+
+
+# ---- parameters carry ranges like facts ------------------------------------------------------------
+
+
+def test_a_parameter_below_its_minimum_is_refused(sanmenxia: PolicySet, capsys: pytest.CaptureFixture[str]) -> None:
+    """three_upgrades.cap is `money >= 0`: −5万元 made M2 eligible with a negative grant."""
+    from policydsl.cli import main
+
+    with pytest.raises(ProfileError) as error:
+        sanmenxia.evaluate(PROFILE, as_of=DAY, params={"three_upgrades.cap": -5})
+    (diagnostic,) = error.value.diagnostics
+    assert (diagnostic.code, diagnostic.message) == ("PD304", "three_upgrades.cap must be at least 0万元, not -5万元")
+    assert sanmenxia.read_params({"three_upgrades.cap": 0, "three_upgrades.ratio": "0%"})  # the minimum itself
+    for command in (["eval", str(SANMENXIA), str(PROFILE)], ["sql", str(SANMENXIA)]):
+        assert main([*command, "--as-of", "2024-06-01", "--param", "three_upgrades.cap=-5"]) == 2
+        assert "three_upgrades.cap: error[PD304]: three_upgrades.cap must be at least 0万元" in capsys.readouterr().err
+
+
+def test_a_parameter_minimum_is_formatted_and_read_back() -> None:
+    from policydsl.syntax.format import format_text
+
+    text = (ROOT / "tests" / "cases" / "parameters" / "good" / "minimum.pol").read_text("utf-8")
+    assert format_text(text, "minimum.pol") == text
+    policy = policydsl.load(ROOT / "tests" / "cases" / "parameters" / "good" / "minimum.pol").policy
+    assert {name: str(p.minimum) for name, p in policy.parameters.items()} == {
+        "threshold": "0", "headcount": "1", "ratio": "0", "cap": "0"}

@@ -87,7 +87,8 @@ class PolicySet:
                     hint=did_you_mean(name, self.policy.parameters) or f"the parameters are: {known}"))
                 continue
             try:
-                values[name] = read_value(parameter.type, raw, name, from_text=from_text, limits=self.limits)
+                values[name] = read_value(parameter.type, raw, name, from_text=from_text, limits=self.limits,
+                                          minimum=parameter.minimum)
             except ProfileError as error:
                 problems.extend(error.diagnostics)
         if problems:

@@ -290,6 +290,7 @@ class Parameter:
     type: Type
     default: object | None  # a runtime value, or None when the parameter has no default
     span: Span | None = _span()
+    minimum: Decimal | None = None  # a supplied value below it is refused (PD304), as a fact's
 
 
 @attrs.frozen

@@ -264,10 +264,17 @@ class PolicyChecker:
             if typ.kind in ("list", "set"):
                 self.error("PD202", "a parameter holds one value, not a list or set", node.type.span)
                 continue
+            if node.minimum is not None and typ.kind not in ("integer", "decimal", "money", "ratio"):
+                self.error("PD202", f"a minimum applies to numbers and money, not {typ}", node.type.span)
+                continue
             default = None
             if node.default is not None:
                 default = self.constant(node.default, typ, "the default of a parameter")
-            out.setdefault(node.name, m.Parameter(node.name, node.label, typ, default, node.span))
+                if default is not None and node.minimum is not None and _below(default, node.minimum):
+                    shown = f"{node.minimum}万元" if typ.kind == "money" else str(node.minimum)
+                    self.error("PD234", f"the default of {node.name} is below its minimum {shown}",
+                               node.default.span, hint="raise the default, or lower the minimum")
+            out.setdefault(node.name, m.Parameter(node.name, node.label, typ, default, node.span, node.minimum))
         return out
 
     def constant(self, node: ast.Expr, typ: m.Type, what: str) -> object | None:
@@ -804,3 +811,9 @@ def _transitive(edges: dict[str, set[str]]) -> dict[str, set[str]]:
             stack.extend(edges.get(current, ()))
         reached[start] = seen
     return reached
+
+
+def _below(value: object, minimum: Decimal) -> bool:
+    """Whether a parameter's value is below its minimum (money in 万元, as a fact's minimum is)."""
+    number = value.in_unit() if isinstance(value, Money) else value
+    return isinstance(number, int | Decimal) and not isinstance(number, bool) and number < minimum

@@ -382,11 +382,12 @@ def from_text(typ: Type, text: str, subject: str) -> object:
     return text  # money, ratio, date, text and enum values are strings in a profile too
 
 
-def value_reader(typ: Type, subject: str, limits: Limits) -> CompositeReader:
-    """The reader of one value of any type but a list, reporting its problems at the path given."""
+def value_reader(typ: Type, subject: str, limits: Limits, minimum: Decimal | None = None) -> CompositeReader:
+    """The reader of one value of any type but a list (not below `minimum`, a parameter's), reporting
+    its problems at the path given."""
     if typ.kind == "set" and typ.enum is not None:
         return set_reader(subject, typ.enum, limits)
-    scalar = scalar_reader(subject, typ, None, limits)
+    scalar = scalar_reader(subject, typ, minimum, limits)
 
     def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
         try:

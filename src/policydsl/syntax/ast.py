@@ -232,6 +232,7 @@ class ParamDecl:
     type: TypeExpr
     default: Expr | None = None
     span: Span | None = _span()
+    minimum: Decimal | None = None  # `: money >= 0`, as a fact's
 
 
 @attrs.frozen

@@ -242,6 +242,8 @@ class _Builder:
             return _stmt(_expr_lines(f"define {item.name}{_opt_label(item.label)} = ", item.expr, "", 0), tree)
         if isinstance(item, ast.ParamDecl):
             declared = f"parameter {item.name} {_string(item.label)} : {_type(item.type)}"
+            if item.minimum is not None:
+                declared += f" >= {_decimal(item.minimum)}"
             if item.default is None:
                 return _stmt([declared], tree)
             return _stmt(_expr_lines(declared + " = ", item.default, "", 0), tree)

@@ -543,8 +543,9 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True)
     def param_decl(self, meta: Meta, children: list[Any]) -> ast.ParamDecl:
         name, label, type_expr, *rest = children
+        minimum = rest.pop(0) if rest and isinstance(rest[0], Decimal) else None  # `>= 0` (fact_min)
         default = rest[0] if rest else None
-        return ast.ParamDecl(name.dotted, self._string(label), type_expr, default, self._span(meta))
+        return ast.ParamDecl(name.dotted, self._string(label), type_expr, default, self._span(meta), minimum)
 
     @v_args(meta=True)
     def table_decl(self, meta: Meta, children: list[Any]) -> ast.TableDecl:
