@@ -35,7 +35,8 @@ AMENDED_VALUES = {
 # documented semantics on them (tests/reference/test_differential.py lists why).
 LIST_DEFINITION = "a definition whose value is a list"
 LONG_PRODUCT = "a product of a product, a quotient or a definition (money * ratio * ratio)"
-LEFT_OUT = frozenset({LIST_DEFINITION, LONG_PRODUCT})
+ZERO_CONSTANT = "a division by constants that are zero (x / (1 - 1))"
+LEFT_OUT = frozenset({LIST_DEFINITION, LONG_PRODUCT, ZERO_CONSTANT})
 STARTS = (None, "unknown", "open", datetime.date(2021, 1, 1), datetime.date(2022, 7, 1), datetime.date(2024, 6, 1))
 ENDS = (None, "open", "unknown", datetime.date(2025, 12, 31), datetime.date(2030, 1, 1))
 
@@ -206,6 +207,8 @@ class _Writer:
         if form == "ratio":
             return f"({operand(kind)} * {operand('ratio')})"
         if form == "number":
+            if ZERO_CONSTANT not in self.without and self.chance(8):  # unknown, naming nothing
+                return f"({operand(kind)} / (1 - 1))"
             return f"({operand(kind)} {self.pick(('*', '/'))} {self.pick(('2', '3', '0.5'))})"
         return f"({operand(kind)} * {operand(kind)})"
 
