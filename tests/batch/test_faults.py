@@ -138,6 +138,18 @@ def test_an_output_in_a_read_only_folder(tmp_path: Path, engine: str, capsys: py
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's /sys, where no one may make a file")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_output_in_a_folder_that_refuses_new_files(tmp_path: Path, engine: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """/sys refuses new files even to root: the failure comes from making the file, past the checks."""
+    source = write_firms(tmp_path, 3, ".jsonl")
+    code = main(["batch", str(CORE), str(source), "-o", "/sys/out.jsonl", "--engine", engine, "--as-of", AS_OF])
+    err = capsys.readouterr().err
+    assert code == 2 and "/sys/out.jsonl: error[PD408]: cannot write /sys/out.jsonl: Permission denied" in err, err
+    assert "internal error" not in err and not Path("/sys/out.jsonl").exists()
+
+
 # ---- a full disk ------------------------------------------------------------------------------
 
 
