@@ -50,8 +50,8 @@ def handled() -> Iterator[None]:
     """Run the block with the signals taken by the watcher thread (only from the main thread)."""
     # A signal ignored when the command started (SIGINT of a background job) stays ignored.
     signals = frozenset(s for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN)
-    if threading.current_thread() is not threading.main_thread() or not signals:
-        yield
+    if threading.current_thread() is not threading.main_thread() or not signals or not hasattr(signal, "sigwait"):
+        yield  # (Windows has no signal masks: Ctrl-C is Python's KeyboardInterrupt there)
         return
     previous = {signum: signal.signal(signum, _raise) for signum in signals}
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, signals)  # threads started later inherit it
