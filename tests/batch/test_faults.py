@@ -375,3 +375,25 @@ def test_the_problems_of_one_row_are_capped(tmp_path: Path, engine: str) -> None
     assert first["error"].endswith("error[PD302]: … and 99,980 more problems of this profile "
                                    "(help: correct the ones above first)")
     assert second["error"] is None
+
+
+def test_the_sql_tally_of_totals_past_38_digits_is_exact(tmp_path: Path) -> None:
+    """DuckDB's sum of a DECIMAL(38, 10) column stops with an overflow from 10^28 on: the tally sums
+    the whole 万元 and the decimals apart, as HUGEINTs."""
+    import duckdb
+
+    from policydsl.batch import duckdb_engine, statements
+    from policydsl.batch.outputs import Tally, output_schema
+    from policydsl.profile import DEFAULT_LIMITS
+
+    policy = policydsl.load(MULTIPLE).policy
+    plan = statements.build(policy, {}, DAY, ".jsonl", {}, "line", DEFAULT_LIMITS)
+    written = tmp_path / "written.parquet"
+    big = Decimal("9000000000000000000000000000.1234567891")  # 9 × 10^27 and ten decimals
+    pq.write_table(pa.table({"row": [1, 2, 3], "error": [None, None, None], "M1_status": ["eligible"] * 3,
+                             "M1_total": [big, big, Decimal("-0.5")], "M1_unknowns": [[], [], []]},
+                            schema=output_schema(policy)), written)
+    tally = Tally(policy)
+    duckdb_engine._tally_file(duckdb.connect(), plan, written, policy, DAY, tally)
+    assert tally.totals["M1"] == Decimal("17999999999999999999999999999.7469135782")  # 2 × big − 0.5
+    assert tally.statuses["M1"] == {"eligible": 3}

@@ -17,6 +17,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,11 +25,11 @@ from policydsl import interrupts
 from policydsl import model as m
 from policydsl.atomic import cannot_write
 from policydsl.batch.inputs import CHUNK, Source, one_line
-from policydsl.batch.outputs import RowReader, Rows, Tally, Writer, evaluate_row, output_schema
+from policydsl.batch.outputs import SUM_CONTEXT, RowReader, Rows, Tally, Writer, evaluate_row, output_schema
 from policydsl.batch.plan import ARROW, RAW, RAW_FILE, ROW, UNCHECKED, WRITTEN, Plan, plan, possible_statuses
 from policydsl.diagnostics import Diagnostic, UsageError
 from policydsl.model import STATUSES
-from policydsl.sql.shapes import KEY, SqlUnsupported
+from policydsl.sql.shapes import KEY, TOTAL_TYPE, SqlUnsupported
 
 if TYPE_CHECKING:
     import duckdb
@@ -213,9 +214,10 @@ def _tally_file(connection: duckdb.DuckDBPyConnection, statements: Plan, output:
             rest -= counts[status]
         counts[last] = rest
         tally.statuses[measure.id] = {s: n for s in STATUSES if (n := counts.get(s, 0))}
-        total = next(values)
-        if total is not None:
-            tally.totals[measure.id] = total
+        whole, decimals = next(values), next(values)  # `batch_statements._tally`: summed apart
+        if whole is not None:
+            fraction = SUM_CONTEXT.scaleb(Decimal(int(decimals)), -TOTAL_TYPE[1])
+            tally.totals[measure.id] = SUM_CONTEXT.add(Decimal(int(whole)), fraction)
 
 
 def _stream(connection: duckdb.DuckDBPyConnection, statements: Plan, schema: pa.Schema) -> Iterator[pa.RecordBatch]:

@@ -36,6 +36,8 @@ TOTAL_SCALE = Decimal("1e-10")  # totals are DECIMAL(38, 10) of 万元, rounded 
 # with as many digits as the column has (the default context's 28 would fail from 10^18 万元 on).
 _TOTAL_CONTEXT = decimal.Context(prec=38, rounding=ROUND_HALF_UP, traps=[decimal.InvalidOperation])
 _TOTAL_LIMIT = Decimal(10) ** 28
+# The summary's sums of totals: exact however many rows (Python's default 28 digits would round them).
+SUM_CONTEXT = decimal.Context(prec=80, traps=[decimal.Inexact, decimal.InvalidOperation])
 
 
 @attrs.frozen
@@ -296,7 +298,7 @@ class Tally:
             # Summed with 76 digits: a sum of DECIMAL(38, 10) values overflows (and wraps round) at 38.
             total = pc.sum(batch.column(f"{measure.id}_total").cast(pa.decimal256(76, 10))).as_py()
             if total is not None:
-                self.totals[measure.id] = self.totals.get(measure.id, Decimal(0)) + total
+                self.totals[measure.id] = SUM_CONTEXT.add(self.totals.get(measure.id, Decimal(0)), total)
 
     def summary(self, engine: str, by_python: int, seconds: float) -> BatchSummary:
         goals = tuple(GoalProgress(g.id, g.label, self.goals.get(g.id, 0), g.at_least, g.by) for g in self.policy.goals)

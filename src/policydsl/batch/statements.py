@@ -21,7 +21,7 @@ from policydsl.engine.loop_work import loop_nests
 from policydsl.profile import Limits
 from policydsl.sql.dialects import TEXT, all_of, binary, call, case, cast, is_null, number, text, write
 from policydsl.sql.query import CompiledQuery, compile_policy
-from policydsl.sql.shapes import KEY
+from policydsl.sql.shapes import KEY, TOTAL_TYPE
 
 
 def build(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, source_format: str,
@@ -87,12 +87,21 @@ def _goals(policy: m.Policy, query: CompiledQuery, every_row_clean: bool) -> str
 
 def _tally(policy: m.Policy, query: CompiledQuery, as_of: datetime.date) -> exp.Select:
     """Rows, errors, then per measure the rows with a status, those of each possible status but
-    the last (the rest have the last), and the total."""
+    the last (the rest have the last), and the total: the sum of the whole 万元 and the sum of the
+    ten decimals (as whole numbers), which `duckdb_engine` adds up exactly. A sum of DECIMAL(38, 10)
+    stops the query with an overflow from 10^28 on; these sums reach 10^38 (HUGEINT)."""
     columns: list[exp.Expression] = [call("count", exp.Star()), call("count", exp.column("error", quoted=True))]
     for measure, names in zip(policy.measures, query.measures, strict=True):
         status = exp.column(names.status, quoted=True)
         columns.append(call("count", status.copy()))
         columns += [call("count_if", binary(exp.EQ, status.copy(), text(s)))
                     for s in possible_statuses(measure, as_of)[:-1]]
-        columns.append(call("sum", exp.column(names.total, quoted=True)))
+        total = exp.column(names.total, quoted=True)
+        whole = call("floor", total)
+        columns.append(call("sum", cast(whole, HUGEINT)))
+        columns.append(call("sum", cast(binary(exp.Mul, binary(exp.Sub, total.copy(), whole.copy()),
+                                               number(10**TOTAL_TYPE[1])), HUGEINT)))
     return exp.select(*columns).from_(exp.to_table(WRITTEN))
+
+
+HUGEINT = exp.DataType.build("HUGEINT", dialect="duckdb")
