@@ -228,6 +228,17 @@ class Quant:
 
 
 @attrs.frozen
+class If:
+    """`if condition then value else value`: `semantics.choose`."""
+
+    condition: TExpr
+    then: TExpr
+    otherwise: TExpr
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Func:
     """A built-in function: min, max, count, contains."""
 
@@ -239,7 +250,7 @@ class Func:
 
 TExpr: TypeAlias = (
     Const | FactRef | FieldRef | VarRef | DefRef | CondRef | ParamRef | Not | Neg | Logic | Arith
-    | Compare | In | Quant | Func
+    | Compare | In | Quant | Func | If
 )
 
 # ---- declarations ----------------------------------------------------------------------
@@ -501,6 +512,8 @@ def children(expr: TExpr) -> tuple[TExpr, ...]:
         return (expr.collection, expr.body)
     if isinstance(expr, Func):
         return expr.args
+    if isinstance(expr, If):
+        return (expr.condition, expr.then, expr.otherwise)
     return ()
 
 

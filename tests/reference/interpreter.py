@@ -212,6 +212,9 @@ class Interpreter:
             measure = self.policy.all_measures[expr.measure]
             condition = next(c for c in measure.conditions if c.name == expr.name)
             return self.value(condition.expr, NO_ENV)
+        if isinstance(expr, m.If):  # §4: `choose` on the condition
+            return choose(self.value(expr.condition, env), self.value(expr.then, env),
+                          self.value(expr.otherwise, env))
         raise Unsupported(f"no meaning for {type(expr).__name__}")
 
     def compare(self, expr: m.Compare, env: Env) -> object:

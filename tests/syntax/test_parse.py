@@ -36,6 +36,7 @@ def test_grammar_is_lalr_without_collisions() -> None:
         ("x not in {湖滨区}", "(x)not in{湖滨区}"),
         ("any p in ps: (p.a)", "any p in ps:(p.a)"),
         ("true and false", "(true)and(false)"),
+        ("if a then b else c", "if(a)then(b)else(c)"),
     ],
 )
 def test_keywords_with_and_without_spaces(spaced: str, tight: str) -> None:
@@ -123,6 +124,9 @@ def test_keywords_are_never_names() -> None:
     assert [p.code for p in problems] == ["PD116"]
     _, problems = parse_text('enum e "e" { or, b }\n')
     assert [p.code for p in problems] == ["PD116"]
+    for word in ("if", "then", "else"):
+        _, problems = parse_text(f'enum e "e" {{ {word}, b }}\n')
+        assert [p.code for p in problems] == ["PD116"], word
 
 
 def test_goal_counts_are_whole() -> None:

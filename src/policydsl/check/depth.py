@@ -38,6 +38,8 @@ def references(expr: ast.Expr, names: Collection[str]) -> list[str]:
             stack.extend(((node.options, bound), (node.value, bound)))
         elif isinstance(node, ast.Quantified):
             stack.extend(((node.body, bound | {node.var}), (node.collection, bound)))
+        elif isinstance(node, ast.If):
+            stack.extend(((node.otherwise, bound), (node.then, bound), (node.condition, bound)))
     return found
 
 

@@ -172,6 +172,8 @@ class Typer:
             return self.quantified(node, scope)
         if isinstance(node, ast.Call):
             return self.call(node, scope)
+        if isinstance(node, ast.If):
+            return self.conditional(node, scope, expected)
         if isinstance(node, ast.SetLit):
             self.error(
                 "PD202",
@@ -373,6 +375,36 @@ class Typer:
         if body is None:
             return None
         return m.Quant(node.quantifier, node.var, collection, body, m.BOOL, node.span)
+
+    def conditional(self, node: ast.If, scope: Scope, expected: m.Type | None) -> m.TExpr | None:
+        """`if … then … else …`: a boolean condition and two values of one type (integers and
+        decimals mix, a plain number stands for a ratio; a bare enum value takes the other's enum)."""
+        condition = self.boolean(node.condition, scope, "the condition of `if`")
+        first, second = node.then, node.otherwise
+        if isinstance(first, ast.Name) and not _is_reference(first, scope, self):
+            otherwise = self.expr(second, scope, expected)
+            then = self.expr(first, scope, otherwise.type if otherwise else expected)
+        else:
+            then = self.expr(first, scope, expected)
+            otherwise = self.expr(second, scope, then.type if then else expected)
+        if condition is None or then is None or otherwise is None:
+            return None
+        if "money" in (then.type.kind, otherwise.type.kind):
+            then, otherwise = _zero_as_money(then, otherwise.type), _zero_as_money(otherwise, then.type)
+        kinds = {then.type.kind, otherwise.type.kind}
+        if then.type == otherwise.type:
+            result = then.type
+        elif kinds <= m.NUMERIC:
+            result = m.DECIMAL
+        elif "ratio" in kinds and len(kinds - m.NUMERIC) == 1:
+            result = m.RATIO
+        else:
+            code = "PD203" if kinds & {"money", "ratio"} else "PD202"
+            self.error(code, f"the two values of `if` must be of one type, but `then` gives {then.type} and "
+                       f"`else` gives {otherwise.type}", node.span,
+                       hint="give both branches values of the same kind, e.g. `if x then 40% else 30%`")
+            return None
+        return m.If(condition, then, otherwise, result, node.span)
 
     def call(self, node: ast.Call, scope: Scope) -> m.TExpr | None:
         name = node.function

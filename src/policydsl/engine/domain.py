@@ -113,6 +113,9 @@ class Builder(Generic[V, S]):
             return domain.quantify(expr, build(expr.collection, scope), lambda inner: build(body, inner), scope)
         if isinstance(expr, m.Func):
             return domain.call(expr, [build(arg, scope) for arg in expr.args])
+        if isinstance(expr, m.If):
+            return domain.choose(build(expr.condition, scope), build(expr.then, scope),
+                                 build(expr.otherwise, scope), expr.type)
         if isinstance(expr, m.DefRef):
             return self.definition(expr.name)
         if isinstance(expr, m.ParamRef):

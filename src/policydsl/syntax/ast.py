@@ -113,6 +113,16 @@ class Member:
 
 
 @attrs.frozen
+class If:
+    """`if condition then value else value`."""
+
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Quantified:
     """`any p in projects: (…)` / `all p in projects: (…)`."""
 
@@ -137,6 +147,7 @@ Expr: TypeAlias = (
     | SetLit
     | Member
     | Quantified
+    | If
 )
 
 COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})

@@ -38,7 +38,7 @@ class InternalFormatError(RuntimeError):
 
 # Binding strength, loosest first; an operand printed where a stronger level is required
 # gets parentheses. Mirrors the expression rules of grammar.lark.
-OR, AND, NOT, COMPARE, SUM, PRODUCT, NEGATE, ATOM = range(1, 9)
+IF, OR, AND, NOT, COMPARE, SUM, PRODUCT, NEGATE, ATOM = range(0, 9)
 
 # Levels the left and right operands must reach. Every binary level is left-associative
 # (so an equal-level right operand needs parentheses); comparisons do not chain at all.
@@ -64,10 +64,12 @@ def _level(expr: ast.Expr) -> int:
         return NOT if expr.op == "not" else NEGATE
     if isinstance(expr, ast.Member):
         return COMPARE
+    if isinstance(expr, ast.If):
+        return IF
     return ATOM
 
 
-def format_expr(expr: ast.Expr, context: int = OR) -> str:
+def format_expr(expr: ast.Expr, context: int = IF) -> str:
     """One expression on one line, parenthesised only if it binds looser than `context`.
 
     >>> format_expr(ast.Binary("-", ast.Name(("a",)), ast.Binary("-", ast.Name(("b",)), ast.Name(("c",)))))
@@ -88,6 +90,10 @@ def _expr(expr: ast.Expr) -> str:
     if isinstance(expr, ast.Member):
         keyword = "not in" if expr.negated else "in"
         return f"{format_expr(expr.value, SUM)} {keyword} {_expr(expr.options)}"
+    if isinstance(expr, ast.If):
+        # An `if` inside the condition or the `then` value is bracketed for the reader; `else if`
+        # chains read as they are.
+        return f"if {format_expr(expr.condition, OR)} then {format_expr(expr.then, OR)} else {format_expr(expr.otherwise)}"
     if isinstance(expr, ast.Quantified):
         return f"{expr.quantifier} {expr.var} in {format_expr(expr.collection)}: ({format_expr(expr.body)})"
     if isinstance(expr, ast.SetLit):
@@ -125,7 +131,7 @@ def _string(value: str) -> str:
 
 def _expr_lines(prefix: str, expr: ast.Expr, suffix: str, indent: int) -> list[str]:
     """`prefix expr suffix`, broken before the outermost `and`s / `or`s if wider than WIDTH."""
-    return _chain(prefix, expr, suffix, indent, CONTINUATION, OR)
+    return _chain(prefix, expr, suffix, indent, CONTINUATION, IF)
 
 
 def _chain(prefix: str, expr: ast.Expr, suffix: str, indent: int, extra: int, context: int) -> list[str]:

@@ -812,6 +812,10 @@ class _Builder(Transformer[Token, Any]):
         return ast.Unary("not", operand, self._span(meta))
 
     @v_args(inline=True, meta=True)
+    def if_expr(self, meta: Meta, condition: ast.Expr, then: ast.Expr, otherwise: ast.Expr) -> ast.If:
+        return ast.If(condition, then, otherwise, self._span(meta))
+
+    @v_args(inline=True, meta=True)
     def negate(self, meta: Meta, _minus: Token, operand: ast.Expr) -> ast.Unary:
         return ast.Unary("-", operand, self._span(meta))
 
