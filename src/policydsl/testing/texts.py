@@ -353,6 +353,8 @@ class _Writer:
             if self.chance(3 if kind in ("enum", "date", "bool") else 2):
                 value = f" = {self.literal(kind, enum)}" if self.chance() else ""
                 declared = enum.name if enum is not None else kind
+                if kind in ("money", "ratio", "integer") and self.chance():
+                    declared += " >= 0"  # every literal drawn is at least 0
                 lines.append(f"parameter gen.{name} {self.label()} : {declared}{value}\n")
                 atom = Atom(f"gen.{name}", kind, enum)
                 scope = scope.add(atom)
