@@ -56,6 +56,14 @@ Row = tuple[str, tuple[str, ...], tuple[BenefitResult, ...], "Money | None", tup
 Plan = Callable[["CompiledEvaluation"], Row]
 Agencies = tuple[str, ...] | Callable[["CompiledEvaluation"], tuple[str, ...]]  # fixed, or by the enterprise
 TargetFn = Callable[["CompiledEvaluation"], TargetResult]
+Unknowing = Callable[[Unknown], Row]  # the row of a measure whose one condition is unknown
+# An evaluation's schedule on one day (Compiler.layout): the rows fixed that day (None where a plan
+# runs); groups of measures decided by one condition (its closure; each measure's place and row when
+# it holds, when it does not, and when it is unknown); the other plans; the policy in force.
+Layout = tuple[tuple[Row | None, ...],
+               tuple[tuple[Fn, tuple[tuple[int, Row], ...], tuple[tuple[int, Row], ...],
+                           tuple[tuple[int, Unknowing], ...]], ...],
+               tuple[tuple[int, Plan], ...], bool]
 EMPTY_ENV: Env = {}
 NOT_IN_FORCE: Row = ("not_in_force", (), (), None, (), ())
 _MISSING = object()
@@ -87,10 +95,15 @@ class Compiler:
         self.fns: dict[int, Fn] = {}
         for expr in m.top_level_expressions(policy):
             self.fns[id(expr)] = self.compile(expr)
+        # Measures decided by one condition: id(measure) → (what the condition reads, its closure,
+        # the rows when it holds and when it does not, the row when it is unknown); see _plan_by_truth.
+        self._one_condition: dict[int, tuple[object, Fn, Row, Row, Callable[[Unknown], Row]]] = {}
         self.plans: dict[str, Plan] = {measure.id: self.plan(measure) for measure in policy.all_measures.values()}
         self.root_plans: tuple[Plan, ...] = tuple(self.plans[measure.id] for measure in policy.measures)
         self.index = {measure.id: index for index, measure in enumerate(policy.measures)}
+        self.goals = tuple((goal.id, self.fns[id(goal.count)]) for goal in policy.goals)
         self._in_force: dict[datetime.date, tuple[bool, ...]] = {}
+        self._layouts: dict[datetime.date, Layout] = {}
         self._traced: dict[int, Fn] | None = None
         self._explainers: dict[str, Explainer] = {}
         self._definition_clauses: dict[str, Clause] = {}
@@ -105,6 +118,57 @@ class Compiler:
             flags = tuple(measure.window.contains(as_of) for measure in self.policy.measures)
             self._in_force[as_of] = flags
         return flags
+
+    def layout(self, as_of: datetime.date) -> Layout:
+        """How an evaluation on a day computes its rows (cached per day, as `in_force`): the rows
+        fixed that day (out of force), then the measures decided by one condition, grouped by what
+        the condition reads (Sanmenxia's "is SRDI" decides 17 measures: one read, one row each),
+        then the other plans, each with its row's place."""
+        layout = self._layouts.get(as_of)
+        if layout is None:
+            if len(self._layouts) >= _WINDOW_CACHE_SIZE:
+                self._layouts.clear()
+            fixed: list[Row | None] = []
+            groups: dict[object, tuple[Fn, list[tuple[int, Row]], list[tuple[int, Row]], list[tuple[int, Unknowing]]]] = {}
+            others: list[tuple[int, Plan]] = []
+            inside = self.in_force(as_of)
+            for index, (measure, plan) in enumerate(zip(self.policy.measures, self.root_plans, strict=True)):
+                fixed.append(None if inside[index] else NOT_IN_FORCE)
+                one = self._one_condition.get(id(measure))
+                if not inside[index]:
+                    continue
+                if one is None:
+                    others.append((index, plan))
+                    continue
+                reads, when, yes, no, of_unknown = one
+                group = groups.setdefault(reads, (when, [], [], []))
+                group[1].append((index, yes))
+                group[2].append((index, no))
+                group[3].append((index, of_unknown))
+            layout = self._layouts[as_of] = (
+                tuple(fixed),
+                tuple((when, tuple(yes), tuple(no), tuple(open_)) for when, yes, no, open_ in groups.values()),
+                tuple(others),
+                self.policy.header.window.contains(as_of),
+            )
+        return layout
+
+    def _reads(self, expr: m.TExpr) -> object:
+        """What a condition reads when it only names a value (a definition, a fact, a parameter,
+        through conditions that name one another): conditions that read the same are decided
+        alike. Anything else is its own."""
+        while isinstance(expr, m.CondRef):
+            condition = next(c for c in self.policy.all_measures[expr.measure].conditions if c.name == expr.name)
+            if not isinstance(condition.expr, _READS):
+                return ("condition", expr.measure, expr.name)
+            expr = condition.expr
+        if isinstance(expr, m.DefRef):
+            return ("definition", expr.name)
+        if isinstance(expr, m.FactRef):
+            return ("fact", expr.fact.name)
+        if isinstance(expr, m.ParamRef):
+            return ("parameter", expr.name)
+        return ("expression", id(expr))
 
     # ---- measures and benefits
     def plan(self, measure: m.Measure) -> Plan:
@@ -164,52 +228,72 @@ class Compiler:
 
     def _plan_by_truth(self, measure: m.Measure, agencies: Agencies, targets: tuple[TargetFn, ...], status: str,
                        general: Plan) -> Plan:
-        """The plan of the commonest measures: benefits without amounts or items. Where every
-        condition of every benefit is known, the row depends only on which benefits apply, the
-        agencies and the targets' results: it is built once per policy for each combination that
-        occurs (the benefits' results are the constant ones `benefit` made). Anything unknown goes
-        to the general plan."""
+        """The plan of the commonest measures: benefits without amounts or items. Each benefit is
+        then decided by its conditions alone: it applies, it does not, or it is unknown for want of
+        some paths; the row depends only on these states, the agencies and the targets' results.
+        A row is built once per policy for each combination that occurs (the results of benefits
+        that apply or not are the constant ones `benefit` made), as `run` would build it."""
         whens = tuple(tuple(self.fns[id(w)] for w in b.when) for b in measure.benefits)
-        constants = tuple(self.constants[id(b)] for b in measure.benefits)
         if len(whens) > _MOST_BENEFITS_BY_TRUTH:
             return general
+        results = tuple((*self.constants[id(b)], b) for b in measure.benefits)
         rows: dict[object, Row] = {}
 
-        def row_of(key: tuple[bool, ...], names: tuple[str, ...], reached: tuple[TargetResult, ...]) -> Row:
+        def row_of(key: tuple[bool | frozenset[str], ...], names: tuple[str, ...],
+                   reached: tuple[TargetResult, ...]) -> Row:
+            """The row for each benefit's state: True, False or the paths that leave it unknown."""
             if len(rows) >= _MOST_ROWS_BY_TRUTH:
                 rows.clear()
-            benefits = tuple(applies if holds else fails for holds, (applies, fails) in zip(key, constants, strict=True))
-            row = rows[key, names, reached] = ("eligible" if any(key) else status, names, benefits, None, (), reached)
+            made: list[BenefitResult] = []
+            lacking: set[str] = set()
+            undetermined = False  # not `lacking`: an unknown may name no path (a division by zero)
+            for state, (applies, fails, benefit) in zip(key, results, strict=True):
+                if state is True or state is False:
+                    made.append(applies if state else fails)
+                    continue
+                undetermined = True
+                lacking |= state
+                made.append(benefit_result(benefit.id, benefit.kind, benefit.label, None, None, None, None, None, (),
+                                           tuple(sorted(state)), benefit.reference))
+            decided = "eligible" if any(state is True for state in key) else "undetermined" if undetermined else status
+            row = rows[key, names, tuple(map(id, reached))] = (decided, names, tuple(made), None,
+                                                               tuple(sorted(lacking)), reached)
             return row
 
-        if isinstance(agencies, tuple) and not targets:
-            fixed_names = agencies
-            if len(whens) == 1 and len(whens[0]) == 1:  # one benefit with one condition
-                when = whens[0][0]
-                yes, no = row_of((True,), fixed_names, ()), row_of((False,), fixed_names, ())
+        if isinstance(agencies, tuple) and not targets and len(whens) == 1 and len(whens[0]) == 1:
+            # One benefit with one condition: a row when it holds, one when it does not, one for
+            # each set of paths that leaves it unknown.
+            when, fixed_names = whens[0][0], agencies
+            yes, no = row_of((True,), fixed_names, ()), row_of((False,), fixed_names, ())
 
-                def run_on_one(ctx: CompiledEvaluation) -> Row:
-                    value = when(ctx, EMPTY_ENV)
-                    return yes if value is True else no if value is False else general(ctx)
+            def of_unknown(value: Unknown) -> Row:
+                row = rows.get(((value.paths,), fixed_names, ()))
+                return row_of((value.paths,), fixed_names, ()) if row is None else row
 
-                return run_on_one
+            def run_on_one(ctx: CompiledEvaluation) -> Row:
+                value = when(ctx, EMPTY_ENV)
+                return yes if value is True else no if value is False else of_unknown(value)  # type: ignore[arg-type]
+
+            self._one_condition[id(measure)] = (self._reads(measure.benefits[0].when[0]), when, yes, no, of_unknown)
+            return run_on_one
 
         def run_by_truth(ctx: CompiledEvaluation) -> Row:
-            key: list[bool] = []
+            key: list[bool | frozenset[str]] = []
             for conditions in whens:
-                holds = True
+                state: bool | frozenset[str] = True
                 for when in conditions:
                     value = when(ctx, EMPTY_ENV)
                     if value is False:
-                        holds = False
+                        state = False
                         break
-                    if value is not True:  # unknown: unless a later condition is false
-                        return general(ctx)
-                key.append(holds)
+                    if value is not True:  # unknown, unless a later condition is false
+                        paths: frozenset[str] = value.paths  # type: ignore[attr-defined]
+                        state = paths if state is True else state | paths  # type: ignore[operator]
+                key.append(state)
             names = agencies if isinstance(agencies, tuple) else agencies(ctx)
             reached = tuple(target(ctx) for target in targets) if targets else ()
             known = tuple(key)
-            row = rows.get((known, names, reached))
+            row = rows.get((known, names, tuple(map(id, reached))))
             return row_of(known, names, reached) if row is None else row
 
         return run_by_truth
@@ -422,9 +506,12 @@ class Compiler:
         value = expr.value
         return lambda ctx, env: value
 
+    def _fact_read(self, expr: m.FactRef) -> tuple[str, Unknown]:
+        """A root fact's name and its value where the profile does not know it."""
+        return expr.fact.name, Unknown(frozenset({expr.fact.name}))
+
     def fact(self, expr: m.FactRef) -> Fn:
-        name = expr.fact.name
-        missing = Unknown(frozenset({name}))
+        name, missing = self._fact_read(expr)
 
         def fact(ctx: CompiledEvaluation, env: Env) -> object:
             value = ctx.facts.get(name)
@@ -611,30 +698,50 @@ class Compiler:
                 value = item(ctx, env)
                 if value is decisive:
                     return decisive
-                if isinstance(value, Unknown):
+                if type(value) is Unknown:
                     unknowns = [value] if unknowns is None else [*unknowns, value]
-            return merge_unknown(*unknowns) if unknowns else not decisive
+            return _merged(unknowns) if unknowns else not decisive
 
         return logic
 
     def compare(self, expr: m.Compare, left: Fn, right: Fn) -> Fn:
         test = _ORDER[expr.op]
         enum = expr.operand_type.enum if expr.operand_type.kind == "enum" else None
-        if enum is not None:
-            rank = {value: index for index, value in enumerate(enum.values)}
+        rank = {value: index for index, value in enumerate(enum.values)} if enum is not None else None
+        if isinstance(expr.right, m.Const):  # the commonest comparison: with a constant, ranked once
+            bound = expr.right.value if rank is None else rank[expr.right.value]  # type: ignore[index]
+            if isinstance(expr.left, m.FactRef) and not self._tracing:  # … of a fact: read here
+                name, missing = self._fact_read(expr.left)
+
+                def compare_fact(ctx: CompiledEvaluation, env: Env) -> object:
+                    a = ctx.facts.get(name)
+                    if a is None:
+                        return missing
+                    return test(a if rank is None else rank[a], bound)  # type: ignore[index]
+
+                return compare_fact
+
+            def compare_constant(ctx: CompiledEvaluation, env: Env) -> object:
+                a = left(ctx, env)
+                if type(a) is Unknown:
+                    return _either(a, bound)
+                return test(a if rank is None else rank[a], bound)  # type: ignore[index]
+
+            return compare_constant
+        if rank is not None:
 
             def compare_enum(ctx: CompiledEvaluation, env: Env) -> object:
                 a, b = left(ctx, env), right(ctx, env)
-                if isinstance(a, Unknown) or isinstance(b, Unknown):
-                    return merge_unknown(a, b)
+                if type(a) is Unknown or type(b) is Unknown:
+                    return _either(a, b)
                 return test(rank[a], rank[b])  # type: ignore[index]
 
             return compare_enum
 
         def compare(ctx: CompiledEvaluation, env: Env) -> object:
             a, b = left(ctx, env), right(ctx, env)
-            if isinstance(a, Unknown) or isinstance(b, Unknown):
-                return merge_unknown(a, b)
+            if type(a) is Unknown or type(b) is Unknown:
+                return _either(a, b)
             return test(a, b)
 
         return compare
@@ -644,8 +751,8 @@ class Compiler:
 
         def arith(ctx: CompiledEvaluation, env: Env) -> object:
             a, b = left(ctx, env), right(ctx, env)
-            if isinstance(a, Unknown) or isinstance(b, Unknown):
-                return merge_unknown(a, b)
+            if type(a) is Unknown or type(b) is Unknown:
+                return _either(a, b)
             return arithmetic(op, a, b, lambda: ctx.dependencies(divisor, env))
 
         return arith
@@ -667,7 +774,7 @@ class Compiler:
                     return decisive
                 if isinstance(value, Unknown):
                     unknowns.append(value)
-            return merge_unknown(*unknowns) if unknowns else not decisive
+            return _merged(unknowns) if unknowns else not decisive
 
         return quantified
 
@@ -686,6 +793,24 @@ class Compiler:
             return (min if name == "min" else max)(values)  # type: ignore[type-var]
 
         return function
+
+
+def _either(a: object, b: object) -> Unknown:
+    """`merge_unknown(a, b)` where a or b is unknown. An unknown without a reason beside a known
+    value is that unknown: the merge would build an equal one."""
+    if type(a) is Unknown:
+        if type(b) is not Unknown and not a.reason:
+            return a
+    elif not b.reason:  # type: ignore[attr-defined]
+        return b  # type: ignore[return-value]
+    return merge_unknown(a, b)
+
+
+def _merged(unknowns: list[Unknown]) -> Unknown:
+    """`merge_unknown(*unknowns)`, without building an equal unknown for one without a reason."""
+    if len(unknowns) == 1 and not unknowns[0].reason:
+        return unknowns[0]
+    return merge_unknown(*unknowns)
 
 
 class CompiledEvaluation:
@@ -723,14 +848,23 @@ class CompiledEvaluation:
 
     def result(self) -> Result:
         compiler, policy, as_of = self._compiler, self.policy, self.as_of
-        rows = [plan(self) if inside else NOT_IN_FORCE
-                for plan, inside in zip(compiler.root_plans, compiler.in_force(as_of), strict=True)]
-        in_force = policy.header.window.contains(as_of)
-        goals = tuple((g.id, truth(self.value(g.count, EMPTY_ENV))) for g in policy.goals)
+        fixed, groups, others, in_force = compiler.layout(as_of)
+        rows = list(fixed)
+        for when, yes, no, open_ in groups:
+            value = when(self, EMPTY_ENV)
+            if value is True or value is False:
+                for index, row in yes if value else no:
+                    rows[index] = row
+            else:
+                for index, of_unknown in open_:
+                    rows[index] = of_unknown(value)  # type: ignore[arg-type]
+        for index, plan in others:
+            rows[index] = plan(self)
+        goals = tuple((ident, truth(count(self, EMPTY_ENV))) for ident, count in compiler.goals)
         warnings: tuple[str, ...] = ()
         if not in_force:
             warnings = (f"the policy is not in force on {as_of}: it is valid {policy.header.window.describe()}",)
-        return Result(policy.header.id, as_of, _Rows(self, rows), in_force, warnings, goals)
+        return Result(policy.header.id, as_of, _Rows(self, rows), in_force, warnings, goals)  # type: ignore[arg-type]
 
     def materialise(self, measure: m.Measure, row: Row) -> MeasureResult:
         """The MeasureResult of a row; its explanation is traced on demand."""
