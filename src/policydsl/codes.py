@@ -23,6 +23,7 @@ CODES: dict[str, str] = {
     "PD117": "an expression nested deeper than the limit (policydsl.syntax.limits.MAX_EXPRESSION_DEPTH)",
     "PD118": "a number in policy text too large or too precise (the limits of profile values)",
     "PD119": "a .pol file larger than the limit (policydsl.syntax.limits.MAX_SOURCE_CHARS)",
+    "PD120": "comparisons chained as in mathematics (`50% <= x < 70%`)",
     "PD201": "an unknown name (fact, definition, parameter, measure, table or loop field)",
     "PD202": "a type error: an operator or clause applied to values of the wrong type",
     "PD203": "a unit error: money, ratios and plain numbers mixed",

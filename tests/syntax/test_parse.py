@@ -139,3 +139,24 @@ def test_space_before_a_unit_and_only_then() -> None:
     assert [p.code for p in problems] == ["PD106"]
     _, problems = parse_text("define d = 专精特新 湖滨区\n")
     assert [p.code for p in problems] == ["PD101"]
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("define d = 50% <= rd_ratio < 70%\n", "`50% <= rd_ratio and rd_ratio < 70%`"),
+        ("define d = revenue * 2 > 100万元 >= x\n", "`revenue * 2 > 100万元 and 100万元 >= x`"),
+        ("define d = three_upgrades.cap <= p.investment = 3\n",
+         "`three_upgrades.cap <= p.investment and p.investment = 3`"),
+    ],
+)
+def test_chained_comparisons_get_the_two_comparisons_written_out(text: str, hint: str) -> None:
+    _, problems = parse_text(text)
+    assert [p.code for p in problems] == ["PD120"]
+    assert (problems[0].hint or "").endswith(hint)
+
+
+def test_a_comparison_after_an_and_is_not_a_chain() -> None:
+    _, problems = parse_text("define d = a < b and c < d\n")
+    assert problems == []
+

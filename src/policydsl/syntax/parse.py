@@ -169,6 +169,53 @@ def _operator_as_name(text: str, position: int) -> tuple[int, int, str, str] | N
     return start, start + len(str(word)), str(word), str(before)
 
 
+_COMPARISONS = frozenset({"EQ", "NE", "LT", "LE", "GT", "GE"})
+# What may stand inside one operand of a comparison (a sum of names, literals and products).
+_OPERAND_TOKENS = frozenset({"NAME", "DIGIT_NAME", "NUMBER", "MONEY", "PERCENT", "DATE", "STRING", "PLUS", "MINUS",
+                             "STAR", "SLASH", "DOT"})
+
+
+def _chained_comparison(text: str, token: Token) -> str | None:
+    """`a < b and b < c` for a second comparison operator after `a < b` (`50% <= x < 70%`), from
+    the tokens of the line; None when the operator does not follow a comparison."""
+    position = token.start_pos or 0
+    line_start = text.rfind("\n", 0, position) + 1
+    line_end = text.find("\n", position)
+    line_end = len(text) if line_end < 0 else line_end
+    try:
+        tokens = list(parser().lex(text[line_start:line_end]))
+    except UnexpectedInput:
+        return None
+    index = next((i for i, t in enumerate(tokens) if line_start + (t.start_pos or 0) == position), None)
+    if index is None:
+        return None
+
+    def inside(i: int) -> bool:  # a keyword after a dot is a name's part: `three_upgrades.cap`
+        return tokens[i].type in _OPERAND_TOKENS or (i > 0 and tokens[i - 1].type == "DOT")
+
+    def operand(indices: range) -> str | None:
+        parts = []
+        for i in indices:
+            if not inside(i):
+                break
+            parts.append(tokens[i])
+        if not parts:
+            return None
+        parts.sort(key=lambda t: t.start_pos or 0)
+        return text[line_start + (parts[0].start_pos or 0):line_start + (parts[-1].end_pos or 0)]
+
+    first = index - 1
+    while first >= 0 and inside(first):
+        first -= 1
+    if first < 0 or tokens[first].type not in _COMPARISONS:
+        return None
+    left, middle = operand(range(first - 1, -1, -1)), operand(range(first + 1, index))
+    right = operand(range(index + 1, len(tokens)))
+    if left is None or middle is None or right is None:
+        return None
+    return f"{left} {tokens[first]} {middle} and {middle} {token} {right}"
+
+
 def _syntax_diagnostic(error: UnexpectedInput, source: Source, text: str | None = None, base: int = 0) -> Diagnostic:
     """One syntax error as a diagnostic; `text` is the text the parser saw, `base` its offset in the source."""
     text = text if text is not None else source.text
@@ -239,6 +286,10 @@ def _syntax_diagnostic(error: UnexpectedInput, source: Source, text: str | None 
             start, end, word, before = doubled
             return Diagnostic("PD101", f"'{word}' where a value was expected", at(start, end),
                               hint=f"a name or a value is missing between '{before}' and '{word}'")
+        chained = _chained_comparison(text, token) if token.type in _COMPARISONS else None
+        if chained is not None:
+            return Diagnostic("PD120", "comparisons do not chain", span,
+                              hint=f"compare twice and join them with `and`: `{chained}`")
         if token.type == "NAME" and str(token) in ("元", "万元", "亿元") and _after_digit_and_space(
             text, token.start_pos or 0
         ):
