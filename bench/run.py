@@ -96,7 +96,7 @@ def sanmenxia_rows(repeat: int) -> list[tuple[str, str, str]]:
     from handwritten import evaluate_by_hand
 
     import policydsl
-    from policydsl.check import loader
+    from policydsl.checker import loader
     from policydsl.engine import closures as compiled
     from policydsl.profile import read_profile
 

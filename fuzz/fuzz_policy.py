@@ -17,8 +17,8 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from policydsl.check.loader import Loaded, LoadedFile
-    from policydsl.check.policy import check_loaded
+    from policydsl.checker.loader import Loaded, LoadedFile
+    from policydsl.checker.policy import check_loaded
     from policydsl.diagnostics import Source
     from policydsl.syntax.format import format_module
     from policydsl.syntax.parse import parse_source

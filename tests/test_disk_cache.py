@@ -15,8 +15,8 @@ import pytest
 import policydsl
 from policydsl import disk_cache
 from policydsl.batch import plan as batch_plan
-from policydsl.check import loader
-from policydsl.check.loader import read_source
+from policydsl.checker import loader
+from policydsl.checker.loader import read_source
 from policydsl.syntax import grammar_cache, stored
 from policydsl.syntax.parse import parse_source
 from tests.batch.helpers import DATA

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policydsl
-from policydsl.check.loader import load
-from policydsl.check.policy import check_loaded
+from policydsl.checker.loader import load
+from policydsl.checker.policy import check_loaded
 from policydsl.diagnostics import ProfileError
 from tests.conftest import SANMENXIA
 

@@ -25,12 +25,6 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-# `check` names both the API's function and the checker's subpackage (policydsl/check/). The first
-# import of a subpackage sets it as an attribute of its parent, which would hide the function; so
-# the subpackage (an empty __init__, nothing of the checker) is imported now and its name dropped:
-# later imports of policydsl.check.* find it in sys.modules and leave `policydsl.check` alone.
-importlib.import_module("policydsl.check")
-globals().pop("check")
 
 _HOMES = {
     "BatchReport": "policydsl.api",

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from policydsl import atomic, model
-from policydsl.check.loader import Loaded, folder_files
-from policydsl.check.loader import load as load_files
-from policydsl.check.policy import check_loaded
+from policydsl.checker.loader import Loaded, folder_files
+from policydsl.checker.loader import load as load_files
+from policydsl.checker.policy import check_loaded
 from policydsl.diagnostics import Diagnostic, PolicyError, ProfileError, UsageError, did_you_mean
 from policydsl.engine.closures import evaluate as run_compiled
 from policydsl.engine.loop_work import LoopWork
@@ -294,7 +294,7 @@ def format_files(paths: Sequence[str | os.PathLike[str]], *, write: bool = True)
     >>> format_files(["policies/sanmenxia"], write=False).changed
     ()
     """
-    from policydsl.check.loader import read_source
+    from policydsl.checker.loader import read_source
     from policydsl.syntax.format import format_text
     from policydsl.syntax.parse import parse_source
 

@@ -26,7 +26,7 @@ import pytest
 
 import policydsl
 from policydsl import model as m
-from policydsl.check.policy import check_path
+from policydsl.checker.policy import check_path
 from policydsl.cli import main
 from policydsl.sql.dialects import NAMES, write
 from policydsl.sql.query import compile_policy

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from policydsl.check.policy import check_path
+from policydsl.checker.policy import check_path
 from policydsl.sql.query import compile_policy
 from tests.batch.deep import alternate, condition, when
 from tests.batch.helpers import AS_OF

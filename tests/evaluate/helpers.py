@@ -6,8 +6,8 @@ import datetime
 from pathlib import Path
 
 from policydsl import model
-from policydsl.check.loader import load
-from policydsl.check.policy import check_loaded
+from policydsl.checker.loader import load
+from policydsl.checker.policy import check_loaded
 from policydsl.diagnostics import render_all
 from policydsl.engine.closures import evaluate
 from policydsl.result import Result

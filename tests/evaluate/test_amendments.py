@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from policydsl import model as m
-from policydsl.check.loader import load
-from policydsl.check.policy import check_loaded
+from policydsl.checker.loader import load
+from policydsl.checker.policy import check_loaded
 from policydsl.engine import closures
 from policydsl.values import Money
 from tests.batch.helpers import run_sql

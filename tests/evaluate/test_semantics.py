@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from policydsl.check.loader import load
-from policydsl.check.policy import check_loaded
+from policydsl.checker.loader import load
+from policydsl.checker.policy import check_loaded
 from policydsl.values import Money
 from tests.batch.helpers import run_sql
 from tests.evaluate.helpers import SCHEMA, policy_from, run

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policydsl.check.policy import check_path
+from policydsl.checker.policy import check_path
 from policydsl.cli import main
 from policydsl.syntax import ast
 from policydsl.syntax.format import format_text

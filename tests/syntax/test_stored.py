@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from policydsl import disk_cache
-from policydsl.check import loader
+from policydsl.checker import loader
 from policydsl.diagnostics import Source, render_all
 from policydsl.syntax import stored
 from policydsl.syntax.parse import parse_source
@@ -120,7 +120,7 @@ def test_old_entries_are_pruned(cache_home: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_the_sanmenxia_folder_loads_the_same_from_disk(cache_home: Path, monkeypatch: pytest.MonkeyPatch,
                                                       tmp_path: Path) -> None:
-    from policydsl.check.policy import check_loaded
+    from policydsl.checker.policy import check_loaded
     from tests.conftest import SANMENXIA
 
     folder = tmp_path / "sanmenxia"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from policydsl.check.loader import read_source
-from policydsl.check.policy import check_path
+from policydsl.checker.loader import read_source
+from policydsl.checker.policy import check_path
 from policydsl.cli import main
 from policydsl.diagnostics import MAX_EXCERPT, Diagnostic, display_width, render
 from policydsl.syntax.parse import parse_text

@@ -141,7 +141,7 @@ def _policy_folder(path: Path, rootdir: Path) -> Path:
 def _policy_target(path: Path, rootdir: Path) -> Path:
     """What to load for a file: its policy folder, or, when that folder holds several policies,
     the root file that imports this one."""
-    from policydsl.check.loader import load as load_files  # the pipeline is imported on first use only
+    from policydsl.checker.loader import load as load_files  # the pipeline is imported on first use only
 
     folder = _policy_folder(path, rootdir)
     loaded = load_files(folder)

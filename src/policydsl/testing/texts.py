@@ -10,8 +10,8 @@ import attrs
 from hypothesis import strategies as st
 
 from policydsl.api import PolicySet
-from policydsl.check.loader import Loaded, LoadedFile
-from policydsl.check.policy import check_loaded
+from policydsl.checker.loader import Loaded, LoadedFile
+from policydsl.checker.policy import check_loaded
 from policydsl.diagnostics import Diagnostic, PolicyError, Source
 from policydsl.syntax import ast
 from policydsl.syntax.parse import parse_source

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from policydsl.check.loader import load
+from policydsl.checker.loader import load
 
 LENGTH = 3000  # well past Python's default recursion limit of 1000
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policydsl.check.policy import check_path
+from policydsl.checker.policy import check_path
 
 # Planted by hand in tests/cases/mistakes/bad/ten_mistakes.pol: (line, code) of each mistake.
 PLANTED = {

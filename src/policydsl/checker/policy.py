@@ -11,10 +11,10 @@ import attrs
 
 from policydsl import gc_pause
 from policydsl import model as m
-from policydsl.check.depth import DepthChecker, definition_order
-from policydsl.check.expressions import Scope, Typer
-from policydsl.check.literals import NotALiteral, literal
-from policydsl.check.loader import Loaded, LoadedFile, load
+from policydsl.checker.depth import DepthChecker, definition_order
+from policydsl.checker.expressions import Scope, Typer
+from policydsl.checker.literals import NotALiteral, literal
+from policydsl.checker.loader import Loaded, LoadedFile, load
 from policydsl.diagnostics import Diagnostic, Label, Span, did_you_mean, sort_key
 from policydsl.syntax import ast
 from policydsl.values import Money
