@@ -58,7 +58,7 @@ CODES: dict[str, str] = {
     "PD232": "warning: a value listed twice in a set",
     "PD233": "an expression nested deeper than the limit once the definitions it names are written out "
     "(MAX_EXPANDED_DEPTH)",
-    "PD234": "a parameter whose default is below its declared minimum",
+    "PD234": "a parameter whose default, or a value an amendment sets, is below its declared minimum",
     "PD240": "an amendment that prevails `over` an id that is not another amendment",
     "PD241": "amendments that prevail over each other in a cycle",
     "PD242": "two amendments that set one name to different values, neither prevailing over the other",

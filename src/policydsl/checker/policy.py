@@ -348,6 +348,12 @@ class PolicyChecker:
             value = typer.expr(item.value, Scope(), target_type)
             if value is None:
                 continue
+            parameter = typer.parameters.get(item.target)
+            minimum = parameter.minimum if parameter is not None else None
+            if minimum is not None and _below(_constant(value), minimum):
+                shown = f"{minimum}万元" if target_type.kind == "money" else str(minimum)
+                self.error("PD234", f"amendment {node.id} sets {item.target} below its minimum {shown}",
+                           item.value.span, hint="raise the value, or lower the parameter's minimum")
             if target_type.kind == "ratio" and isinstance(value, m.Const) and value.type.kind in m.NUMERIC \
                     and value.value > 1:  # type: ignore[operator]
                 self.report(Diagnostic("PD225", f"'{item.target}' is a ratio, so {value.value} means "
@@ -811,6 +817,18 @@ def _transitive(edges: dict[str, set[str]]) -> dict[str, set[str]]:
             stack.extend(edges.get(current, ()))
         reached[start] = seen
     return reached
+
+
+def _constant(expr: m.TExpr) -> object:
+    """The value of a constant as written (`150万元`, `-1万元`); None for anything computed."""
+    if isinstance(expr, m.Const):
+        return expr.value
+    if isinstance(expr, m.Neg) and isinstance(expr.operand, m.Const):
+        value = expr.operand.value
+        if isinstance(value, Money):
+            return Money(-value.yuan)
+        return -value if isinstance(value, int | Decimal) and not isinstance(value, bool) else None
+    return None
 
 
 def _below(value: object, minimum: Decimal) -> bool:
