@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "PD233": "an expression nested deeper than the limit once the definitions it names are written out "
     "(MAX_EXPANDED_DEPTH)",
     "PD234": "a parameter whose default, or a value an amendment sets, is below its declared minimum",
+    "PD235": "warning: a name that looks the same as another one but is written with other letters (Cyrillic а)",
     "PD240": "an amendment that prevails `over` an id that is not another amendment",
     "PD241": "amendments that prevail over each other in a cycle",
     "PD242": "two amendments that set one name to different values, neither prevailing over the other",

@@ -15,6 +15,7 @@ from policydsl.checker.depth import DepthChecker, definition_order
 from policydsl.checker.expressions import Scope, Typer
 from policydsl.checker.literals import NotALiteral, literal
 from policydsl.checker.loader import Loaded, LoadedFile, load
+from policydsl.checker.lookalikes import look_alikes
 from policydsl.diagnostics import Diagnostic, Label, Span, did_you_mean, sort_key
 from policydsl.syntax import ast
 from policydsl.values import Money
@@ -36,6 +37,7 @@ class PolicyChecker:
         # Build the model even when amendments clash (PD242), so that a later stage can evaluate
         # their conditions and show a profile on which both apply (engine/clashes.py).
         self.keep_clashes = keep_clashes
+        self.declared: list[tuple[str, str, Span | None]] = []  # (what, name, where), as declared
         self.diagnostics: list[Diagnostic] = list(loaded.diagnostics)
         # (file, declaration) pairs of every loaded file, in load order
         self.items: list[tuple[LoadedFile, ast.Declaration]] = [
@@ -55,10 +57,13 @@ class PolicyChecker:
         return [(f, i) for f, i in self.items if isinstance(i, kind)]
 
     def unique(self, what: str, entries: Iterable[tuple[str, Span | None]]) -> set[str]:
-        """Report names given twice; returns the names that are duplicates."""
+        """Report names given twice; returns the names that are duplicates. Every declared name
+        passes here, so it is also kept for the look-alike check (`lookalikes.py`)."""
         first: dict[str, Span | None] = {}
         duplicates: set[str] = set()
         for name, span in entries:
+            if what not in ("row", "amended name"):  # those refer to names declared elsewhere
+                self.declared.append((what, name, span))
             if name in first:
                 duplicates.add(name)
                 earlier = first[name]
@@ -109,6 +114,8 @@ class PolicyChecker:
         source_text = self.source_text(root, header)
         if source_text is not None:
             self.quotes(measures, source_text, header)
+        for diagnostic in look_alikes(self.declared):
+            self.report(diagnostic)
         if any(d.severity == "error" and not (self.keep_clashes and d.code == "PD242") for d in self.diagnostics):
             return None
         own = tuple(ms for ms in measures.values() if ms.policy == header.id)
