@@ -34,9 +34,9 @@ AMENDED_VALUES = {
 # Constructs a caller may ask `_policy_text` to leave out, while an engine disagrees with the
 # documented semantics on them (tests/reference/test_differential.py lists why).
 LIST_DEFINITION = "a definition whose value is a list"
-LONG_PRODUCT = "a product of a product, a quotient or a definition (money * ratio * ratio)"
+CHAINED_ARITHMETIC = "a product or quotient of a product, a quotient or a definition (x * r * r, x / n / n)"
 ZERO_CONSTANT = "a division by constants that are zero (x / (1 - 1))"
-LEFT_OUT = frozenset({LIST_DEFINITION, LONG_PRODUCT, ZERO_CONSTANT})
+LEFT_OUT = frozenset({LIST_DEFINITION, CHAINED_ARITHMETIC, ZERO_CONSTANT})
 STARTS = (None, "unknown", "open", datetime.date(2021, 1, 1), datetime.date(2022, 7, 1), datetime.date(2024, 6, 1))
 ENDS = (None, "open", "unknown", datetime.date(2025, 12, 31), datetime.date(2030, 1, 1))
 
@@ -175,7 +175,7 @@ class _Writer:
         if kind == "ratio":
             forms += ["share", "number"]
         form = self.pick(forms)
-        if form in ("*", "ratio", "number"):
+        if form in ("*", "ratio", "number", "by_count", "quotient", "share"):
             return self.product(scope, kind, form, depth)
         left = self.value(scope, kind, depth)
         if form in ("min", "max"):
@@ -184,26 +184,28 @@ class _Writer:
             return f"({left} {form} {self.value(scope, kind, depth)})"
         if form == "neg":
             return f"-({left})"
-        if form == "by_count":  # a divisor that may be zero: unknown, named by what it reads
-            divisors = scope.of("integer")
-            return f"({left} / {self.draw(st.sampled_from(divisors)).text})" if divisors else None
-        if form == "count":
-            counted = scope.of("list", "set")
-            return f"count({self.draw(st.sampled_from(counted)).text})" if counted else None
-        if form == "quotient":
-            return f"({self.value(scope, 'integer', depth)} / {self.value(scope, 'integer', depth)})"
-        if len(scope.of("money")) < 2:  # "share": money / money
-            return None
-        first, second = self.draw(st.permutations(scope.of("money")))[:2]
-        return f"({first.text} / {second.text})"
+        counted = scope.of("list", "set")
+        return f"count({self.draw(st.sampled_from(counted)).text})" if counted else None
 
-    def product(self, scope: Scope, kind: str, form: str, depth: int) -> str:
-        """`a * b` of `kind`; with LONG_PRODUCT left out, of facts, parameters and literals only."""
+    def product(self, scope: Scope, kind: str, form: str, depth: int) -> str | None:
+        """A product or quotient of `kind`; with CHAINED_ARITHMETIC left out, of facts, parameters
+        and literals only."""
+        chained = CHAINED_ARITHMETIC not in self.without
+        plain = scope if chained else Scope(tuple(a for a in scope.atoms if not a.defined))
+
         def operand(of_kind: str) -> str:
-            if LONG_PRODUCT not in self.without:
-                return self.value(scope, of_kind, depth)
-            return self.value(Scope(tuple(a for a in scope.atoms if not a.defined)), of_kind, 0)
+            return self.value(scope, of_kind, depth) if chained else self.value(plain, of_kind, 0)
 
+        if form == "by_count":  # a divisor that may be zero: unknown, named by what it reads
+            divisors = plain.of("integer")
+            return f"({operand(kind)} / {self.draw(st.sampled_from(divisors)).text})" if divisors else None
+        if form == "quotient":
+            return f"({operand('integer')} / {operand('integer')})"
+        if form == "share":  # money / money
+            if len(plain.of("money")) < 2:
+                return None
+            first, second = self.draw(st.permutations(plain.of("money")))[:2]
+            return f"({first.text} / {second.text})"
         if form == "ratio":
             return f"({operand(kind)} * {operand('ratio')})"
         if form == "number":
@@ -220,12 +222,18 @@ class _Writer:
             return self.about(atom.kind, scope, depth, atom)
         kinds = ["money", "integer", "decimal", "ratio", "date", "text"]
         kinds += [k for k in ("enum", "set", "list", "bool") if scope.of(k)]
+        if scope.of("item") and self.chance(12):  # rarely: SQL cannot compare items (PD406)
+            kinds.append("item")
         return self.about(self.pick(kinds), scope, depth)
 
     def about(self, kind: str, scope: Scope, depth: int, atom: Atom | None = None) -> str:
         """A condition on a value of `kind`: `atom` if given, else one drawn from the scope."""
-        if kind in ("bool", "enum", "set", "list") and atom is None:
+        if kind in ("bool", "enum", "set", "list", "item") and atom is None:
             atom = self.draw(st.sampled_from(scope.of(kind)))
+        if kind == "item" or (kind in ("set", "list") and self.chance(12)):
+            assert atom is not None  # lists, sets and items compare as wholes (not in SQL: PD406)
+            same = [a for a in scope.of(kind) if a.fields == atom.fields and a.enum == atom.enum]
+            return f"{atom.text} {self.pick(('=', '!='))} {self.draw(st.sampled_from(same)).text}"
         if kind == "bool":
             assert atom is not None
             if self.chance(3):
@@ -251,7 +259,8 @@ class _Writer:
             if self.chance(4) or scope.depth >= MAX_NESTING:
                 return f"count({atom.text}) {self.pick(('>=', '<', '='))} {self.pick(('0', '1', '2', '3'))}"
             var = self.pick(LOOP_VARIABLES[scope.depth])
-            inner = Scope(scope.atoms + tuple(f.field(var) for f in atom.fields), scope.depth + 1)
+            inner = Scope(scope.atoms + tuple(f.field(var) for f in atom.fields)
+                          + (Atom(var, "item", fields=atom.fields),), scope.depth + 1)
             return f"{self.pick(('any', 'all'))} {var} in {atom.text}: ({self.condition(inner, max(0, depth - 1))})"
         left = atom.text if atom is not None else self.value(scope, kind, depth)
         if kind in ("integer", "money", "text") and self.chance(4):
@@ -461,13 +470,13 @@ class _Writer:
         if kind in ("grant", "matching", "service") and lists and self.chance():
             loop = self.draw(st.sampled_from(lists))
             lines.append(f"    for each p in {loop.text}\n")
-            scope = scope.add(*(f.field("p") for f in loop.fields))
+            scope = scope.add(*(f.field("p") for f in loop.fields), Atom("p", "item", fields=loop.fields))
         if not self.chance(6):  # without `when`, a benefit applies to everyone while in force
             lines.append(f"    when {self.condition(scope, 2)}\n")
         if kind == "grant":
             lines.append(f"    amount {self.value(scope, 'money', 2)}\n")
         elif kind == "matching":
-            matched = self.value(scope, "money", 1) if LONG_PRODUCT not in self.without else \
+            matched = self.value(scope, "money", 1) if CHAINED_ARITHMETIC not in self.without else \
                 self.value(Scope(tuple(a for a in scope.atoms if not a.defined)), "money", 0)
             lines.append(f"    match {matched} at {self.pick(('1', '2'))}:{self.pick(('1', '3'))}\n")
         elif kind == "reward":
