@@ -179,3 +179,32 @@ def test_the_reference_reads_only_the_model_and_the_values() -> None:
         modules |= set(re.findall(r"^from (policydsl\.[\w.]+) import", text, re.M))
         modules |= set(re.findall(r"^import (policydsl[\w.]*)", text, re.M))
     assert modules == {"policydsl.model as m", "policydsl.values"}
+
+
+# `over` is transitive through an amendment of another name, and decides the order whatever the
+# declaration order: c3 prevails over b2, which prevails over a1, so x is folded a1 then c3.
+PREVAILING = load_text(
+    'policy t.over { title "t" }\n'
+    'entity enterprise "企业" { fact a "a" : bool\n fact b "b" : bool\n fact c "c" : bool }\n'
+    'parameter x "x" : money = 0万元\nparameter y "y" : money = 0万元\n'
+    'amend c3 "c" when c over b2 { x = 3万元 }\n'
+    'amend b2 "b" when b over a1 { y = 2万元 }\n'
+    'amend a1 "a" when a { x = 1万元\n y = 5万元 }\n'
+    'measure MX "x" { benefit grant g "g" { amount x } }\n'
+    'measure MY "y" { benefit grant g "g" { amount y } }\n')
+
+
+@pytest.mark.parametrize(("facts", "x", "y"), [
+    ({"a": True, "b": True, "c": True}, ("3", ()), ("2", ())),  # the prevailing ones last
+    ({"a": True, "b": False, "c": False}, ("1", ()), ("5", ())),
+    ({"a": False, "b": False, "c": True}, ("3", ()), ("0", ())),
+    ({"a": True, "b": False}, (None, ("c",)), ("5", ())),  # 3 or 1
+    ({"b": True, "c": True}, ("3", ()), ("2", ())),  # decided whatever a is
+    ({"b": False, "c": False}, (None, ("a",)), (None, ("a",))),  # 1 or 0; 5 or 0
+])
+def test_amendments_fold_in_the_order_over_gives(facts: dict[str, bool], x: tuple[str | None, tuple[str, ...]],
+                                                  y: tuple[str | None, tuple[str, ...]]) -> None:
+    outcome = run(PREVAILING, facts)
+    for measure, (total, unknowns) in (("MX", x), ("MY", y)):
+        got = outcome.measure(measure)
+        assert (got.total, got.unknowns) == (None if total is None else wan(total), unknowns), measure
