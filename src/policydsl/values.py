@@ -70,6 +70,14 @@ class Money:
 
 _SHOWN: dict[Decimal, str] = {}
 _SHOWN_LIMIT = 4096
+_set_yuan = Money.yuan.__set__  # type: ignore[attr-defined] # the slot of Money's only field
+
+
+def money(yuan: Decimal) -> Money:
+    """`Money(yuan)` without attrs' frozen setattr: amounts are made on the hot path of evaluations."""
+    made = object.__new__(Money)
+    _set_yuan(made, yuan)
+    return made
 
 
 @attrs.frozen

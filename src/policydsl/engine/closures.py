@@ -15,6 +15,7 @@ import datetime
 import operator
 import threading
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from policydsl import model as m
@@ -31,7 +32,6 @@ from policydsl.engine.semantics import (
     expr_text,
     fold_amendments,
     status_of,
-    total_of,
     truth,
 )
 from policydsl.result import (
@@ -44,7 +44,7 @@ from policydsl.result import (
     benefit_result,
     measure_result,
 )
-from policydsl.values import Money, Unknown, merge_unknown
+from policydsl.values import Money, Unknown, merge_unknown, money
 
 Fn = Callable[["CompiledEvaluation", Env], object]
 Outcome = Callable[["CompiledEvaluation", Env, "str | None", "str | None"], BenefitResult]
@@ -67,10 +67,12 @@ Layout = tuple[tuple[Row | None, ...],
 EMPTY_ENV: Env = {}
 NOT_IN_FORCE: Row = ("not_in_force", (), (), None, (), ())
 _MISSING = object()
+_ZERO = Decimal(0)
 _LOCK = threading.Lock()
 _WINDOW_CACHE_SIZE = 256  # as-of days remembered per policy (a batch run uses one)
 # Conditions that only read a name or state a constant: nothing to keep per evaluation.
 _READS = (m.DefRef, m.CondRef, m.ParamRef, m.FactRef, m.Const)
+_KEPT_PATHS = 16  # the paths of a list's first items, written once
 _MOST_BENEFITS_BY_TRUTH = 6  # rows kept per combination of applying benefits: 2**6 a measure …
 _MOST_ROWS_BY_TRUTH = 1024  # … times the agencies and targets' results that occur, within a bound
 
@@ -153,7 +155,7 @@ class Compiler:
             )
         return layout
 
-    def _reads(self, expr: m.TExpr) -> object:
+    def _read_by(self, expr: m.TExpr) -> object:
         """What a condition reads when it only names a value (a definition, a fact, a parameter,
         through conditions that name one another): conditions that read the same are decided
         alike. Anything else is its own."""
@@ -200,12 +202,20 @@ class Compiler:
                         results.extend(outcome)
                     else:
                         results.append(outcome)
-            # One pass for what status_of() and the unknowns would take three.
-            eligible = undetermined = lacking = False
+            # One pass for what status_of(), total_of() and the unknowns would take four.
+            eligible = undetermined = lacking = open_total = False
+            total = _ZERO
+            amounts = 0
             for result in results:
                 applies = result.applies
                 if applies is True:
                     eligible = True
+                    amount = result.amount
+                    if amount is not None:
+                        total += amount.yuan
+                        amounts += 1
+                    elif result.at_most is not None or result.missing_params or result.unknowns:
+                        open_total = True
                 elif applies is None:
                     undetermined = True
                 if result.unknowns:
@@ -217,7 +227,7 @@ class Compiler:
                 "eligible" if eligible else "undetermined" if undetermined else status,
                 fixed_agencies if fixed_agencies is not None else agencies(ctx),  # type: ignore[operator]
                 tuple(results),
-                total_of(results) if monetary else None,
+                money(total) if monetary and amounts and not open_total else None,  # semantics.total_of
                 unknowns,
                 tuple(target(ctx) for target in targets) if targets else (),
             )
@@ -274,7 +284,7 @@ class Compiler:
                 value = when(ctx, EMPTY_ENV)
                 return yes if value is True else no if value is False else of_unknown(value)  # type: ignore[arg-type]
 
-            self._one_condition[id(measure)] = (self._reads(measure.benefits[0].when[0]), when, yes, no, of_unknown)
+            self._one_condition[id(measure)] = (self._read_by(measure.benefits[0].when[0]), when, yes, no, of_unknown)
             return run_on_one
 
         def run_by_truth(ctx: CompiledEvaluation) -> Row:
@@ -291,7 +301,7 @@ class Compiler:
                         state = paths if state is True else state | paths  # type: ignore[operator]
                 key.append(state)
             names = agencies if isinstance(agencies, tuple) else agencies(ctx)
-            reached = tuple(target(ctx) for target in targets) if targets else ()
+            reached = tuple([target(ctx) for target in targets]) if targets else ()
             known = tuple(key)
             row = rows.get((known, names, tuple(map(id, reached))))
             return row_of(known, names, reached) if row is None else row
@@ -306,12 +316,12 @@ class Compiler:
 
         def run_one(ctx: CompiledEvaluation) -> Row:
             result = outcome(ctx, EMPTY_ENV, None, None)
-            applies = result.applies
+            applies, amount = result.applies, result.amount
             return (
                 "eligible" if applies is True else "undetermined" if applies is None else status,
                 fixed if fixed is not None else agencies(ctx),  # type: ignore[operator]
                 (result,),
-                total_of([result]),
+                money(_ZERO + amount.yuan) if applies is True and amount is not None else None,  # total_of
                 result.unknowns,
                 (),
             )
@@ -369,19 +379,24 @@ class Compiler:
 
         def run_target(ctx: CompiledEvaluation) -> TargetResult:
             applies = when(ctx, EMPTY_ENV) if when is not None else True
+            if applies is not True and applies is not False:
+                applies = None  # `truth`: unknown
             met = None
             if applies is not False and require is not None:
-                met = truth(require(ctx, EMPTY_ENV))
-            key = (truth(applies), met)
-            result = made.get(key)
+                met = require(ctx, EMPTY_ENV)
+                if met is not True and met is not False:
+                    met = None
+            result = made.get((applies, met))  # type: ignore[arg-type]
             if result is None:
-                result = made[key] = TargetResult(target.id, target.label, key[0], key[1])
+                result = made[applies, met] = TargetResult(target.id, target.label, applies, met)  # type: ignore[index,arg-type]
             return result
 
         return run_target
 
     def benefit(self, measure: m.Measure, benefit: m.Benefit) -> BenefitFn:
-        whens = tuple(self.fns[id(w)] for w in benefit.when)
+        # A false condition decides, whichever it is, and unknowns are merged as sets: the names
+        # (computed once per evaluation) are tried first, so an item is often decided by one read.
+        whens = tuple(self.fns[id(w)] for w in sorted(benefit.when, key=lambda w: not isinstance(w, _READS)))
         ident, kind, label, reference = benefit.id, benefit.kind, benefit.label, benefit.reference
         applies = BenefitResult(ident, kind, label, True, reference=reference)
         fails = BenefitResult(ident, kind, label, False, reference=reference)
@@ -405,7 +420,13 @@ class Compiler:
             if amount is None:
                 return applies if item_path is None else benefit_result(ident, kind, label, True, item, item_path,
                                                                         None, None, (), (), reference)
-            total, at_most, lacking = capped(amount(ctx, env), cap(ctx, env) if cap else None)
+            raw = amount(ctx, env)
+            limit = cap(ctx, env) if cap else None
+            if type(raw) is not Unknown and type(limit) is not Unknown:  # `capped`, known amounts
+                total = raw if limit is None or not limit < raw else limit  # type: ignore[operator] # min(raw, limit)
+                return benefit_result(ident, kind, label, True, item, item_path, total, None, (), (),  # type: ignore[arg-type]
+                                      reference)
+            total, at_most, lacking = capped(raw, limit)
             if not lacking:
                 return benefit_result(ident, kind, label, True, item, item_path, total, at_most, (), (), reference)
             missing = tuple(sorted(p for p in lacking if p in parameters))
@@ -418,6 +439,7 @@ class Compiler:
         loop = benefit.for_each
         collection, var = self.fns[id(loop.collection)], loop.var
         path = collection_path(loop.collection, EMPTY_ENV)  # a root fact: its path is fixed
+        item_paths = tuple(f"{path}[{index}]" for index in range(_KEPT_PATHS))
 
         def each(ctx: CompiledEvaluation) -> list[BenefitResult]:
             items = collection(ctx, EMPTY_ENV)
@@ -435,9 +457,9 @@ class Compiler:
             results: list[BenefitResult] = []
             entries: tuple[dict[str, object], ...] = items  # type: ignore[assignment]
             for index, entry in enumerate(entries):
-                item_path = f"{path}[{index}]"
+                item_path = item_paths[index] if index < _KEPT_PATHS else f"{path}[{index}]"
                 name = entry.get("name")
-                results.append(outcome(ctx, {var: (entry, item_path)}, name if isinstance(name, str) and name
+                results.append(outcome(ctx, {var: (entry, item_path)}, name if name.__class__ is str and name
                                        else item_path, item_path))
             return results
 
@@ -836,15 +858,16 @@ class CompiledEvaluation:
         self._params: dict[str, object] = {}
         self._conditions: dict[tuple[str, str], object] = {}
         self._tracer: CompiledEvaluation | None = None
-        self._tracer_lock = threading.Lock()
-        # While tracing: the reads and child nodes of the clauses being evaluated, and what is
-        # fixed for one evaluation (a fact's read, a parameter's value and read, a definition's node).
-        self._reads: list[list[Read]] = []
-        self._children: list[list[Node]] = []
-        self._traced_definitions: dict[str, tuple[object, Node | None]] = {}
-        self._read_cache: dict[str, Read] = {}
-        self._param_reads: dict[str, tuple[object, Read]] = {}
-        self._clause_results: dict[int, tuple[object, Node]] = {}  # shared clauses (Compiler._shared)
+        self._tracer_lock: threading.Lock | None = None  # made when an explanation is first asked for
+        if trace:
+            # While tracing: the reads and child nodes of the clauses being evaluated, and what is fixed
+            # for one evaluation (a fact's read, a parameter's value and read, a definition's node).
+            self._reads: list[list[Read]] = []
+            self._children: list[list[Node]] = []
+            self._traced_definitions: dict[str, tuple[object, Node | None]] = {}
+            self._read_cache: dict[str, Read] = {}
+            self._param_reads: dict[str, tuple[object, Read]] = {}
+            self._clause_results: dict[int, tuple[object, Node]] = {}  # shared clauses (Compiler._shared)
 
     def result(self) -> Result:
         compiler, policy, as_of = self._compiler, self.policy, self.as_of
@@ -879,7 +902,13 @@ class CompiledEvaluation:
         """The explanation of a measure, compiled (explain.py); one tracing evaluation serves every
         measure of a result, so each definition's node and each read is built once."""
         explain = self._compiler.explainer(measure)
-        with self._tracer_lock:
+        lock = self._tracer_lock
+        if lock is None:
+            with _LOCK:
+                if self._tracer_lock is None:
+                    self._tracer_lock = threading.Lock()
+                lock = self._tracer_lock
+        with lock:
             tracer = self._tracer
             if tracer is None:
                 tracer = self._tracer = CompiledEvaluation(self._compiler, self.facts, self.params, self.as_of,
@@ -1001,12 +1030,13 @@ class CompiledEvaluation:
 class _Rows:
     """The rows of one evaluation, turned into MeasureResults one by one as they are read."""
 
-    __slots__ = ("_built", "_evaluation", "_index", "_rows")
+    __slots__ = ("_built", "_complete", "_evaluation", "_index", "_rows")
 
     def __init__(self, evaluation: CompiledEvaluation, rows: list[Row]) -> None:
         self._evaluation = evaluation
         self._rows = rows
         self._built: list[MeasureResult | None] = [None] * len(rows)
+        self._complete = False
         self._index = evaluation._compiler.index
 
     def _at(self, index: int) -> MeasureResult:
@@ -1017,7 +1047,15 @@ class _Rows:
         return built
 
     def all(self) -> tuple[MeasureResult, ...]:
-        return tuple(built if built is not None else self._at(index) for index, built in enumerate(self._built))
+        built = self._built
+        if not self._complete:  # every row at once: a caller listing the measures reads them all
+            evaluation = self._evaluation
+            measures, materialise = evaluation.policy.measures, evaluation.materialise
+            for index, row in enumerate(self._rows):
+                if built[index] is None:
+                    built[index] = materialise(measures[index], row)
+            self._complete = True
+        return tuple(built)  # type: ignore[arg-type]
 
     def get(self, measure_id: str) -> MeasureResult:
         index = self._index[measure_id]

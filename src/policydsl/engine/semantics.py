@@ -15,7 +15,7 @@ import attrs
 
 from policydsl import model as m
 from policydsl.result import BenefitResult
-from policydsl.values import Money, Unknown, merge_unknown
+from policydsl.values import Money, Unknown, merge_unknown, money
 
 Env = Mapping[str, tuple[dict[str, object], str]]  # loop variable → (item, its profile path)
 UNKNOWN_ITEM: dict[str, object] = {}  # stands for the items of a list that is not known
@@ -87,14 +87,14 @@ def truth(value: object) -> bool | None:
 def arithmetic(op: str, left: Any, right: Any, divisor_paths: Any) -> object:
     """Exact arithmetic on money, ratios and numbers; division by zero is unknown."""
     if op == "+":
-        return Money(left.yuan + right.yuan) if isinstance(left, Money) else left + right
+        return money(left.yuan + right.yuan) if isinstance(left, Money) else left + right
     if op == "-":
-        return Money(left.yuan - right.yuan) if isinstance(left, Money) else left - right
+        return money(left.yuan - right.yuan) if isinstance(left, Money) else left - right
     if op == "*":
         if isinstance(left, Money):
-            return Money(left.yuan * right)
+            return money(left.yuan * right)
         if isinstance(right, Money):
-            return Money(right.yuan * left)
+            return money(right.yuan * left)
         return left * right
     divisor = right.yuan if isinstance(right, Money) else right
     if divisor == 0:
