@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,3 +98,26 @@ def test_the_floor_refuses_what_policydsl_refuses(policies: policydsl.PolicySet,
         policies.evaluate(profile, as_of=DAY)
     with pytest.raises(ValueError):
         evaluate_lean(profile, DAY)
+
+
+def test_the_sql_floor_agrees_with_policydsl_batch(policies: policydsl.PolicySet, tmp_path: Path) -> None:
+    """bench/handwritten_sql.py, the batch floor, gives policydsl's status and total for every
+    measure of every row of a generated Parquet file (bench/batch_bench.py checks 10,000 rows)."""
+    import duckdb
+    from handwritten_sql import STATUS_TYPE, query
+
+    from tests.batch.generate_profiles import write_profiles
+
+    source, ours, theirs = tmp_path / "in.parquet", tmp_path / "ours.parquet", tmp_path / "theirs.parquet"
+    write_profiles(policies.policy, source, 3000)
+    policies.batch(source, ours, as_of=DAY, params={"three_upgrades.cap": 500, "three_upgrades.threshold": 200})
+    connection = duckdb.connect()
+    connection.execute(STATUS_TYPE)
+    connection.execute(query(str(source), str(theirs), DAY, Decimal(500), Decimal(200)))
+    differs = " OR ".join(f"a.M{n}_status IS DISTINCT FROM b.M{n}_status OR a.M{n}_total IS DISTINCT FROM b.M{n}_total"
+                          for n in range(1, 29))
+    (compared, different, eligible_m2), = connection.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {differs}), count(*) FILTER (WHERE b.M2_status = 'eligible') "
+        f"FROM read_parquet('{ours}') a JOIN read_parquet('{theirs}') b USING (row) WHERE a.error IS NULL").fetchall()
+    assert (compared, different) == (3000, 0)
+    assert eligible_m2 > 0  # M2's grants are compared, not only its refusals
