@@ -632,9 +632,10 @@ class Compiler:
         return chosen
 
     def shared(self, key: tuple[str, ...], build: Callable[[], Fn]) -> Fn:
-        """Definitions, amended parameters and conditions: computed once per evaluation (in
-        `ctx._definitions`, `ctx._params`, `ctx._conditions`, which the plans and the explainer
-        share); the closure that computes each is built once per policy."""
+        """Definitions, amended parameters and conditions: computed when first read and kept for
+        the evaluation (in `ctx._definitions`, `ctx._params`, `ctx._conditions`); a condition that
+        only names a value is that value's closure. The closure that computes each is built once
+        per policy."""
         kind = key[0]
         if self._tracing:
             return self._traced_shared(key)
