@@ -57,6 +57,7 @@ class Atom:
     enum: Enum | None = None
     fields: tuple[Atom, ...] = ()  # a list's: the facts of its items, by their own names
     defined: bool = False  # a definition's name
+    bounded: bool = False  # a parameter declared `>= 0`
 
     def field(self, var: str) -> Atom:
         return attrs.evolve(self, text=f"{var}.{self.text}")
@@ -362,10 +363,11 @@ class _Writer:
             if self.chance(3 if kind in ("enum", "date", "bool") else 2):
                 value = f" = {self.literal(kind, enum)}" if self.chance() else ""
                 declared = enum.name if enum is not None else kind
-                if kind in ("money", "ratio", "integer") and self.chance():
+                bounded = kind in ("money", "ratio", "integer") and self.chance()
+                if bounded:
                     declared += " >= 0"  # every literal drawn is at least 0
                 lines.append(f"parameter gen.{name} {self.label()} : {declared}{value}\n")
-                atom = Atom(f"gen.{name}", kind, enum)
+                atom = Atom(f"gen.{name}", kind, enum, bounded=bounded)
                 scope = scope.add(atom)
                 amendable.append(atom)
         for index in range(self.draw(st.integers(0, 2))):
@@ -422,7 +424,7 @@ class _Writer:
         if atom.kind == "enum":
             assert atom.enum is not None
             return self.pick(atom.enum.values)
-        if self.chance(4):  # an expression of the facts
+        if self.chance(4) and not atom.bounded:  # an expression of the facts (it could be below a minimum)
             return self.condition(facts, 1) if atom.kind == "bool" else self.value(facts, atom.kind, 1)
         return self.pick(AMENDED_VALUES[atom.kind])
 
