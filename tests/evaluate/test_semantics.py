@@ -224,6 +224,9 @@ def test_an_unknown_list_names_the_list_and_the_condition_not_the_amount(tmp_pat
     open_level = run(policy, {})["P"]
     assert (open_level.status, open_level.unknowns) == ("undetermined", ("level", "projects"))
     assert run(policy, {"level": "none"})["P"].status == "not_eligible"
+    node = next(n for n in srdi.explanation.children if n.kind == "benefit")
+    assert (node.value, node.note) == ("unknown", "projects is not known")
+    assert [c.kind for c in node.children] == ["when"]  # no amount under an undetermined benefit
     sql = run_sql(policy, [{"level": "provincial"}, {}, {"level": "none"}], {})
     assert [(r["P_status"], r["P_unknowns"]) for r in sql] == [
         ("undetermined", ["projects"]), ("undetermined", ["level", "projects"]), ("not_eligible", [])]

@@ -301,7 +301,11 @@ def benefit_explainer(fns: dict[int, Fn], benefit: m.Benefit) -> BenefitNodes:
         items = collection(ctx, EMPTY_ENV)
         if isinstance(items, Unknown):  # decided without the items where it can be (see Evaluation.benefit)
             applies, node = item_node(ctx, {var: (UNKNOWN_ITEM, path)}, None)
-            return [node if applies is False else node._replace(value="unknown", note=f"{path} is not known")]
+            if applies is False:
+                return [node]
+            # Undetermined: no amount (semantics.md §10), so the stand-in's amount is not shown.
+            kept = tuple(child for child in node.children if child.kind not in ("amount", "cap"))
+            return [node._replace(value="unknown", note=f"{path} is not known", children=kept)]
         if not items:
             return [Node("benefit", benefit.label, "false", note=f"{path} is empty")]
         nodes: list[Node] = []
