@@ -164,7 +164,7 @@ class _Writer:
 
     def compound(self, scope: Scope, kind: str, depth: int) -> str | None:
         """Arithmetic, `min`/`max`, `count` or a negation giving `kind`; None when none fits."""
-        forms = ["min", "max"]
+        forms = ["min", "max", "if"]
         if kind != "date":
             forms += ["+", "-", "neg"]
         if kind == "money":
@@ -181,6 +181,8 @@ class _Writer:
         left = self.value(scope, kind, depth)
         if form in ("min", "max"):
             return f"{form}({left}, {self.value(scope, kind, depth)})"
+        if form == "if":  # parenthesised: an `if` is a whole expression
+            return f"(if {self.condition(scope, 1)} then {left} else {self.value(scope, kind, depth)})"
         if form in ("+", "-"):
             return f"({left} {form} {self.value(scope, kind, depth)})"
         if form == "neg":
@@ -249,6 +251,8 @@ class _Writer:
             ops = ("=", "!=", "<", "<=", ">", ">=") if atom.enum.ordered else ("=", "!=")
             same = [a for a in scope.of("enum") if a.enum == atom.enum]
             other = self.draw(st.sampled_from(same)).text if self.chance(3) else self.pick(atom.enum.values)
+            if self.chance(6):  # a conditional enum value
+                other = f"(if {self.condition(scope, 0)} then {other} else {self.pick(atom.enum.values)})"
             return f"{atom.text} {self.pick(ops)} {other}"
         if kind == "set":
             assert atom is not None and atom.enum is not None
@@ -278,6 +282,9 @@ class _Writer:
         if form <= 2:
             return self.comparison(scope, depth)
         if form == 3:
+            if self.chance(4):  # a conditional condition
+                return (f"(if {self.condition(scope, depth - 1)} then {self.condition(scope, depth - 1)} "
+                        f"else {self.condition(scope, depth - 1)})")
             return f"not ({self.condition(scope, depth - 1)})"
         parts = [self.condition(scope, depth - 1) for _ in range(self.draw(st.integers(2, 3)))]
         return "(" + f" {self.pick(('and', 'or'))} ".join(parts) + ")"
