@@ -357,7 +357,7 @@ class PolicyChecker:
                 continue
             parameter = typer.parameters.get(item.target)
             minimum = parameter.minimum if parameter is not None else None
-            if minimum is not None and _below(_constant(value), minimum):
+            if minimum is not None and _below(_literal_or_none(item.value, target_type), minimum):
                 shown = f"{minimum}万元" if target_type.kind == "money" else str(minimum)
                 self.error("PD234", f"amendment {node.id} sets {item.target} below its minimum {shown}",
                            item.value.span, hint="raise the value, or lower the parameter's minimum")
@@ -826,16 +826,12 @@ def _transitive(edges: dict[str, set[str]]) -> dict[str, set[str]]:
     return reached
 
 
-def _constant(expr: m.TExpr) -> object:
-    """The value of a constant as written (`150万元`, `-1万元`); None for anything computed."""
-    if isinstance(expr, m.Const):
-        return expr.value
-    if isinstance(expr, m.Neg) and isinstance(expr.operand, m.Const):
-        value = expr.operand.value
-        if isinstance(value, Money):
-            return Money(-value.yuan)
-        return -value if isinstance(value, int | Decimal) and not isinstance(value, bool) else None
-    return None
+def _literal_or_none(node: ast.Expr, typ: m.Type) -> object:
+    """The value of a literal as written (`150万元`, `-1万元`); None for anything computed."""
+    try:
+        return literal(node, typ)
+    except NotALiteral:
+        return None
 
 
 def _below(value: object, minimum: Decimal) -> bool:

@@ -86,32 +86,27 @@ def _a_day_in_force(policy: m.Policy) -> datetime.date:
     return start.date if start.kind == "date" and start.date is not None else datetime.date.today()
 
 
-def _facts_read(policy: m.Policy, exprs: Sequence[m.TExpr]) -> list[m.Fact]:
-    """The facts of the enterprise the expressions read, through the definitions they name."""
-    found: dict[str, m.Fact] = {}
+def _nodes(policy: m.Policy, exprs: Sequence[m.TExpr]) -> Iterator[m.TExpr]:
+    """Every node of the expressions and of the definitions they name, each definition once."""
     seen: set[str] = set()
     stack = list(exprs)
     while stack:
         for node in m.walk(stack.pop()):
-            if isinstance(node, m.FactRef):
-                found.setdefault(node.fact.name, node.fact)
-            elif isinstance(node, m.DefRef) and node.name not in seen:
+            yield node
+            if isinstance(node, m.DefRef) and node.name not in seen:
                 seen.add(node.name)
                 stack.append(policy.definitions[node.name].expr)
+
+
+def _facts_read(policy: m.Policy, exprs: Sequence[m.TExpr]) -> list[m.Fact]:
+    """The facts of the enterprise the expressions read, through the definitions they name."""
+    found = {node.fact.name: node.fact for node in _nodes(policy, exprs) if isinstance(node, m.FactRef)}
     order = {fact.name: index for index, fact in enumerate(policy.schema.root.facts)}
     return sorted(found.values(), key=lambda fact: order.get(fact.name, len(order)))
 
 
 def _constants(policy: m.Policy, exprs: Sequence[m.TExpr]) -> Iterator[m.Const]:
-    seen: set[str] = set()
-    stack = list(exprs)
-    while stack:
-        for node in m.walk(stack.pop()):
-            if isinstance(node, m.Const):
-                yield node
-            elif isinstance(node, m.DefRef) and node.name not in seen:
-                seen.add(node.name)
-                stack.append(policy.definitions[node.name].expr)
+    return (node for node in _nodes(policy, exprs) if isinstance(node, m.Const))
 
 
 def _candidates(fact: m.Fact, policy: m.Policy, exprs: Sequence[m.TExpr]) -> Iterator[object]:
