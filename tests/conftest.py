@@ -32,3 +32,16 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 def _in_root(monkeypatch: pytest.MonkeyPatch) -> None:
     # Diagnostics show paths relative to the working directory: keep them stable.
     monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """policydsl's cache folder in a fresh home of its own, caches switched on, nothing parsed in memory."""
+    from policydsl.checker import loader
+
+    home = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    monkeypatch.delenv("POLICYDSL_NO_CACHE", raising=False)
+    loader._PARSE_CACHE.clear()
+    return home / "policydsl"
+

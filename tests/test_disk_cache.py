@@ -24,12 +24,8 @@ from tests.conftest import ROOT, SANMENXIA
 
 
 @pytest.fixture
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    monkeypatch.delenv("POLICYDSL_NO_CACHE", raising=False)
-    loader._PARSE_CACHE.clear()
-    return home / "policydsl"
+def cache_home(cache_root: Path) -> Path:
+    return cache_root
 
 
 def unsigned(entry: Path) -> bytes:

@@ -20,12 +20,8 @@ BROKEN = 'policy t.p { title "t" }\nmeasure M1 "m" {\n  benefit service s "s" { 
 
 
 @pytest.fixture
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    monkeypatch.delenv("POLICYDSL_NO_CACHE", raising=False)
-    loader._PARSE_CACHE.clear()
-    return home / "policydsl" / "parsed"
+def cache_home(cache_root: Path) -> Path:
+    return cache_root / "parsed"
 
 
 def fresh_source(text: str) -> Source:
