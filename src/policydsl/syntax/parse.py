@@ -152,15 +152,20 @@ _NEEDS_OPERAND = frozenset({"_AND", "_OR", "_NOT", "EQ", "NE", "LT", "LE", "GT",
                             "SLASH", "LPAR", "WHEN", "IN"})
 
 
+def _tokens(line: str) -> list[Token] | None:
+    """The tokens of (part of) a line, read without the parser; None where they cannot be read."""
+    try:
+        return list(parser().lex(line))
+    except UnexpectedInput:
+        return None
+
+
 def _operator_as_name(text: str, position: int) -> tuple[int, int, str, str] | None:
     """(start, end, word, the token before) of an `and`/`or` standing where a value must be,
     just before `position`; None otherwise."""
     line_start = text.rfind("\n", 0, position) + 1
-    try:
-        tokens = list(parser().lex(text[line_start:position]))
-    except UnexpectedInput:
-        return None
-    if len(tokens) < 2:
+    tokens = _tokens(text[line_start:position])
+    if tokens is None or len(tokens) < 2:
         return None
     before, word = tokens[-2], tokens[-1]
     if word.type not in ("_AND", "_OR") or before.type not in _NEEDS_OPERAND:
@@ -182,9 +187,8 @@ def _chained_comparison(text: str, token: Token) -> str | None:
     line_start = text.rfind("\n", 0, position) + 1
     line_end = text.find("\n", position)
     line_end = len(text) if line_end < 0 else line_end
-    try:
-        tokens = list(parser().lex(text[line_start:line_end]))
-    except UnexpectedInput:
+    tokens = _tokens(text[line_start:line_end])
+    if tokens is None:
         return None
     index = next((i for i, t in enumerate(tokens) if line_start + (t.start_pos or 0) == position), None)
     if index is None:
