@@ -86,6 +86,14 @@ class Unknown:
 
     paths: frozenset[str] = frozenset()
     reason: str = ""
+    # What is known of an unknown number (points, money, a ratio…): inclusive bounds, None where
+    # unbounded. Operations that know nothing of bounds drop them, which is always sound.
+    low: object | None = None
+    high: object | None = None
+
+    @property
+    def bounded(self) -> bool:
+        return self.low is not None or self.high is not None
 
     def __bool__(self) -> bool:  # an unknown is never silently truthy
         raise TypeError("an Unknown has no truth value; test with `is_unknown`")
