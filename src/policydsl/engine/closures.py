@@ -31,6 +31,7 @@ from policydsl.engine.semantics import (
     collection_path,
     expr_text,
     fold_amendments,
+    priced,
     status_of,
     truth,
 )
@@ -180,7 +181,8 @@ class Compiler:
         if len(singles) != len(measure.benefits):
             singles = ()
         loops = () if singles else tuple(self.benefit(measure, b) for b in measure.benefits)
-        monetary = any(b.amount is not None for b in measure.benefits)
+        with_amount = priced(measure)
+        monetary = bool(with_amount)
         agencies = self.agencies(measure)
         fixed_agencies = agencies if isinstance(agencies, tuple) else None
         targets = tuple(self.target(t) for t in measure.targets)
@@ -214,7 +216,7 @@ class Compiler:
                     if amount is not None:
                         total += amount.yuan
                         amounts += 1
-                    elif result.at_most is not None or result.missing_params or result.unknowns:
+                    elif result.id in with_amount:  # unknown, even if it names nothing (§13)
                         open_total = True
                 elif applies is None:
                     undetermined = True

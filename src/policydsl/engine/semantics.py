@@ -144,9 +144,18 @@ def status_of(measure: m.Measure, benefits: list[BenefitResult]) -> str:
     return "not_eligible"
 
 
-def total_of(benefits: list[BenefitResult]) -> Money | None:
+def priced(measure: m.Measure) -> frozenset[str]:
+    """The ids of a measure's benefits that have an amount: one of them that applies without a
+    known amount leaves the measure without a total, even when nothing is named (§13)."""
+    return frozenset(b.id for b in measure.benefits if b.amount is not None)
+
+
+def total_of(benefits: list[BenefitResult], with_amount: frozenset[str]) -> Money | None:
+    """The sum of the amounts of the benefits that surely apply; none when one of them has an
+    amount (`with_amount`: `priced`) that is not known — an `at_most`, a missing parameter, an
+    unknown fact or a division by zero that names nothing — or when none has an amount (§13)."""
     applying = [b for b in benefits if b.applies is True]
-    if any(b.amount is None and (b.at_most is not None or b.missing_params or b.unknowns) for b in applying):
+    if any(b.amount is None and b.id in with_amount for b in applying):
         return None
     amounts = [b.amount for b in applying if b.amount is not None]
     if not amounts:

@@ -495,17 +495,18 @@ class Dialect:
 
     # ---- numbers
     def divide(self, left: exp.Expression, right: exp.Expression, left_scale: int, right_scale: int,
-               scale: int, result: tuple[int, int]) -> exp.Expression:
-        """left / right, exact to `scale` decimals (truncated); right is not zero.
+               scale: int, result: tuple[int, int], precisions: tuple[int, int] = (0, 0)) -> exp.Expression:
+        """left / right, exact to `scale` decimals (truncated); right is not zero; `precisions`
+        are the operands' DECIMAL precisions.
 
         DuckDB divides DECIMALs in DOUBLE, so the quotient is computed on the unscaled 128-bit
         integers, (L · 10^(scale + s_right - s_left)) // R, and given its scale back.
         """
-        numerator = _unscaled(left, left_scale)
+        numerator = _unscaled(left, left_scale, precisions[0])
         shift = scale + right_scale - left_scale
         if shift > 0:
             numerator = binary(exp.Mul, numerator, cast(number(10**shift), HUGEINT))
-        quotient = binary(exp.IntDiv, numerator, _unscaled(right, right_scale))
+        quotient = binary(exp.IntDiv, numerator, _unscaled(right, right_scale, precisions[1]))
         unit = cast(number(_power_of_ten(-scale)), decimal(scale + 1, scale))
         return cast(binary(exp.Mul, cast(quotient, decimal(38, 0)), unit), decimal(*result))
 
@@ -532,11 +533,21 @@ def _power_of_ten(power: int) -> str:
     return "0." + "0" * (-power - 1) + "1"
 
 
-def _unscaled(value: exp.Expression, scale: int) -> exp.Expression:
-    """The integer a DECIMAL of this scale stores (value · 10^scale), as a 128-bit integer."""
-    if scale:
-        value = binary(exp.Mul, cast(value, decimal(38, scale)), number(10**scale))
-    return cast(value, HUGEINT)
+def _unscaled(value: exp.Expression, scale: int, precision: int = 0) -> exp.Expression:
+    """The integer a DECIMAL(precision, scale) stores (value · 10^scale), as a 128-bit integer.
+
+    DuckDB keeps the scale in `value · 10^scale`, which then needs precision + scale digits; where
+    that exceeds 38 (a quotient of a quotient: DECIMAL(30, 18)), the whole part and the fraction
+    are scaled apart, each within 38 digits."""
+    if not scale:
+        return cast(value, HUGEINT)
+    wide = cast(value, decimal(38, scale))
+    if precision + scale <= 38:
+        return cast(binary(exp.Mul, wide, number(10**scale)), HUGEINT)
+    whole = call("trunc", wide)
+    fraction = binary(exp.Mul, binary(exp.Sub, wide.copy(), whole.copy()), number(10**scale))
+    return binary(exp.Add, binary(exp.Mul, cast(whole, HUGEINT), cast(number(10**scale), HUGEINT)),
+                  cast(fraction, HUGEINT))
 
 
 class Spark(Dialect):
@@ -620,7 +631,7 @@ class Spark(Dialect):
         return call("named_struct", *args)
 
     def divide(self, left: exp.Expression, right: exp.Expression, left_scale: int, right_scale: int,
-               scale: int, result: tuple[int, int]) -> exp.Expression:
+               scale: int, result: tuple[int, int], precisions: tuple[int, int] = (0, 0)) -> exp.Expression:
         # Spark divides DECIMALs exactly, to the scale of the result type.
         return cast(binary(exp.Div, cast(left, decimal(38, scale)), right), decimal(*result))
 

@@ -476,23 +476,28 @@ class ExpressionCompiler:
             value = binary(operation, self.as_decimal(left, num), self.as_decimal(right, num))
             return Val(value, unknowns, num, bound=bound, guarded=self.guarded(left, right))
         if expr.op == "*":
-            return attrs.evolve(self.product(left, right), u=unknowns, guarded=self.guarded(left, right))
+            fraction = _fraction(expr.right)
+            if fraction is not None:  # `match x at 1:3`: x · 1 / 3, not x · 0.333…3 rounded to fit
+                numerator, denominator = fraction
+                scaled = m.Arith("*", expr.left, m.Const(numerator, m.INTEGER, expr.span), expr.type, expr.span)
+                return self.value(m.Arith("/", scaled, m.Const(denominator, m.INTEGER, expr.span), expr.type,
+                                          expr.span), env)
+            return attrs.evolve(self.product(left, right, expr), u=unknowns, guarded=self.guarded(left, right))
         reciprocal = _reciprocal(expr.right)
         if reciprocal is not None:  # x / 1000 is x * 0.001, exactly
-            return attrs.evolve(self.product(left, self.const(reciprocal, m.DECIMAL)), u=unknowns,
+            return attrs.evolve(self.product(left, self.const(reciprocal, m.DECIMAL), expr), u=unknowns,
                                 guarded=self.guarded(left))
         return self.divide(expr, left, right, unknowns, env)
 
-    def product(self, left: Val, right: Val) -> Val:
+    def product(self, left: Val, right: Val, expr: m.TExpr) -> Val:
+        """left · right, exactly: a product whose digits may not fit DECIMAL(38) is refused (PD406,
+        naming `expr`), since rounding an operand to fit would give another answer (3 for
+        3万元 × 0.99 × (revenue / revenue))."""
         (lp, ls), (rp, rs) = left.num or (1, 0), right.num or (1, 0)
-        while lp + rp > MAX_PRECISION and max(ls, rs) > 0:  # round the finer operand to fit
-            if ls >= rs:
-                lp, ls = lp - 1, ls - 1
-            else:
-                rp, rs = rp - 1, rs - 1
         num = (lp + rp, ls + rs)
         if num[0] > MAX_PRECISION:
-            raise SqlUnsupported(f"a product may exceed {MAX_PRECISION} digits")
+            raise SqlUnsupported(f"{describe(expr)}: the product may need more than {MAX_PRECISION} digits to be "
+                                 f"exact in SQL")
         # Both operands within 18 digits make DuckDB multiply in 64 bits, so widen one.
         wide = (MAX_PRECISION, ls) if num[0] > 18 else (lp, ls)
         value = binary(exp.Mul, self.as_decimal(left, wide), self.as_decimal(right, (rp, rs)))
@@ -508,7 +513,8 @@ class ExpressionCompiler:
             raise SqlUnsupported(f"{describe(expr)}: the quotient cannot be computed exactly in SQL")
         num = (whole + scale, scale)
         zero = binary(exp.EQ, right.v, number(0))
-        quotient = self.dialect.divide(self.as_decimal(left), self.as_decimal(right), ls, rs, scale, num)
+        quotient = self.dialect.divide(self.as_decimal(left), self.as_decimal(right), ls, rs, scale, num,
+                                       (lp, right.num[0]))
         value = case((zero, cast(exp.Null(), decimal(*num))), default=quotient)
         by_zero = self.dependencies(expr.right, env)
         ratio = (left, right)
@@ -563,7 +569,7 @@ class ExpressionCompiler:
         if operand.kind in ("list", "entity"):
             raise SqlUnsupported(f"the SQL path cannot compare {operand}: {describe(expr)}")
         if left.ratio is not None or right.ratio is not None:
-            return Val(self.cross(expr.op, left, right), unknowns, guarded=self.guarded(left, right))
+            return Val(self.cross(expr, left, right), unknowns, guarded=self.guarded(left, right))
         a, b = left.v, right.v
         if left.num is not None and right.num is not None and (left.num[1] or right.num[1]):
             num = self.common(left, right)
@@ -572,23 +578,23 @@ class ExpressionCompiler:
             a, b = self.dialect.sorted_list(a), self.dialect.sorted_list(b)
         return Val(binary(COMPARE[expr.op], a, b), unknowns, guarded=self.guarded(left, right))
 
-    def cross(self, op: str, left: Val, right: Val) -> exp.Expression:
+    def cross(self, expr: m.Compare, left: Val, right: Val) -> exp.Expression:
         """`a/b op c/d` exactly, without dividing: `a·d op c·b`, the order flipped when b·d < 0.
 
         The interpreter compares quotients rounded to 28 significant digits; this compares them
         exactly, which gives the same answer unless they differ only beyond the 28th digit.
         """
         (a, b), (c, d) = left.ratio or (left, None), right.ratio or (right, None)
-        lhs = self.product(a, d) if d is not None else a
-        rhs = self.product(c, b) if b is not None else c
+        lhs = self.product(a, d, expr) if d is not None else a
+        rhs = self.product(c, b, expr) if b is not None else c
         num = self.common(lhs, rhs)
         x, y = self.as_decimal(lhs, num), self.as_decimal(rhs, num)
         divisors = [v for v in (b, d) if v is not None]
         zero = any_of(*(binary(exp.EQ, v.v, number(0)) for v in divisors))
         positive = [binary(exp.GT, v.v, number(0)) for v in divisors]
         same_sign = positive[0] if len(positive) == 1 else binary(exp.EQ, positive[0], positive[1])
-        return case((zero, exp.Null()), (same_sign, binary(COMPARE[op], x, y)),
-                    default=binary(COMPARE[FLIP[op]], x, y))
+        return case((zero, exp.Null()), (same_sign, binary(COMPARE[expr.op], x, y)),
+                    default=binary(COMPARE[FLIP[expr.op]], x, y))
 
     def enum_order(self, op: str, left: Val, right: Val, enum: m.EnumType) -> exp.Expression:
         """An ordered-enum comparison: against a constant, membership; otherwise by rank."""
@@ -821,6 +827,20 @@ def kleene_code(condition: exp.Expression, true: int | exp.Expression) -> exp.Ex
     """`true` where the condition holds, 1 where it is unknown, 0 where it fails: one evaluation."""
     weight = number(true) if isinstance(true, int) else true
     return coalesce(binary(exp.Mul, cast(condition, INT), weight), number(1))
+
+
+def _fraction(factor: m.TExpr) -> tuple[int, int] | None:
+    """(p, q) when the factor is a constant p / q that does not terminate, as the ratio of
+    `match x at 1:3` (Decimal(1) / 3, to 28 digits), with q small."""
+    if not isinstance(factor, m.Const) or type(factor.value) is not Decimal:
+        return None
+    value = factor.value
+    if len(value.as_tuple().digits) < 28:
+        return None
+    found = Fraction(value).limit_denominator(10**6)
+    if found.denominator == 1 or Decimal(found.numerator) / Decimal(found.denominator) != value:
+        return None
+    return found.numerator, found.denominator
 
 
 def _reciprocal(divisor: m.TExpr) -> Decimal | None:

@@ -362,11 +362,11 @@ class SqlCompiler(ExpressionCompiler):
 
     def capped(self, raw: Val, cap: Val | None) -> tuple[exp.Expression, exp.Expression | None, Paths | None]:
         """(amount, only-a-bound-is-known, unknown paths) of `min(raw, cap)`, as `_capped` reads
-        them: without the amount, a total is not known if a bound is, or if a path is unknown."""
+        them: without the amount there is no total, whether a bound is known or not (§13)."""
         if cap is None:
             if raw.u is None:
                 return raw.v, None, None
-            return raw.v, case((null_test(raw), self.paths.nonempty(raw.u)), default=exp.false()), raw.u
+            return raw.v, null_test(raw), raw.u  # unknown, even naming nothing: no total (§13)
         num = self.common(raw, cap)
         smaller = node(exp.Least, this=self.as_decimal(raw, num), expressions=[self.as_decimal(cap, num)],
                        ignore_nulls=True)
@@ -381,8 +381,7 @@ class SqlCompiler(ExpressionCompiler):
         lacking = self.paths.union([self.when_null(v) for v in nullable])
         if len(nullable) == 1:  # the other is known, so it is the bound whenever this one is not
             return amount, null_test(nullable[0]), lacking
-        both = all_of(null_test(raw), null_test(cap))
-        return amount, case((both, self.paths.nonempty(lacking)), default=any_of(null_test(raw), null_test(cap))), lacking
+        return amount, any_of(null_test(raw), null_test(cap)), lacking
 
 
 def compile_policy(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date,

@@ -36,7 +36,7 @@ AMENDED_VALUES = {
 LIST_DEFINITION = "a definition whose value is a list"
 CHAINED_ARITHMETIC = "a product or quotient of a product, a quotient or a definition (x * r * r, x / n / n)"
 ZERO_CONSTANT = "a division by constants that are zero (x / (1 - 1))"
-LEFT_OUT = frozenset({LIST_DEFINITION, CHAINED_ARITHMETIC, ZERO_CONSTANT})
+LEFT_OUT = frozenset({LIST_DEFINITION})
 STARTS = (None, "unknown", "open", datetime.date(2021, 1, 1), datetime.date(2022, 7, 1), datetime.date(2024, 6, 1))
 ENDS = (None, "open", "unknown", datetime.date(2025, 12, 31), datetime.date(2030, 1, 1))
 
