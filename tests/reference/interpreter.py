@@ -221,6 +221,9 @@ class Interpreter:
         left, right = self.value(expr.left, env), self.value(expr.right, env)
         if isinstance(left, Unknown) or isinstance(right, Unknown):
             return unknowns_of(left, right)
+        if expr.operand_type.kind in ("list", "entity"):  # §4: whole items and lists
+            same = self.same(left, self.whole_path(expr.left, env), right, self.whole_path(expr.right, env))
+            return (not same if isinstance(same, bool) else same) if expr.op == "!=" else same
         enum = expr.operand_type.enum
         if expr.operand_type.kind == "enum" and enum is not None:
             left, right = enum.values.index(left), enum.values.index(right)  # declaration order
@@ -261,6 +264,34 @@ class Interpreter:
             return max(args)  # type: ignore[type-var]
         raise Unsupported(f"no function {expr.name}")
 
+    def whole_path(self, expr: m.TExpr, env: Env) -> str:
+        if isinstance(expr, m.VarRef):
+            return env[expr.var].path
+        return self.collection_path(expr, env)
+
+    def same(self, a: object, a_at: str, b: object, b_at: str) -> object:
+        """Whether two items, or two lists, are equal (§4): `and` over their facts, in Kleene's logic;
+        a fact unknown on either side is named there; lists of different lengths differ."""
+        if a is STAND_IN or b is STAND_IN:
+            return unknown([at for value, at in ((a, a_at), (b, b_at)) if value is STAND_IN])
+        if isinstance(a, tuple):
+            assert isinstance(b, tuple)
+            if len(a) != len(b):
+                return False
+            return kleene("and", [self.same(x, f"{a_at}[{i}]", y, f"{b_at}[{i}]")
+                                  for i, (x, y) in enumerate(zip(a, b, strict=True))])
+        assert isinstance(a, Mapping) and isinstance(b, Mapping)
+        parts: list[object] = []
+        for name in sorted(set(a) | set(b)):
+            x, y = a.get(name), b.get(name)
+            if x is None or y is None:
+                parts.append(unknown([f"{a_at}.{name}"] if x is None else [], [f"{b_at}.{name}"] if y is None else []))
+            elif isinstance(x, tuple | Mapping):
+                parts.append(self.same(x, f"{a_at}.{name}", y, f"{b_at}.{name}"))
+            else:
+                parts.append(x == y)
+        return kleene("and", parts)
+
     def collection_path(self, expr: m.TExpr, env: Env) -> str:
         """Where a list stands in the profile: `projects`, `projects[0].phases` (§5)."""
         if isinstance(expr, m.FactRef):
@@ -298,7 +329,15 @@ class Interpreter:
                 condition = self.value(amendment.when, NO_ENV)
                 if condition is False:
                     continue  # its value is not needed
-                new = self.value(next(expr for target, expr in amendment.sets if target == name), NO_ENV)
+                set_to = next(expr for target, expr in amendment.sets if target == name)
+                new = self.value(set_to, NO_ENV)
+                parameter = self.policy.parameters.get(name)
+                if parameter is not None and parameter.minimum is not None and not isinstance(new, Unknown):
+                    # §8: a computed value below the parameter's minimum is unknown, named by
+                    # what it was computed from (a constant one is refused by the checker)
+                    shown = new.in_unit() if isinstance(new, Money) else new
+                    if shown < parameter.minimum:  # type: ignore[operator]
+                        new = unknown(self.reads(set_to, NO_ENV))
                 value = choose(condition, new, value)
         finally:
             self.computing.pop()

@@ -93,3 +93,72 @@ def test_a_product_too_long_for_decimal_38_is_refused_naming_it() -> None:
     policy = load_text(CHAINED).policy
     with pytest.raises(SqlUnsupported, match=r"`revenue \* share \* \(revenue / revenue\)` .*38 digits"):
         compile_policy(policy, {}, AS_OF)
+
+
+# ---- the two points settled in semantics.md: whole items and lists (§4), amended minimums (§8)
+WHOLES = """policy t.wholes { title "整体比较" }
+entity phase "阶段" { fact done "完成" : bool }
+entity project "项目" {
+  fact cost "投资" : money >= 0
+  fact tag "标签" : text
+  fact phases "阶段" : list of phase
+}
+entity enterprise "企业" { fact projects "项目" : list of project }
+measure same "相同" { benefit service s "服务" { when any p in projects: (all q in projects: (p = q)) } }
+measure differs "不同" { benefit service s "服务" { when any p in projects: (any q in projects: (p.phases != q.phases)) } }
+"""
+
+
+@pytest.mark.parametrize("projects, same, differs", [
+    # Two items alike in every known fact, each with unknown facts: `p = p` is unknown (as
+    # `revenue = revenue` is while revenue is), named by the unknown facts of both items.
+    ([{"cost": 1}, {"cost": 1}],
+     ("undetermined", ("projects[0].phases", "projects[0].tag", "projects[1].phases", "projects[1].tag")),
+     ("undetermined", ("projects[0].phases", "projects[1].phases"))),
+    # A known cost that differs decides p = q false whatever else is unknown; p0 = p0 is still
+    # unknown (phases), so `all q` is false for both p: not eligible.
+    ([{"cost": 1, "tag": "a"}, {"cost": 2}], ("not_eligible", ()),
+     ("undetermined", ("projects[0].phases", "projects[1].phases"))),
+    # Lists compared item by item: [done] against [unknown] is unknown, named inside the list.
+    ([{"cost": 1, "tag": "a", "phases": [{"done": True}]}, {"cost": 1, "tag": "a", "phases": [{}]}],
+     ("undetermined", ("projects[1].phases[0].done",)), ("undetermined", ("projects[1].phases[0].done",))),
+    # Lists of different lengths differ; all facts known and equal: p = q holds.
+    ([{"cost": 1, "tag": "a", "phases": []}, {"cost": 1, "tag": "a", "phases": []}], ("eligible", ()),
+     ("not_eligible", ())),
+    ([{"cost": 1, "tag": "a", "phases": []}, {"cost": 1, "tag": "a", "phases": [{}]}], ("not_eligible", ()),
+     ("eligible", ())),
+])
+def test_whole_items_and_lists_compare_in_kleene_logic(projects: list[dict[str, object]],
+                                                      same: tuple[str, tuple[str, ...]],
+                                                      differs: tuple[str, tuple[str, ...]]) -> None:
+    answers = _answers(WHOLES, {"projects": projects})
+    assert [(status, unknowns) for status, _, unknowns in answers] == [same, differs]
+
+
+MINIMUM = """policy t.minimum { title "下限" }
+entity enterprise "企业" {
+  fact small "小型企业" : bool
+  fact revenue "营业收入" : money >= 0
+}
+parameter cap "奖励上限" : money >= 0 = 100万元
+amend small_cap "小型企业:上限为营业收入减500万元" when small { cap = revenue - 500万元 }
+measure M1 "奖励" { benefit grant g "奖励" { amount cap } }
+"""
+
+
+@pytest.mark.parametrize("small, revenue, status, total, unknowns", [
+    (True, 800, "eligible", Decimal("300"), []),  # 800 − 500 = 300万元
+    (True, 500, "eligible", Decimal("0"), []),  # 0万元: at the minimum, allowed
+    (True, 200, "eligible", None, ["revenue"]),  # −300万元 < 0: unknown, named by what it read
+    (False, 200, "eligible", Decimal("100"), []),  # the default
+    (None, 200, "eligible", None, ["revenue", "small"]),  # unknown or 100万元
+    (None, 600, "eligible", Decimal("100"), []),  # 600 − 500 = 100万元, the default: small does not matter
+])
+def test_an_amended_value_below_the_minimum_is_unknown(small: bool | None, revenue: int, status: str,
+                                                       total: Decimal | None, unknowns: list[str]) -> None:
+    raw = {"small": small, "revenue": revenue}
+    answer = _answers(MINIMUM, raw)[0]
+    assert (answer[0], answer[1], list(answer[2])) == (status, total, unknowns)
+    policy = load_text(MINIMUM).policy
+    row = run_sql(policy, [read_profile(policy.schema, raw).values], {}, AS_OF)[0]
+    assert (row["M1_status"], row["M1_total"], row["M1_unknowns"]) == (status, total, unknowns)

@@ -26,14 +26,17 @@ from policydsl.engine.semantics import (
     Env,
     amendments_by_target,
     arithmetic,
+    at_least,
     capped,
     choose,
     collection_path,
+    equal_wholes,
     expr_text,
     fold_amendments,
     priced,
     status_of,
     truth,
+    whole_path,
 )
 from policydsl.result import (
     BenefitResult,
@@ -612,6 +615,12 @@ class Compiler:
 
         return member
 
+    def at_least(self, value: Fn, minimum: Decimal, expr: m.TExpr) -> Fn:
+        def within(ctx: CompiledEvaluation, env: Env) -> object:
+            return at_least(value(ctx, env), minimum, lambda: ctx.dependencies(expr, env))
+
+        return within
+
     def parameter_base(self, parameter: m.Parameter) -> Fn:
         name, default = parameter.name, parameter.default
         if default is None:
@@ -730,6 +739,8 @@ class Compiler:
         return logic
 
     def compare(self, expr: m.Compare, left: Fn, right: Fn) -> Fn:
+        if expr.operand_type.kind in ("list", "entity"):
+            return self.compare_wholes(expr, left, right)
         test = _ORDER[expr.op]
         enum = expr.operand_type.enum if expr.operand_type.kind == "enum" else None
         rank = {value: index for index, value in enumerate(enum.values)} if enum is not None else None
@@ -770,6 +781,20 @@ class Compiler:
             return test(a, b)
 
         return compare
+
+    @staticmethod
+    def compare_wholes(expr: m.Compare, left: Fn, right: Fn) -> Fn:
+        """Two items or two lists, `=` or `!=`: `semantics.equal_wholes`, fact by fact."""
+        negated = expr.op == "!="
+
+        def compare_wholes(ctx: CompiledEvaluation, env: Env) -> object:
+            a, b = left(ctx, env), right(ctx, env)
+            if type(a) is Unknown or type(b) is Unknown:
+                return _either(a, b)
+            same = equal_wholes(a, b, whole_path(expr.left, env), whole_path(expr.right, env))
+            return not same if negated and type(same) is bool else same
+
+        return compare_wholes
 
     def arith(self, expr: m.Arith, left: Fn, right: Fn, scope: None) -> Fn:
         op, divisor = expr.op, expr.right
@@ -927,6 +952,9 @@ class CompiledEvaluation:
         shown in the note of the value it amends)."""
         return self._fns[id(expr)](self, EMPTY_ENV)
 
+    def _reads_of(self, expr: m.TExpr) -> Callable[[], frozenset[str]]:
+        return lambda: self.dependencies(expr, EMPTY_ENV)
+
     def dependencies(self, expr: m.TExpr, env: Env) -> frozenset[str]:
         """The facts and parameters an expression reads (used to name why a division failed)."""
         found: set[str] = set()
@@ -975,8 +1003,15 @@ class CompiledEvaluation:
     def amendments(self, name: str, base: object, typ: m.Type) -> tuple[object, str | None]:
         """The base value read through its amendments (`semantics.fold_amendments`, the rule the
         closures are built with), and the note an explanation shows beside it."""
-        steps = [(a, self.quiet(a.when), self.quiet(next(v for t, v in a.sets if t == name)))
-                 for a in self._amended.get(name, ())]
+        parameter = self.policy.parameters.get(name)
+        minimum = parameter.minimum if parameter is not None else None
+        steps = []
+        for a in self._amended.get(name, ()):
+            set_to = next(v for t, v in a.sets if t == name)
+            new = self.quiet(set_to)
+            if not isinstance(set_to, m.Const):  # as the Builder reads it (§8)
+                new = at_least(new, minimum, self._reads_of(set_to))
+            steps.append((a, self.quiet(a.when), new))
         amended = fold_amendments(base, steps)
         if amended.undecided:
             ids = ", ".join(a.id for a in amended.undecided)

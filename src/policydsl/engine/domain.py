@@ -17,6 +17,7 @@ and keep no scope.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Generic, Protocol, TypeVar
 
 from policydsl import model as m
@@ -65,6 +66,10 @@ class Domain(Protocol[V, S]):
 
     def choose(self, condition: V, then: V, otherwise: V, typ: m.Type) -> V:
         """`semantics.choose`: `then` where the condition holds, `otherwise` where it does not."""
+
+    def at_least(self, value: V, minimum: Decimal, expr: m.TExpr) -> V:
+        """`semantics.at_least`: an amendment's value `expr` for a parameter with a minimum,
+        unknown where it is below it, named by what `expr` reads."""
 
     def parameter_base(self, parameter: m.Parameter) -> V:
         """A parameter's value before its amendments: supplied, else default, else unknown."""
@@ -133,19 +138,23 @@ class Builder(Generic[V, S]):
     def parameter(self, name: str) -> V:
         parameter = self.policy.parameters[name]
         return self.domain.shared(("param", name), lambda: self.amended_value(
-            name, self.domain.parameter_base(parameter), parameter.type))
+            name, self.domain.parameter_base(parameter), parameter.type, parameter.minimum))
 
     def condition(self, measure_id: str, name: str) -> V:
         measure = self.policy.all_measures[measure_id]
         condition = next(c for c in measure.conditions if c.name == name)
         return self.domain.shared(("cond", measure_id, name), lambda: self.build(condition.expr, self.domain.top()))
 
-    def amended_value(self, name: str, base: V, typ: m.Type) -> V:
-        """semantics.md §9: `choose` folded over the name's amendments, lowest priority first."""
+    def amended_value(self, name: str, base: V, typ: m.Type, minimum: Decimal | None = None) -> V:
+        """semantics.md §9: `choose` folded over the name's amendments, lowest priority first; a
+        parameter's minimum holds for the values amendments compute (§8: unknown below it)."""
         value = base
         for amendment in self.amended.get(name, ()):
             top = self.domain.top()
             holds = self.build(amendment.when, top)
-            new = self.build(next(v for target, v in amendment.sets if target == name), top)
+            set_to = next(v for target, v in amendment.sets if target == name)
+            new = self.build(set_to, top)
+            if minimum is not None and not isinstance(set_to, m.Const):  # a constant: PD234 checks it
+                new = self.domain.at_least(new, minimum, set_to)
             value = self.domain.choose(holds, new, value, typ)
         return value

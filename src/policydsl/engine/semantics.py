@@ -7,7 +7,7 @@ differ only in how they walk expressions, never in what a value means.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
@@ -77,6 +77,19 @@ def fold_amendments(base: object, steps: list[tuple[m.Amendment, object, object]
             undecided = (*undecided, amendment)
         value = chosen
     return Amended(value, by, undecided)
+
+
+def at_least(value: object, minimum: Decimal | None, paths: Callable[[], frozenset[str]]) -> object:
+    """An amendment's value for a parameter with a minimum (§8): a value computed below it is
+    unknown, named by the facts and parameters it was computed from (`paths`), as a division by
+    zero is: the parameter never holds a value it cannot have, nothing is clamped silently, and one
+    enterprise's facts never stop an evaluation or a batch."""
+    if minimum is None or isinstance(value, Unknown):
+        return value
+    number = value.in_unit() if isinstance(value, Money) else value
+    if number < minimum:  # type: ignore[operator]
+        return Unknown(paths(), f"below the parameter's minimum {minimum}")
+    return value
 
 
 def truth(value: object) -> bool | None:
@@ -161,6 +174,45 @@ def total_of(benefits: list[BenefitResult], with_amount: frozenset[str]) -> Mone
     if not amounts:
         return None
     return Money(sum((a.yuan for a in amounts), Decimal(0)))
+
+
+def whole_path(expr: m.TExpr, env: Env) -> str:
+    """Where an item or a list compared whole is in the profile: `projects[1]`, `projects[1].phases`."""
+    if isinstance(expr, m.VarRef):
+        return env[expr.var][1]
+    return collection_path(expr, env)
+
+
+def equal_wholes(left: object, right: object, left_path: str, right_path: str) -> object:
+    """`=` on two items or two lists (semantics.md §4): Kleene's `and` over what they hold. Lists
+    of different lengths differ; otherwise items are compared in order, and two items fact by fact.
+    A known fact that differs decides false; else an unknown fact (on either side) leaves it
+    unknown, named by its path; so an item is not known to equal even itself while a fact of it
+    is unknown, as `revenue = revenue` is unknown while `revenue` is."""
+    if left is UNKNOWN_ITEM or right is UNKNOWN_ITEM:  # an item of an unknown list: the list names it
+        return Unknown(frozenset(path for item, path in ((left, left_path), (right, right_path))
+                                 if item is UNKNOWN_ITEM))
+    pairs: list[tuple[object, object, str, str]]
+    if isinstance(left, tuple) and isinstance(right, tuple):
+        if len(left) != len(right):
+            return False
+        pairs = [(a, b, f"{left_path}[{i}]", f"{right_path}[{i}]")
+                 for i, (a, b) in enumerate(zip(left, right, strict=True))]
+    else:
+        assert isinstance(left, dict) and isinstance(right, dict)
+        pairs = [(left.get(f), right.get(f), f"{left_path}.{f}", f"{right_path}.{f}")
+                 for f in dict.fromkeys([*left, *right])]
+    unknown: set[str] = set()
+    for a, b, a_path, b_path in pairs:
+        if a is None or b is None:
+            unknown |= {path for value, path in ((a, a_path), (b, b_path)) if value is None}
+            continue
+        same = equal_wholes(a, b, a_path, b_path) if isinstance(a, tuple | dict) else a == b
+        if same is False:
+            return False
+        if isinstance(same, Unknown):
+            unknown |= same.paths
+    return Unknown(frozenset(unknown)) if unknown else True
 
 
 def collection_path(expr: m.TExpr, env: Env) -> str:

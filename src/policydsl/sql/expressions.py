@@ -393,6 +393,19 @@ class ExpressionCompiler:
             return self.const(parameter.default, parameter.type)
         return self.null(parameter.type, self.paths.static([parameter.name]))
 
+    def at_least(self, value: Val, minimum: Decimal, expr: m.TExpr) -> Val:
+        """NULL where an amendment's value is below the parameter's minimum, with the paths the
+        value reads (`semantics.at_least`)."""
+        if value.null or value.num is None:
+            return value
+        bound = self.const(minimum, m.DECIMAL)
+        num = self.common(value, bound)
+        below = binary(exp.LT, self.as_decimal(value, num), self.as_decimal(bound, num))
+        reads = self.dependencies(expr, self.top())
+        paths = reads if value.u is None else self.paths.choose([(null_test(value), value.u)], reads)
+        return Val(case((below, cast(exp.Null(), decimal(*value.num))), default=self.as_decimal(value)), paths,
+                   value.num)
+
     def shared(self, key: tuple[str, ...], build: Callable[[], Val]) -> Val:
         return self.materialise(key, build)
 
