@@ -103,7 +103,7 @@ def evaluate_by_hand(profile: dict[str, Any], as_of: datetime.date, cap: Decimal
     out["M2"] = (status(*item_applies), m2_total, ("市工业和信息化局", "市财政局"))
     simple(3, giant, ("市工业和信息化局", "市财政局"))
     fund = money(profile.get("national_fund_received"))
-    m4 = and3(profile.get("key_little_giant"), None if fund is None else fund > 0)
+    m4 = None if fund is None else fund > 0  # received national funds: the only condition
     out["M4"] = (status(m4), fund if m4 is True else None, government)
     simple(5, srdi, ("市税务局",))
     simple(6, profile.get("tech_sme"), ("市科技局",))
@@ -135,8 +135,9 @@ def evaluate_by_hand(profile: dict[str, Any], as_of: datetime.date, cap: Decimal
     for n in (23, 24, 25):
         simple(n, srdi, industry)
     authority = (f"{county}工业和信息化主管部门",) if county is not None else ("县级工业和信息化主管部门",)
-    agencies26 = industry if giant else authority if giant is False else industry + authority
-    simple(26, or3(srdi, profile.get("in_cultivation_pool")), agencies26)
+    # 市工业和信息化局 always; the county authority too unless a little giant (both when unknown).
+    agencies26 = industry if giant else industry + authority
+    simple(26, or3(srdi, profile.get("in_cultivation_pool")), agencies26)  # (b) SRDI only: within (a)
     out["M27"] = ("not_applicable", None, COLLECTIVE)
     simple(28, or3(srdi, sme), government)
     return out

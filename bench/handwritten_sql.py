@@ -33,7 +33,7 @@ SCOPE = "('intelligent_upgrade', 'green_upgrade', 'technical_upgrade', '5g', 'in
 SHARED = [
     "srdi_level = 'little_giant' AS giant",
     "(employees < 1000 OR revenue < 40000) AS sme",
-    "(key_little_giant AND national_fund_received > 0) AS funded",
+    "(national_fund_received > 0) AS funded",  # M4: having received the national funds is the only condition
 ]
 # The measures whose only condition is a boolean of the enterprise, M2 and M4 aside.
 SIMPLE = {

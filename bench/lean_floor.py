@@ -131,7 +131,7 @@ def evaluate_lean(profile: dict[str, Any], as_of: datetime.date, cap: Decimal | 
     rank = RANK.get(level) if level is not None else None  # type: ignore[arg-type]
     if rank is None and level is not None:
         raise invalid("srdi_level", level)
-    key_little_giant = boolean(get("key_little_giant"), "key_little_giant")
+    boolean(get("key_little_giant"), "key_little_giant")  # checked; M4 does not read it
     fund = get("national_fund_received")
     if fund is not None:
         fund = money(fund, "national_fund_received")
@@ -218,12 +218,11 @@ def evaluate_lean(profile: dict[str, Any], as_of: datetime.date, cap: Decimal | 
             m2 = (E if eligible else U if undetermined else N,
                   grant if eligible and cap is not None else None, tuple(sorted(paths)), AGENCIES[2])
 
-    # M4: 1:1 matching of the national key little-giant fund.
-    if key_little_giant is False or (fund is not None and fund <= ZERO):
-        m4: Row = (N, None, (), government)
-    elif key_little_giant is None or fund is None:
-        m4 = (U, None, ("key_little_giant", "national_fund_received") if key_little_giant is None and fund is None
-              else ("key_little_giant",) if key_little_giant is None else ("national_fund_received",), government)
+    # M4: 1:1 matching of the national key little-giant fund; having received it is the only condition.
+    if fund is None:
+        m4: Row = (U, None, ("national_fund_received",), government)
+    elif fund <= ZERO:
+        m4 = (N, None, (), government)
     else:
         m4 = (E, fund, (), government)
 
@@ -267,17 +266,18 @@ def evaluate_lean(profile: dict[str, Any], as_of: datetime.date, cap: Decimal | 
         m16 = (E if pool or srdi else U if pool is None or srdi is None else N, None,
                ("in_cultivation_pool", *srdi_unknowns) if pool is None else srdi_unknowns, AGENCIES[16])
 
-    # M26: SRDI or in the pool; the city serves little giants, the county authority the others.
+    # M26: (a) SRDI or in the pool, the one-to-one mechanism; (b) SRDI, a service officer. The city
+    # authority always; the county authority too unless a little giant.
     if srdi or pool:
-        m26_status, m26_unknowns = E, ()
+        m26_status = E
     elif srdi is None or pool is None:
         m26_status = U
-        m26_unknowns = (("in_cultivation_pool",) if pool is None else ()) + srdi_unknowns
     else:
-        m26_status, m26_unknowns = N, ()
+        m26_status = N
+    # (a) is unknown when neither is true and one is unknown; (b) when the level is.
+    m26_unknowns = (("in_cultivation_pool",) if pool is None and srdi is not True else ()) + srdi_unknowns
     county_industry = ANY_COUNTY_INDUSTRY if county is None else COUNTY_INDUSTRY[county]
-    m26_agencies = (CITY_INDUSTRY,) if giant else (county_industry,) if giant is False else (
-        CITY_INDUSTRY, county_industry)
+    m26_agencies = (CITY_INDUSTRY,) if giant else (CITY_INDUSTRY, county_industry)
 
     return [
         (by_srdi, None, srdi_unknowns, AGENCIES[1]),

@@ -100,11 +100,12 @@ def test_m2_amount_with_and_without_the_cap(policies: policydsl.PolicySet) -> No
     ("profile", "m4", "m26", "m28"),
     [
         ("mianchi-key-little-giant.json", ["渑池县人民政府"], ["市工业和信息化局"], ["渑池县人民政府"]),
-        ("demonstration-zone-partial.json", ["城乡一体化示范区管理委员会"], ["城乡一体化示范区工业和信息化主管部门"],
-         ["城乡一体化示范区管理委员会"]),
+        # 市工业和信息化局 (the 责任单位) always; the county authority too for all but little giants
+        ("demonstration-zone-partial.json", ["城乡一体化示范区管理委员会"],
+         ["市工业和信息化局", "城乡一体化示范区工业和信息化主管部门"], ["城乡一体化示范区管理委员会"]),
         ("unknown-county-threshold.json", ["各县(市、区)政府", "城乡一体化示范区、开发区管委会"],
-         ["县级工业和信息化主管部门"], ["各县(市、区)政府", "城乡一体化示范区、开发区管委会"]),
-        # level unknown: both the city and the county authority are candidates for M26
+         ["市工业和信息化局", "县级工业和信息化主管部门"], ["各县(市、区)政府", "城乡一体化示范区、开发区管委会"]),
+        # level unknown: the county authority is a candidate for M26 too
         ("hubin-level-unknown-project.json", ["湖滨区人民政府"], ["市工业和信息化局", "湖滨区工业和信息化主管部门"],
          ["湖滨区人民政府"]),
     ],
