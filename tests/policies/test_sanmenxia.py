@@ -148,3 +148,40 @@ def test_cli_test_command_passes(capsys: pytest.CaptureFixture[str]) -> None:
 def test_profiles_stay_inside_the_policy_folder() -> None:
     for path in SANMENXIA.rglob("*"):
         assert Path(path).resolve().is_relative_to(SANMENXIA.resolve())
+
+
+@pytest.mark.parametrize(("key", "fund", "status", "total", "unknowns"), [
+    # sanmenxia-measures.md, M4: the funds received are the only condition.
+    (None, 600, "eligible", Decimal(600), []),  # an unknown key title never blocks a known amount
+    (False, 600, "eligible", Decimal(600), []),  # the text asks for the funds, not the title
+    (True, 0, "not_eligible", None, []),  # a key little giant that has received nothing
+    (True, None, "undetermined", None, ["national_fund_received"]),
+    (None, None, "undetermined", None, ["national_fund_received"]),
+])
+def test_m4_reads_only_the_funds_received(policies: policydsl.PolicySet, key: bool | None, fund: int | None,
+                                          status: str, total: Decimal | None, unknowns: list[str]) -> None:
+    profile = {"county": "渑池县", "key_little_giant": key, "national_fund_received": fund}
+    m4 = policies.evaluate({k: v for k, v in profile.items() if v is not None}, as_of=AS_OF)["M4"]
+    assert (m4.status, None if m4.total is None else m4.total.in_unit(), list(m4.unknowns)) == (status, total,
+                                                                                              unknowns)
+
+
+@pytest.mark.parametrize(("level", "pool", "applying", "unknowns"), [
+    # (a) the one-to-one mechanism: SRDI (little giants included) or in the pool; (b) a service
+    # officer for each SRDI SME only.
+    ("little_giant", False, ["one_to_one", "service_officer"], []),
+    ("provincial", False, ["one_to_one", "service_officer"], []),
+    ("innovative", True, ["one_to_one"], []),  # a pool enterprise gets no service officer
+    (None, True, ["one_to_one"], ["srdi_level"]),  # (b) is open on the level
+    ("none", False, [], []),
+])
+def test_m26_service_officer_is_for_srdi_smes_only(policies: policydsl.PolicySet, level: str | None, pool: bool,
+                                                   applying: list[str], unknowns: list[str]) -> None:
+    profile: dict[str, object] = {"county": "湖滨区", "in_cultivation_pool": pool}
+    if level is not None:
+        profile["srdi_level"] = level
+    m26 = policies.evaluate(profile, as_of=AS_OF)["M26"]
+    assert [b.id for b in m26.benefits if b.applies is True] == applying
+    assert list(m26.unknowns) == unknowns
+    assert m26.status == ("eligible" if applying else "not_eligible")
+    assert m26.agencies[0] == "市工业和信息化局"  # the 责任单位, always
