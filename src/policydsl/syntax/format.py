@@ -95,7 +95,18 @@ def _expr(expr: ast.Expr) -> str:
         # chains read as they are.
         return f"if {format_expr(expr.condition, OR)} then {format_expr(expr.then, OR)} else {format_expr(expr.otherwise)}"
     if isinstance(expr, ast.Quantified):
-        return f"{expr.quantifier} {expr.var} in {format_expr(expr.collection)}: ({format_expr(expr.body)})"
+        where = f" where ({format_expr(expr.where)})" if expr.where is not None else ""
+        return f"{expr.quantifier} {expr.var} in {format_expr(expr.collection)}{where}: ({format_expr(expr.body)})"
+    if isinstance(expr, ast.Aggregate):
+        # The collection is an atom in the grammar (`count p in xs >= 2` compares the count).
+        text = f"{expr.op} {expr.var} in {format_expr(expr.collection, ATOM)}"
+        if expr.where is not None:
+            text += f" where ({format_expr(expr.where)})"
+        if expr.value is not None:
+            text += f": ({format_expr(expr.value)})"
+        if expr.default is not None:
+            text += f" default ({format_expr(expr.default)})"
+        return text
     if isinstance(expr, ast.SetLit):
         return "{" + ", ".join(format_expr(item) for item in expr.items) + "}"
     if isinstance(expr, ast.Call):
