@@ -70,7 +70,8 @@ def arrow_type(typ: m.Type, schema: m.Schema) -> pa.DataType:
     if kind in simple:
         return simple[kind]
     entity = schema.entities[typ.entity or ""]
-    return pa.list_(pa.struct([pa.field(f.name, arrow_type(f.type, schema)) for f in entity.facts]))
+    struct = pa.struct([pa.field(f.name, arrow_type(f.type, schema)) for f in entity.facts])
+    return struct if kind == "entity" else pa.list_(struct)  # a record is one struct
 
 
 _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_TYPE[1])
@@ -102,6 +103,9 @@ def sql_value(value: object, typ: m.Type, schema: m.Schema) -> object:
         entity = schema.entities[typ.entity or ""]
         return [{f.name: sql_value(item.get(f.name), f.type, schema) for f in entity.facts}
                 for item in value]  # type: ignore[attr-defined]
+    if kind == "entity":
+        entity = schema.entities[typ.entity or ""]
+        return {f.name: sql_value(value.get(f.name), f.type, schema) for f in entity.facts}  # type: ignore[attr-defined]
     return value
 
 

@@ -39,6 +39,7 @@ from policydsl.engine.semantics import (
     list_source,
     status_of,
     truth,
+    unbounded,
 )
 from policydsl.result import (
     BenefitResult,
@@ -653,10 +654,12 @@ class Compiler:
         def chosen(ctx: CompiledEvaluation, env: Env) -> object:
             holds = condition(ctx, env)
             if holds is True:
-                return then(ctx, env)
-            if holds is False:
-                return otherwise(ctx, env)
-            return choose(holds, then(ctx, env), otherwise(ctx, env))
+                value = then(ctx, env)
+            elif holds is False:
+                value = otherwise(ctx, env)
+            else:
+                return choose(holds, then(ctx, env), otherwise(ctx, env))
+            return unbounded(value) if type(value) is Unknown else value  # chosen: no bounds (§3)
 
         return chosen
 

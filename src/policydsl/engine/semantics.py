@@ -41,14 +41,20 @@ def amendments_by_target(policy: m.Policy) -> dict[str, list[m.Amendment]]:
     return amended
 
 
+def unbounded(value: object) -> object:
+    """The value without an unknown's bounds (`Unknown.low`/`high`)."""
+    return merge_unknown(value) if isinstance(value, Unknown) and value.bounded else value
+
+
 def choose(condition: object, then: object, otherwise: object) -> object:
     """`then` where the condition is true, `otherwise` where it is false. Where it is unknown, the
     value is known only if both sides are known and equal; else it is unknown, naming the
-    condition's unknowns and those of each side (any of them could decide it)."""
+    condition's unknowns and those of each side (any of them could decide it). A chosen value keeps
+    no bounds (semantics.md §3 "List aggregates"), whichever side it is."""
     if condition is True:
-        return then
+        return unbounded(then)
     if condition is False:
-        return otherwise
+        return unbounded(otherwise)
     if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
         return otherwise
     return merge_unknown(condition, then, otherwise)
@@ -73,7 +79,7 @@ def fold_amendments(base: object, steps: list[tuple[m.Amendment, object, object]
         chosen = choose(holds, new, value)
         if holds is True:
             by, undecided = amendment, ()
-        elif isinstance(chosen, Unknown) and chosen is not value:
+        elif holds is not False and isinstance(chosen, Unknown) and chosen is not value:
             undecided = (*undecided, amendment)
         value = chosen
     return Amended(value, by, undecided)

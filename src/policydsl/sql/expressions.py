@@ -775,9 +775,7 @@ class ExpressionCompiler:
                   default: Val | None, env: Mapping[str, Item]) -> Val:
         """`semantics.fold_count` and `fold_sum` in SQL: per item, the filter's Kleene code (2 true,
         1 unknown, 0 false) and the bounds of what it adds; the value is known where the bounds
-        meet, and keeps them for comparisons (`bounded_compare`). min/max: not in SQL yet."""
-        if expr.op in ("min", "max"):
-            raise SqlUnsupported(f"the SQL path cannot evaluate `{expr.op}` over a list yet: {describe(expr)}")
+        meet, and keeps them for comparisons (`bounded_compare`); min/max as `fold_extreme`."""
         if collection.null:
             return self.null(expr.type, collection.u)
         path = self.collection_path(expr.collection, env)
@@ -811,7 +809,7 @@ class ExpressionCompiler:
             low = total(lambda item: case((binary(exp.EQ, code(item), number(2)), number(1)), default=number(0)))
             high = total(lambda item: case((binary(exp.GTE, code(item), number(1)), number(1)), default=number(0)))
             num: tuple[int, int] | None = INTEGER_TYPE
-        else:
+        elif expr.op == "sum":
             sample = self.sample_value(expr, parts, path)
             num = (min(MAX_PRECISION, sample.num[0] + 6), sample.num[1]) if sample.num is not None else None
             if num is None:
@@ -841,6 +839,8 @@ class ExpressionCompiler:
                 return case((binary(exp.GT, missing, number(0)), cast(exp.Null(), typ)), default=cast(summed, typ))
 
             low, high = bounded_total("low"), bounded_total("high")
+        else:
+            low, high, num = self.extreme(expr, collection, parts, code, path, fields, default)
         if expr.op == "count":
             low, high = cast(low, exp.DataType.build("BIGINT")), cast(high, exp.DataType.build("BIGINT"))
         value = case((binary(exp.EQ, low, high), low))
@@ -853,6 +853,54 @@ class ExpressionCompiler:
             paths = self.paths.choose([(known, collection.u)], paths)
         result = Val(value, paths, num, exact=expr.op != "count", low=low, high=high)
         return self.as_columns(f"{expr.op}_{expr.var}", result) if not _reads_loop(expr, env) else result
+
+    def extreme(self, expr: m.Aggregate, collection: Val, parts: Callable[[Item], tuple[Val | None, Val | None]],
+                code: Callable[[Item], exp.Expression], path: exp.Expression, fields: list[str],
+                default: Val | None) -> tuple[exp.Expression, exp.Expression, tuple[int, int] | None]:
+        """(low, high, number type) of `max`/`min … default (d)`, as `semantics.fold_extreme`."""
+        assert default is not None
+        dialect, is_max = self.dialect, expr.op == "max"
+        sample = self.sample_value(expr, parts, path)
+        num = self.common(sample, default) if sample.num is not None and default.num is not None else None
+        typ = decimal(*num) if num is not None else sql_type(expr.type, self.policy.schema)
+        minimum = declared_minimum(expr.value)
+        floor = cast(self.const(minimum, expr.type).v, typ) if minimum is not None else cast(exp.Null(), typ)
+        nothing = cast(exp.Null(), typ)
+
+        def bound(item: Item, which: str, sure_only: bool) -> exp.Expression:
+            """The item's low or high where it may (or surely, `sure_only`) match, else NULL."""
+            value = parts(item)[1]
+            assert value is not None
+            v = cast(value.v, typ)
+            known = coalesce(v, floor) if which == "low" and value.u is not None else v
+            return case((binary(exp.GTE, code(item), number(2 if sure_only else 1)), known), default=nothing)
+
+        def fold(which: str, aggregate: str, sure_only: bool) -> exp.Expression:
+            return dialect.over(collection.v, lambda item: bound(item, which, sure_only), aggregate, path, fields)  # type: ignore[arg-type]
+
+        def gaps(which: str) -> exp.Expression:  # possible items whose bound is unbounded
+            return coalesce(dialect.over(collection.v, lambda item: case(
+                (all_of(binary(exp.GTE, code(item), number(1)), is_null(bound(item, which, False))), number(1)),
+                default=number(0)), "sum", path, fields), number(0))
+
+        def unless_gaps(which: str, value: exp.Expression) -> exp.Expression:
+            return case((binary(exp.GT, gaps(which), number(0)), nothing), default=value)
+
+        sure = binary(exp.GT, coalesce(dialect.over(collection.v, lambda item: case(
+            (binary(exp.EQ, code(item), number(2)), number(1)), default=number(0)), "sum", path, fields), number(0)),
+            number(0))
+        fixed = fold("low" if is_max else "high", "max" if is_max else "min", True)  # NULLs ignored
+        loose = unless_gaps("high" if is_max else "low", fold("high" if is_max else "low",
+                                                               "max" if is_max else "min", False))
+        d = cast(self.as_decimal(default, num) if num is not None else default.v, typ)
+        empty_low = unless_gaps("low", node(exp.Least, this=d, expressions=[coalesce(fold("low", "min", False), d)]))
+        empty_high = unless_gaps("high", node(exp.Greatest, this=d,
+                                              expressions=[coalesce(fold("high", "max", False), d)]))
+        if is_max:
+            low, high = case((sure, fixed), default=empty_low), case((sure, loose), default=empty_high)
+        else:
+            low, high = case((sure, loose), default=empty_low), case((sure, fixed), default=empty_high)
+        return low, high, num
 
     def sample_value(self, expr: m.Aggregate, parts: Callable[[Item], tuple[Val | None, Val | None]],
                      path: exp.Expression) -> Val:
