@@ -29,16 +29,13 @@ from policydsl.profile import read_profile
 from policydsl.result import Result
 from policydsl.sql.query import SqlUnsupported
 from policydsl.testing import load_text, profiles
-from policydsl.testing.texts import CHAINED_ARITHMETIC, LEFT_OUT, LIST_DEFINITION, ZERO_CONSTANT, _policy_text
+from policydsl.testing.texts import CHAINED_ARITHMETIC, LEFT_OUT, ZERO_CONSTANT, _policy_text
 from tests.batch.helpers import run_sql
 from tests.reference import BenefitOutcome, MeasureOutcome, Outcome, TargetOutcome, evaluate
 
 # Disagreements with docs/semantics.md that the engines still have: each construct is left out of
 # the generated policies until it is fixed, so that the rest stays held equal.
 KNOWN_DISAGREEMENTS = {
-    LIST_DEFINITION: "the items of a list reached through a definition (`define ps = projects`) are named "
-                     "by the definition (`ps[1].investment`), not by their profile path (§5: "
-                     "`projects[1].investment`)",
     CHAINED_ARITHMETIC: "DuckDB rounds the finer operand of a product to fit DECIMAL(38): `revenue * share * "
                         "(revenue / revenue)` with 3万元 and 0.99 gives 3 instead of 2.97, `match revenue * share "
                         "at 1:3` 0.3299999997 instead of 0.33 (§7: exact to 28 significant digits); and "

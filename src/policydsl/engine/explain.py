@@ -38,6 +38,10 @@ _MISSING = object()
 def show(value: object, typ: m.Type | None = None) -> str:
     """A value as a person reads it: 320万元, 3.5%, little_giant (国家级…), unknown."""
     if isinstance(value, Unknown):
+        if value.bounded:  # what is known of it: `unknown (300万元 to 550万元)`, `unknown (at least 2)`
+            low, high = (show(v, typ) if v is not None else None for v in (value.low, value.high))
+            return (f"unknown ({low} to {high})" if low is not None and high is not None
+                    else f"unknown (at least {low})" if low is not None else f"unknown (at most {high})")
         return "unknown"
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -33,10 +33,9 @@ AMENDED_VALUES = {
 }
 # Constructs a caller may ask `_policy_text` to leave out, while an engine disagrees with the
 # documented semantics on them (tests/reference/test_differential.py lists why).
-LIST_DEFINITION = "a definition whose value is a list"
 CHAINED_ARITHMETIC = "a product or quotient of a product, a quotient or a definition (x * r * r, x / n / n)"
 ZERO_CONSTANT = "a division by constants that are zero (x / (1 - 1))"
-LEFT_OUT = frozenset({LIST_DEFINITION, CHAINED_ARITHMETIC, ZERO_CONSTANT})
+LEFT_OUT = frozenset({CHAINED_ARITHMETIC, ZERO_CONSTANT})
 STARTS = (None, "unknown", "open", datetime.date(2021, 1, 1), datetime.date(2022, 7, 1), datetime.date(2024, 6, 1))
 ENDS = (None, "open", "unknown", datetime.date(2025, 12, 31), datetime.date(2030, 1, 1))
 
@@ -383,7 +382,7 @@ class _Writer:
             scope = scope.add(atom)
             amendable.append(atom)
         lists = scope.of("list")
-        if lists and LIST_DEFINITION not in self.without and self.chance(4):
+        if lists and self.chance(4):
             lines.append(f"define 项目表 {self.label()} = {lists[0].text}\n")
             scope = scope.add(attrs.evolve(lists[0], text="项目表", defined=True))
         for name, kind in (("基数", "money"), ("件数", "integer"), ("比重", "ratio")):
