@@ -229,7 +229,7 @@ class Quant:
 
 @attrs.frozen
 class Aggregate:
-    """A list aggregate (semantics.md §3 "List aggregates"): `count p in xs where (f)`,
+    """A list aggregate (semantics.md §6 "List aggregates"): `count p in xs where (f)`,
     `sum r in xs where (f): (v)`, `min`/`max … : (v) default (d)`. `any`/`all` with `where` are
     `Quant`s whose body the checker joins with the filter. Unknown items make bounded unknowns."""
 

@@ -1,4 +1,4 @@
-"""List aggregates and records (semantics.md §3 "List aggregates", §5): the rules of
+"""List aggregates and records (semantics.md §6 "List aggregates", §5): the rules of
 /work/shared/spec/national-criteria.md §3.4 — "any record matches", "at least k records match", sums
 of equity rounds — worked out by hand on small profiles, and each profile held equal on the
 reference interpreter, the closures and DuckDB (tests/reference/test_differential.compare)."""

@@ -52,12 +52,12 @@ def unknowns_of(*values: object) -> Unknown:
 
 
 def plain(value: object) -> object:
-    """A value without the bounds of an unknown: every operation but a comparison drops them (§3)."""
+    """A value without the bounds of an unknown: every operation but a comparison drops them (§6)."""
     return unknowns_of(value) if isinstance(value, Unknown) else value
 
 
 def interval(value: object) -> tuple[Any, Any]:
-    """[low, high] of a value: a known value is both; None is unbounded (§3)."""
+    """[low, high] of a value: a known value is both; None is unbounded (§6)."""
     return (value.low, value.high) if isinstance(value, Unknown) else (value, value)
 
 
@@ -122,7 +122,7 @@ def choose(condition: object, then: object, otherwise: object) -> object:
     below when false; when unknown, a value both sides agree on, else unknown with the condition's
     names and those of whichever side is unknown."""
     if condition is True:
-        return plain(then)  # a chosen value keeps no bounds (§3 "List aggregates")
+        return plain(then)  # a chosen value keeps no bounds (§6 "List aggregates")
     if condition is False:
         return plain(otherwise)
     assert isinstance(condition, Unknown)
@@ -260,7 +260,7 @@ class Interpreter:
 
     @staticmethod
     def compare_intervals(op: str, left: object, right: object) -> object:
-        """§3: a comparison with an unknown is decided when it holds, or fails, for every pair
+        """§6: a comparison with an unknown is decided when it holds, or fails, for every pair
         of values the two intervals allow; else unknown with both sides' unknowns."""
         (a, b), (c, d) = interval(left), interval(right)
         if None not in (a, b, c, d):
@@ -288,7 +288,7 @@ class Interpreter:
         return unknowns_of(left, right)
 
     def aggregate(self, expr: m.Aggregate, env: Env) -> object:
-        """§3 "List aggregates": each item whose filter is not false adds an interval — what it
+        """§6 "List aggregates": each item whose filter is not false adds an interval — what it
         gives if it counts, joined with "nothing" where the filter is unknown; a value's unknown
         is bounded below by the minimum its fact declares."""
         items = self.value(expr.collection, env)
@@ -426,7 +426,7 @@ class Interpreter:
                 value = choose(condition, new, value)
         finally:
             self.computing.pop()
-        if self.orders.get(name):  # a name read through amendments keeps no bounds, whichever holds (§3)
+        if self.orders.get(name):  # a name read through amendments keeps no bounds, whichever holds (§6)
             value = plain(value)
         self.known_names[name] = value
         return value

@@ -388,7 +388,7 @@ class Typer:
         if body is None or (node.where is not None and where is None):
             return None
         if where is not None:
-            # semantics.md §3: `any p in xs where (f): (b)` is `any p in xs: (f and b)`, and `all …`
+            # semantics.md §6: `any p in xs where (f): (b)` is `any p in xs: (f and b)`, and `all …`
             # is `all p in xs: (not f or b)` — Kleene logic item by item, so one meaning in every engine.
             body = (m.Logic("and", (where, body), m.BOOL, node.span) if node.quantifier == "any"
                     else m.Logic("or", (m.Not(where, m.BOOL, node.where.span if node.where else None), body),
@@ -396,7 +396,7 @@ class Typer:
         return m.Quant(node.quantifier, node.var, collection, body, m.BOOL, node.span)
 
     def aggregate(self, node: ast.Aggregate, scope: Scope) -> m.TExpr | None:
-        """`count`/`sum`/`min`/`max` over a list, with an optional filter (semantics.md §3)."""
+        """`count`/`sum`/`min`/`max` over a list, with an optional filter (semantics.md §6)."""
         typed = self.expr(node.collection, scope)
         if typed is None:
             return None

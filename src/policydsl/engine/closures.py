@@ -659,7 +659,7 @@ class Compiler:
                 value = otherwise(ctx, env)
             else:
                 return choose(holds, then(ctx, env), otherwise(ctx, env))
-            return unbounded(value) if type(value) is Unknown else value  # chosen: no bounds (§3)
+            return unbounded(value) if type(value) is Unknown else value  # chosen: no bounds (§6)
 
         return chosen
 
@@ -841,7 +841,7 @@ class Compiler:
 
     def aggregate(self, expr: m.Aggregate, collection: Fn, item: Callable[[None], tuple[Fn | None, Fn | None]],
                   default: Fn | None, scope: None) -> Fn:
-        """semantics.md §3: each item's filter and value, folded by `semantics.fold_*`."""
+        """semantics.md §6: each item's filter and value, folded by `semantics.fold_*`."""
         where, value = item(None)
         op, var, source, typ = expr.op, expr.var, list_source(self.policy, expr.collection), expr.type
         minimum = declared_minimum(expr.value)

@@ -65,7 +65,7 @@ class Domain(Protocol[V, S]):
 
     def aggregate(self, expr: m.Aggregate, collection: V, item: Callable[[S], tuple[V | None, V | None]],
                   default: V | None, scope: S) -> V:
-        """`count`/`sum`/`min`/`max` over a list (semantics.md §3): `item(inner)` builds the filter
+        """`count`/`sum`/`min`/`max` over a list (semantics.md §6): `item(inner)` builds the filter
         and the value (None where the aggregate has none) in the loop variable's scope."""
 
     def record(self, expr: m.RecordRef) -> V:

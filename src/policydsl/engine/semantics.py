@@ -50,7 +50,7 @@ def choose(condition: object, then: object, otherwise: object) -> object:
     """`then` where the condition is true, `otherwise` where it is false. Where it is unknown, the
     value is known only if both sides are known and equal; else it is unknown, naming the
     condition's unknowns and those of each side (any of them could decide it). A chosen value keeps
-    no bounds (semantics.md §3 "List aggregates"), whichever side it is."""
+    no bounds (semantics.md §6 "List aggregates"), whichever side it is."""
     if condition is True:
         return unbounded(then)
     if condition is False:
@@ -174,7 +174,7 @@ def expr_text(expr: m.TExpr) -> str | None:
     return " ".join(expr.span.text.split()) if expr.span is not None else None
 
 
-# ---- list aggregates (semantics.md §3 "List aggregates") and comparisons of bounded unknowns
+# ---- list aggregates (semantics.md §6 "List aggregates") and comparisons of bounded unknowns
 
 
 def _add(a: Any, b: Any) -> Any:

@@ -76,7 +76,7 @@ class Val:
     # guard it with `v IS NULL`: that test writes v again, and nested operations would write the
     # innermost ones once per level above them, a query quadratic in the depth.
     guarded: bool = False
-    # A list aggregate's bounds (semantics.md §3), equal to v where it is known; NULL: unbounded.
+    # A list aggregate's bounds (semantics.md §6), equal to v where it is known; NULL: unbounded.
     # Only comparisons read them (`bounded_compare`); every other operation drops them.
     low: exp.Expression | None = None
     high: exp.Expression | None = None
@@ -943,7 +943,7 @@ class ExpressionCompiler:
         false; where it is unknown, `otherwise` if both are known and equal, else NULL naming the
         condition's unknowns and each side's."""
         if is_true(condition):
-            return unbounded(then)  # a chosen value is never bounded (semantics.md §3)
+            return unbounded(then)  # a chosen value is never bounded (semantics.md §6)
         if is_false(condition):
             return unbounded(otherwise)
         num = self.common(then, otherwise) if then.num is not None and otherwise.num is not None else None

@@ -280,7 +280,7 @@ class _Writer:
 
     def aggregate(self, atom: Atom, var: str, scope: Scope, inner: Scope, depth: int) -> str:
         """A list aggregate (`any`/`all … where`, `count`, `sum`, `min`/`max … default`), mostly
-        filtered, compared with a value of its kind (semantics.md §3 "List aggregates")."""
+        filtered, compared with a value of its kind (semantics.md §6 "List aggregates")."""
         where = f" where ({self.condition(inner, max(0, depth - 1))})" if not self.chance(3) else ""
         forms = ["any", "all", "count"]
         numeric = [f for f in atom.fields if f.kind in ("money", "integer")]
