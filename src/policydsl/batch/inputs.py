@@ -146,15 +146,15 @@ def cell_value(text: str | None, typ: m.Type) -> object:
         return int(digits) if len(digits) <= 4000 else text
     if kind in ("decimal", "ratio") and _DECIMAL_TEXT.fullmatch(text):
         return Decimal(text.strip())
-    if kind in ("set", "list"):
+    if kind in ("set", "list", "entity"):
         return structured(text, typ)
     return text
 
 
 def structured(text: str, typ: m.Type) -> object:
-    """A set or a list given as text: JSON, or (a set) names separated by commas."""
+    """A set, a list or a record given as text: JSON, or (a set) names separated by commas."""
     stripped = text.strip()
-    if stripped.startswith(("[", "{")) or typ.kind == "list":
+    if stripped.startswith(("[", "{")) or typ.kind in ("list", "entity"):
         try:
             return json.loads(stripped, parse_float=Decimal)
         except (ValueError, RecursionError):
