@@ -77,6 +77,14 @@ measure best_institution "最高得分10分以上" {
   benefit service s "认定" { when max i in rd_institutions: (i.points) default (0) >= 10 }
 }
 
+measure per_round "按轮奖励" {
+  benefit grant g "每轮实缴额的1%" {
+    for each r in rounds
+    when r.qualified_investor
+    amount r.paid_in * 1%
+  }
+}
+
 measure self_developed "Ⅰ类均为自主研发" {
   benefit service s "认定" { when all p in ip_assets where (p.category = I): (p.self_developed) }
 }
@@ -149,7 +157,15 @@ def test_the_national_rules_hold_on_every_engine(policy: m.Policy, measure: str,
 
 
 def test_all_profiles_at_once_agree_in_one_query(policy: m.Policy) -> None:
-    assert compare(POLICY, policy, [raw for _, raw, _, _ in CASES], {}, DAY) == len(CASES) * 6 * 3
+    assert compare(POLICY, policy, [raw for _, raw, _, _ in CASES], {}, DAY) == len(CASES) * 7 * 3
+
+
+def test_items_reached_through_a_definition_are_named_by_their_profile_path(policy: m.Policy) -> None:
+    raw = {"equity_rounds": [{"qualified_investor": True, "paid_in": 100}, {"qualified_investor": True}]}
+    outcome = evaluate(policy, read_profile(policy.schema, raw).values, {}, DAY)
+    found = next(r for r in outcome.measures if r.id == "per_round")
+    assert (found.status, found.unknowns) == ("eligible", ("equity_rounds[1].paid_in",))  # not rounds[1]
+    compare(POLICY, policy, [raw], {}, DAY)
 
 
 def test_bounds_of_counts_and_sums() -> None:
