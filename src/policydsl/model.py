@@ -228,6 +228,33 @@ class Quant:
 
 
 @attrs.frozen
+class Aggregate:
+    """A list aggregate (semantics.md §6 "List aggregates"): `count p in xs where (f)`,
+    `sum r in xs where (f): (v)`, `min`/`max … : (v) default (d)`. `any`/`all` with `where` are
+    `Quant`s whose body the checker joins with the filter. Unknown items make bounded unknowns."""
+
+    op: Literal["count", "sum", "min", "max"]
+    var: str
+    collection: TExpr
+    where: TExpr | None
+    value: TExpr | None  # None for count
+    default: TExpr | None  # min/max only (the checker requires it)
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class RecordRef:
+    """A field of a fact of the root entity whose type is an entity (a record):
+    `niche_market.share_domestic`; absent record or field: unknown, named by that path."""
+
+    record: Fact
+    fact: Fact
+    type: Type
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class If:
     """`if condition then value else value`: `semantics.choose`."""
 
@@ -250,7 +277,7 @@ class Func:
 
 TExpr: TypeAlias = (
     Const | FactRef | FieldRef | VarRef | DefRef | CondRef | ParamRef | Not | Neg | Logic | Arith
-    | Compare | In | Quant | Func | If
+    | Compare | In | Quant | Func | If | Aggregate | RecordRef
 )
 
 # ---- declarations ----------------------------------------------------------------------
@@ -510,6 +537,8 @@ def children(expr: TExpr) -> tuple[TExpr, ...]:
         return (expr.value,)
     if isinstance(expr, Quant):
         return (expr.collection, expr.body)
+    if isinstance(expr, Aggregate):
+        return tuple(part for part in (expr.collection, expr.where, expr.value, expr.default) if part is not None)
     if isinstance(expr, Func):
         return expr.args
     if isinstance(expr, If):

@@ -51,6 +51,22 @@ def unknowns_of(*values: object) -> Unknown:
     return unknown(*(value.paths for value in values if isinstance(value, Unknown)))
 
 
+def plain(value: object) -> object:
+    """A value without the bounds of an unknown: every operation but a comparison drops them (§6)."""
+    return unknowns_of(value) if isinstance(value, Unknown) else value
+
+
+def interval(value: object) -> tuple[Any, Any]:
+    """[low, high] of a value: a known value is both; None is unbounded (§6)."""
+    return (value.low, value.high) if isinstance(value, Unknown) else (value, value)
+
+
+def plus(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    return Money(a.yuan + b.yuan) if isinstance(a, Money) else a + b
+
+
 def truth(value: object) -> bool | None:
     if isinstance(value, Unknown):
         return None
@@ -106,9 +122,9 @@ def choose(condition: object, then: object, otherwise: object) -> object:
     below when false; when unknown, a value both sides agree on, else unknown with the condition's
     names and those of whichever side is unknown."""
     if condition is True:
-        return then
+        return plain(then)  # a chosen value keeps no bounds (§6 "List aggregates")
     if condition is False:
-        return otherwise
+        return plain(otherwise)
     assert isinstance(condition, Unknown)
     if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
         return then
@@ -176,6 +192,12 @@ class Interpreter:
             return unknown([f"{bound.path}.{expr.fact.name}"]) if field is None else field
         if isinstance(expr, m.VarRef):
             return env[expr.var].item
+        if isinstance(expr, m.RecordRef):  # a record's field; absent record or field: unknown (§5)
+            record = self.facts.get(expr.record.name)
+            field = record.get(expr.fact.name) if isinstance(record, Mapping) else None
+            return unknown([f"{expr.record.name}.{expr.fact.name}"]) if field is None else field
+        if isinstance(expr, m.Aggregate):
+            return self.aggregate(expr, env)
         if isinstance(expr, m.Logic):
             return kleene(expr.op, (self.value(item, env) for item in expr.items))
         if isinstance(expr, m.Not):
@@ -184,7 +206,7 @@ class Interpreter:
         if isinstance(expr, m.Neg):
             operand = self.value(expr.operand, env)
             if isinstance(operand, Unknown):
-                return operand
+                return plain(operand)
             return Money(-operand.yuan) if isinstance(operand, Money) else -operand  # type: ignore[operator]
         if isinstance(expr, m.Compare):
             return self.compare(expr, env)
@@ -220,7 +242,7 @@ class Interpreter:
     def compare(self, expr: m.Compare, env: Env) -> object:
         left, right = self.value(expr.left, env), self.value(expr.right, env)
         if isinstance(left, Unknown) or isinstance(right, Unknown):
-            return unknowns_of(left, right)
+            return self.compare_intervals(expr.op, left, right)
         if expr.operand_type.kind in ("list", "entity"):  # §4: whole items and lists
             same = self.same(left, self.whole_path(expr.left, env), right, self.whole_path(expr.right, env))
             return (not same if isinstance(same, bool) else same) if expr.op == "!=" else same
@@ -238,6 +260,106 @@ class Interpreter:
         if expr.op == ">":
             return left > right  # type: ignore[operator]
         return left >= right  # type: ignore[operator]
+
+    @staticmethod
+    def compare_intervals(op: str, left: object, right: object) -> object:
+        """§6: a comparison with an unknown is decided when it holds, or fails, for every pair
+        of values the two intervals allow; else unknown with both sides' unknowns."""
+        (a, b), (c, d) = interval(left), interval(right)
+        if None not in (a, b, c, d):
+            holds = {"<": b < c, "<=": b <= c, ">": a > d, ">=": a >= d, "=": a == b == c == d,
+                     "!=": b < c or d < a}[op]
+            fails = {"<": a >= d, "<=": a > d, ">": b <= c, ">=": b < c, "=": b < c or d < a,
+                     "!=": a == b == c == d}[op]
+        else:  # one side unbounded somewhere: only the bounds that exist can decide
+            holds = fails = False
+            if op in ("<", "<=") and b is not None and c is not None:
+                holds = b < c if op == "<" else b <= c
+            if op in ("<", "<=") and a is not None and d is not None:
+                fails = a >= d if op == "<" else a > d
+            if op in (">", ">=") and a is not None and d is not None:
+                holds = a > d if op == ">" else a >= d
+            if op in (">", ">=") and b is not None and c is not None:
+                fails = b <= c if op == ">" else b < c
+            if op in ("=", "!=") and ((b is not None and c is not None and b < c)
+                                      or (d is not None and a is not None and d < a)):
+                holds, fails = op == "!=", op == "="
+        if holds:
+            return True
+        if fails:
+            return False
+        return unknowns_of(left, right)
+
+    def aggregate(self, expr: m.Aggregate, env: Env) -> object:
+        """§6 "List aggregates": each item whose filter is not false adds an interval — what it
+        gives if it counts, joined with "nothing" where the filter is unknown; a value's unknown
+        is bounded below by the minimum its fact declares."""
+        items = self.value(expr.collection, env)
+        if isinstance(items, Unknown):
+            return Unknown(items.paths, low=0) if expr.op == "count" else unknowns_of(items)
+        path = self.collection_path(expr.collection, env)
+        assert isinstance(items, tuple)
+        floor = None
+        if isinstance(expr.value, m.FieldRef | m.FactRef | m.RecordRef) and expr.value.fact.minimum is not None:
+            floor = expr.value.fact.minimum
+            floor = Money.of(floor) if expr.value.type.kind == "money" else floor
+        rows: list[tuple[object, object]] = []  # (filter, value) of the items not surely left out
+        for index, item in enumerate(items):
+            inner = {**env, expr.var: Bound(item, f"{path}[{index}]")}
+            holds = True if expr.where is None else self.value(expr.where, inner)
+            if holds is False:
+                continue
+            value = self.value(expr.value, inner) if expr.value is not None else 1
+            rows.append((holds, value))
+        names = unknowns_of(*(part for row in rows for part in row))
+        if expr.op == "count":
+            low = sum(1 for holds, _ in rows if holds is True)
+            return low if low == len(rows) else Unknown(names.paths, low=low, high=len(rows))
+
+        def bounds(value: object) -> tuple[Any, Any]:
+            low, high = interval(value)
+            if isinstance(value, Unknown) and low is None:
+                low = floor
+            return low, high
+
+        if expr.op == "sum":
+            zero: Any = Money(Decimal(0)) if expr.type.kind == "money" else 0 if expr.type.kind == "integer" else Decimal(0)
+            low = high = zero
+            for holds, value in rows:
+                a, b = bounds(value)
+                if holds is not True:  # counted or not: 0 or the value
+                    a = None if a is None else min(zero, a)
+                    b = None if b is None else max(zero, b)
+                low, high = plus(low, a), plus(high, b)
+            if not names.paths and all(not isinstance(p, Unknown) for row in rows for p in row):
+                return low
+            return low if low is not None and low == high else Unknown(names.paths, low=low, high=high)
+        default = self.value(expr.default, env) if expr.default is not None else None
+        if isinstance(default, Unknown):
+            return unknowns_of(default, *(part for row in rows for part in row))
+        pick = max if expr.op == "max" else min
+        if all(not isinstance(p, Unknown) for row in rows for p in row):
+            return pick(value for _, value in rows) if rows else default  # type: ignore[type-var]
+        # The result is one of the matching values, or the default when none matches.
+        sure = [bounds(value) for holds, value in rows if holds is True]
+        every = [bounds(value) for _, value in rows]
+        if sure:
+            if expr.op == "max":
+                lows = [a for a, _ in sure if a is not None]
+                low = max(lows) if lows else None
+                highs = [b for _, b in every]
+                high = None if None in highs else max(highs)
+            else:
+                highs = [b for _, b in sure if b is not None]
+                high = min(highs) if highs else None
+                lows = [a for a, _ in every]
+                low = None if None in lows else min(lows)
+        else:
+            lows = [default, *(a for a, _ in every)]
+            highs = [default, *(b for _, b in every)]
+            low = None if None in lows else min(lows)
+            high = None if None in highs else max(highs)
+        return low if low is not None and low == high else Unknown(names.paths, low=low, high=high)
 
     def quantified(self, expr: m.Quant, env: Env) -> object:
         """`any` is an `or` over the items, `all` an `and`; an unknown list is unknown (§6)."""
@@ -312,6 +434,8 @@ class Interpreter:
                 found.add(f"{env[node.var].path}.{node.fact.name}")
             elif isinstance(node, m.ParamRef):
                 found.add(node.name)
+            elif isinstance(node, m.RecordRef):
+                found.add(f"{node.record.name}.{node.fact.name}")
             elif isinstance(node, m.DefRef):
                 found |= self.reads(self.policy.definitions[node.name].expr, NO_ENV)
         return found
@@ -341,6 +465,8 @@ class Interpreter:
                 value = choose(condition, new, value)
         finally:
             self.computing.pop()
+        if self.orders.get(name):  # a name read through amendments keeps no bounds, whichever holds (§6)
+            value = plain(value)
         self.known_names[name] = value
         return value
 

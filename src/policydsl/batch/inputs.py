@@ -70,7 +70,8 @@ def arrow_type(typ: m.Type, schema: m.Schema) -> pa.DataType:
     if kind in simple:
         return simple[kind]
     entity = schema.entities[typ.entity or ""]
-    return pa.list_(pa.struct([pa.field(f.name, arrow_type(f.type, schema)) for f in entity.facts]))
+    struct = pa.struct([pa.field(f.name, arrow_type(f.type, schema)) for f in entity.facts])
+    return struct if kind == "entity" else pa.list_(struct)  # a record is one struct
 
 
 _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_TYPE[1])
@@ -102,6 +103,9 @@ def sql_value(value: object, typ: m.Type, schema: m.Schema) -> object:
         entity = schema.entities[typ.entity or ""]
         return [{f.name: sql_value(item.get(f.name), f.type, schema) for f in entity.facts}
                 for item in value]  # type: ignore[attr-defined]
+    if kind == "entity":
+        entity = schema.entities[typ.entity or ""]
+        return {f.name: sql_value(value.get(f.name), f.type, schema) for f in entity.facts}  # type: ignore[attr-defined]
     return value
 
 
@@ -142,15 +146,15 @@ def cell_value(text: str | None, typ: m.Type) -> object:
         return int(digits) if len(digits) <= 4000 else text
     if kind in ("decimal", "ratio") and _DECIMAL_TEXT.fullmatch(text):
         return Decimal(text.strip())
-    if kind in ("set", "list"):
+    if kind in ("set", "list", "entity"):
         return structured(text, typ)
     return text
 
 
 def structured(text: str, typ: m.Type) -> object:
-    """A set or a list given as text: JSON, or (a set) names separated by commas."""
+    """A set, a list or a record given as text: JSON, or (a set) names separated by commas."""
     stripped = text.strip()
-    if stripped.startswith(("[", "{")) or typ.kind == "list":
+    if stripped.startswith(("[", "{")) or typ.kind in ("list", "entity"):
         try:
             return json.loads(stripped, parse_float=Decimal)
         except (ValueError, RecursionError):

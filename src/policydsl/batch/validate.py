@@ -159,7 +159,7 @@ class Reader:
         if origin == "json":
             return self.from_json(raw, typ, minimum)
         kind = "string" if origin == "text" else _kind_of(origin)
-        if origin == "text" and typ.kind in ("set", "list"):
+        if origin == "text" and typ.kind in ("set", "list", "entity"):
             return self.from_structured_text(raw, typ)
         reader = getattr(self, f"_{typ.kind}", None)
         if reader is None:
@@ -305,6 +305,32 @@ class Reader:
             return Read(read.ok, as_type(raw, sql_type(typ, self.schema), origin))
         return read
 
+    def _entity(self, raw: exp.Expression, kind: str, origin: str, typ: m.Type, minimum: object) -> Read:
+        """A record: a struct column (Parquet) whose fields each read as the entity's facts."""
+        entity = self.schema.entities[typ.entity or ""]
+        fields = _struct_fields(origin, record=True)
+        if fields is None or not set(fields) <= {f.name for f in entity.facts}:
+            return Read(exp.false(), cast(exp.Null(), sql_type(typ, self.schema)))
+        reads = {}
+        for fact in entity.facts:
+            if fact.name in fields:
+                field = node(exp.Dot, this=raw, expression=exp.to_identifier(fact.name, quoted=True))
+                found = self.read(field, fields[fact.name], fact.type, fact.minimum)
+                reads[fact.name] = Read(any_of(is_null(field), found.ok), case((found.ok, found.value)))
+        return self.record(raw, reads, entity)
+
+    def record(self, raw: exp.Expression, reads: dict[str, Read], entity: m.Entity,
+               record_ok: exp.Expression | None = None) -> Read:
+        """A record from its fields' reads: NULL where the record is; ok where every field reads."""
+        struct = exp.Struct(expressions=[
+            node(exp.PropertyEQ, this=exp.to_identifier(f.name),
+                 expression=reads[f.name].value if f.name in reads else cast(exp.Null(), sql_type(f.type, self.schema)))
+            for f in entity.facts])
+        typ = sql_type(m.Type("entity", entity=entity.name), self.schema)
+        oks = [r.ok for r in reads.values()] + ([record_ok] if record_ok is not None else [])
+        return Read(any_of(is_null(raw), all_of(*oks) if oks else exp.true()),
+                    case((is_null(raw), cast(exp.Null(), typ)), default=cast(struct, typ)))
+
     def items(self, values: exp.Expression, var: str, reads: dict[str, Read], entity: m.Entity,
               item_ok: exp.Expression | None = None) -> Read:
         """A list of items: each one an object, each fact read (those absent are unknown)."""
@@ -334,10 +360,10 @@ class Reader:
 
     # ---- text holding a set or a list (a CSV cell, a Parquet string)
     def from_structured_text(self, raw: exp.Expression, typ: m.Type) -> Read:
-        starts_json = call("starts_with", call("ltrim", raw), text("["))
+        starts_json = call("starts_with", call("ltrim", raw), text("{" if typ.kind == "entity" else "["))
         as_json = self.from_json(try_cast(raw, JSON), typ, None)  # NULL, not an error, where it is not JSON
         json_read = Read(all_of(starts_json, self.json_trusted(raw), as_json.ok), as_json.value)
-        if typ.kind == "list":
+        if typ.kind in ("list", "entity"):
             return json_read
         # names separated by commas: "a, b" (not JSON: no bracket, brace or quote anywhere)
         parts = call("list_filter", call("list_transform", call("string_split", raw, text(",")),
@@ -392,6 +418,15 @@ class Reader:
                 binary(exp.EQ, call("json_type", exp.column(var)), text("VARCHAR")), var))), call("len", elements))
             return when("ARRAY", Read(all_of(all_strings, self.distinct_names(strings, typ)), strings))
         entity = self.schema.entities[typ.entity or ""]
+        if k == "entity":  # a record: one object, its fields read as facts
+            reads = {}
+            for fact in entity.facts:
+                field = call("json_extract", j, text(_json_path(fact.name)))
+                found = self.from_json(field, fact.type, fact.minimum)
+                absent = any_of(is_null(field), binary(exp.EQ, call("json_type", field), text("NULL")))
+                reads[fact.name] = Read(any_of(absent, found.ok), case((found.ok, found.value)))
+            known = self.known_keys(call("json_keys", j), [f.name for f in entity.facts])
+            return when("OBJECT", self.record(j, reads, entity, known))
         var = "item"
         item = exp.column(var)
         reads = {}
@@ -458,11 +493,13 @@ def _lambda(body: exp.Expression, *names: str) -> exp.Lambda:
 
 
 _STRUCT = re.compile(r"^STRUCT\((.*)\)\[\]$", re.S)
+_RECORD = re.compile(r"^STRUCT\((.*)\)$", re.S)
 
 
-def _struct_fields(type_name: str) -> dict[str, str] | None:
-    """The fields of a DuckDB `STRUCT(a T, b U)[]` type, as name → type name."""
-    match = _STRUCT.match(type_name)
+def _struct_fields(type_name: str, record: bool = False) -> dict[str, str] | None:
+    """The fields of a DuckDB `STRUCT(a T, b U)[]` type (`record`: of a `STRUCT(a T, b U)`), as
+    name → type name."""
+    match = (_RECORD if record else _STRUCT).match(type_name)
     if match is None:
         return None
     parsed = exp.DataType.build(f"STRUCT({match.group(1)})", dialect="duckdb")

@@ -37,7 +37,13 @@ def references(expr: ast.Expr, names: Collection[str]) -> list[str]:
         elif isinstance(node, ast.Member):
             stack.extend(((node.options, bound), (node.value, bound)))
         elif isinstance(node, ast.Quantified):
-            stack.extend(((node.body, bound | {node.var}), (node.collection, bound)))
+            inner = [(node.where, bound | {node.var})] if node.where is not None else []
+            stack.extend(((node.body, bound | {node.var}), *inner, (node.collection, bound)))
+        elif isinstance(node, ast.Aggregate):
+            if node.default is not None:
+                stack.append((node.default, bound))
+            stack.extend((part, bound | {node.var}) for part in (node.value, node.where) if part is not None)
+            stack.append((node.collection, bound))
         elif isinstance(node, ast.If):
             stack.extend(((node.otherwise, bound), (node.then, bound), (node.condition, bound)))
     return found

@@ -116,6 +116,15 @@ class Typer:
             return m.DefRef(dotted, definition.type, node.span)
         if dotted in self.parameters:
             return m.ParamRef(dotted, self.parameters[dotted].type, node.span)
+        record = self.schema.root.fact(head) if len(parts) > 1 else None
+        if record is not None and record.type.kind == "entity":
+            entity = self.schema.entities[record.type.entity or ""]
+            field = entity.fact(parts[1])
+            if field is None or len(parts) > 2:
+                self.error("PD201", f"{entity.label} ({entity.name}) has no fact '{'.'.join(parts[1:])}'", node.span,
+                           hint=did_you_mean(parts[1], [f.name for f in entity.facts]))
+                return None
+            return m.RecordRef(record, field, field.type, node.span)
         if len(parts) == 1:
             fact = self.schema.root.fact(head)
             if fact is not None:
@@ -172,6 +181,8 @@ class Typer:
             return self.quantified(node, scope)
         if isinstance(node, ast.Call):
             return self.call(node, scope)
+        if isinstance(node, ast.Aggregate):
+            return self.aggregate(node, scope)
         if isinstance(node, ast.If):
             return self.conditional(node, scope, expected)
         if isinstance(node, ast.SetLit):
@@ -371,10 +382,69 @@ class Typer:
         if found is None:
             return None
         collection, entity = found
-        body = self.boolean(node.body, scope.bind(node.var, entity), f"the condition of `{node.quantifier}`")
-        if body is None:
+        inner = scope.bind(node.var, entity)
+        body = self.boolean(node.body, inner, f"the condition of `{node.quantifier}`")
+        where = self.boolean(node.where, inner, "the filter after `where`") if node.where is not None else None
+        if body is None or (node.where is not None and where is None):
             return None
+        if where is not None:
+            # semantics.md §6: `any p in xs where (f): (b)` is `any p in xs: (f and b)`, and `all …`
+            # is `all p in xs: (not f or b)` — Kleene logic item by item, so one meaning in every engine.
+            body = (m.Logic("and", (where, body), m.BOOL, node.span) if node.quantifier == "any"
+                    else m.Logic("or", (m.Not(where, m.BOOL, node.where.span if node.where else None), body),
+                                 m.BOOL, node.span))
         return m.Quant(node.quantifier, node.var, collection, body, m.BOOL, node.span)
+
+    def aggregate(self, node: ast.Aggregate, scope: Scope) -> m.TExpr | None:
+        """`count`/`sum`/`min`/`max` over a list, with an optional filter (semantics.md §6)."""
+        typed = self.expr(node.collection, scope)
+        if typed is None:
+            return None
+        if typed.type.kind != "list" or typed.type.entity is None:
+            self.error("PD202", f"`{node.op}` goes over a list, not {typed.type}", node.collection.span,
+                       hint=f"e.g. `{node.op} p in projects …`")
+            return None
+        inner = scope.bind(node.var, typed.type.entity)
+        where = self.boolean(node.where, inner, "the filter after `where`") if node.where is not None else None
+        if node.where is not None and where is None:
+            return None
+        if node.op == "count":
+            return m.Aggregate("count", node.var, typed, where, None, None, m.INTEGER, node.span)
+        assert node.value is not None  # the grammar requires it for sum, min and max
+        value = self.expr(node.value, inner)
+        if value is None:
+            return None
+        kind = value.type.kind
+        allowed: tuple[str, ...] = ("integer", "decimal", "money", "ratio", "points")
+        if node.op != "sum":
+            allowed = (*allowed, "date")
+        if kind not in allowed:
+            what = "added up" if node.op == "sum" else "ordered"
+            self.error("PD255", f"`{node.op}` needs values that can be {what}, but this is {value.type}",
+                       node.value.span, hint=f"{node.op} numbers, amounts or ratios, e.g. `(p.investment)`")
+            return None
+        if node.op == "sum":
+            return m.Aggregate("sum", node.var, typed, where, value, None, value.type, node.span)
+        if node.default is None:
+            zero = {"money": "0万元", "ratio": "0%", "points": "0分", "date": "2020-01-01"}.get(kind, "0")
+            self.error("PD135", f"`{node.op}` over a list needs a `default`: the value when the list is empty or "
+                       "no item passes the filter", node.span,
+                       hint=f"add it after the value, e.g. `{node.op} {node.var} in …: (…) default ({zero})`")
+            return None
+        default = self.expr(node.default, scope, value.type)
+        if default is None:
+            return None
+        default = _zero_as_money(default, value.type)
+        kinds = {kind, default.type.kind}
+        if default.type == value.type:
+            result = value.type
+        elif kinds <= m.NUMERIC:
+            result = m.DECIMAL
+        else:
+            self.error("PD256", f"the default of `{node.op}` must be of the values' type {value.type}, not "
+                       f"{default.type}", node.default.span, hint="write a default of the same kind, e.g. `0万元`")
+            return None
+        return m.Aggregate(node.op, node.var, typed, where, value, default, result, node.span)
 
     def conditional(self, node: ast.If, scope: Scope, expected: m.Type | None) -> m.TExpr | None:
         """`if … then … else …`: a boolean condition and two values of one type (integers and

@@ -214,8 +214,8 @@ class PolicyChecker:
                 typ = self.type_of(fact.type, enums, entity_names)
                 if typ is None:
                     continue
-                if typ.kind == "list" and typ.entity:
-                    list_targets.add(typ.entity)
+                if typ.kind in ("list", "entity") and typ.entity:
+                    list_targets.add(typ.entity)  # an item or a record: not the root
                 if fact.minimum is not None and typ.kind not in ("integer", "decimal", "money", "ratio"):
                     self.error("PD202", f"a minimum applies to numbers and money, not {typ}", fact.span)
                 facts.append(m.Fact(fact.name, fact.label, typ, node.name, fact.minimum, fact.span))
@@ -234,7 +234,8 @@ class PolicyChecker:
             names = ", ".join(e.name for e in roots) or "none"
             self.error("PD226", f"exactly one entity must be the profile's root (not listed by another); found {names}",
                        (roots[1] if len(roots) > 1 else next(iter(entities.values()))).span,
-                       hint="an entity that appears as `list of E` in another is an item, the rest is the root")
+                       hint="an entity that appears as `list of E` or as a fact's type in another is an item or a record, "
+                       "the rest is the root")
             return None
         return m.Schema(roots[0], entities, enums)
 
@@ -255,6 +256,8 @@ class PolicyChecker:
             return SIMPLE_TYPES[node.name]
         if node.name in enums:
             return m.Type("enum", enum=enums[node.name])
+        if node.name in entities:
+            return m.Type("entity", entity=node.name)  # a record: `fact niche_market "…" : niche`
         self.error("PD209", f"unknown type '{node.name}'", node.span,
                    hint=did_you_mean(node.name, list(SIMPLE_TYPES) + list(enums))
                    or f"the types are {', '.join(SIMPLE_TYPES)}, an enum, `set of ENUM` or `list of ENTITY`")
@@ -268,8 +271,8 @@ class PolicyChecker:
             typ = self.type_of(node.type, schema.enums, set(schema.entities))
             if typ is None:
                 continue
-            if typ.kind in ("list", "set"):
-                self.error("PD202", "a parameter holds one value, not a list or set", node.type.span)
+            if typ.kind in ("list", "set", "entity"):
+                self.error("PD202", "a parameter holds one value, not a list, set or record", node.type.span)
                 continue
             if node.minimum is not None and typ.kind not in ("integer", "decimal", "money", "ratio"):
                 self.error("PD202", f"a minimum applies to numbers and money, not {typ}", node.type.span)

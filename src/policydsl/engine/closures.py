@@ -30,12 +30,19 @@ from policydsl.engine.semantics import (
     capped,
     choose,
     collection_path,
+    compare_bounded,
+    declared_minimum,
     equal_wholes,
     expr_text,
     fold_amendments,
+    fold_count,
+    fold_extreme,
+    fold_sum,
+    list_source,
     priced,
     status_of,
     truth,
+    unbounded,
     whole_path,
 )
 from policydsl.result import (
@@ -443,7 +450,7 @@ class Compiler:
             return lambda ctx: outcome(ctx, EMPTY_ENV, None, None)
         loop = benefit.for_each
         collection, var = self.fns[id(loop.collection)], loop.var
-        path = collection_path(loop.collection, EMPTY_ENV)  # a root fact: its path is fixed
+        path = collection_path(list_source(self.policy, loop.collection), EMPTY_ENV)  # a root fact: fixed
         item_paths = tuple(f"{path}[{index}]" for index in range(_KEPT_PATHS))
 
         def each(ctx: CompiledEvaluation) -> list[BenefitResult]:
@@ -560,6 +567,29 @@ class Compiler:
 
         return fact_read
 
+    def record(self, expr: m.RecordRef) -> Fn:
+        """A record's field: unknown, named `record.field`, where the record or the field is absent."""
+        name, field = expr.record.name, expr.fact.name
+        path = f"{name}.{field}"
+        missing = Unknown(frozenset({path}))
+
+        def record_field(ctx: CompiledEvaluation, env: Env) -> object:
+            record = ctx.facts.get(name)
+            value = record.get(field) if isinstance(record, dict) else None
+            return missing if value is None else value
+
+        if not self._tracing:
+            return record_field
+        label, show_field = expr.fact.label, shower(expr.type)
+
+        def record_read(ctx: CompiledEvaluation, env: Env) -> object:
+            value = record_field(ctx, env)
+            if ctx._reads:
+                ctx._reads[-1].append(Read(path, label, show_field(value)))
+            return value
+
+        return record_read
+
     def field(self, expr: m.FieldRef, scope: None) -> Fn:
         var, field = expr.var, expr.fact.name
 
@@ -599,7 +629,7 @@ class Compiler:
         def negative(ctx: CompiledEvaluation, env: Env) -> object:
             value = operand(ctx, env)
             if isinstance(value, Unknown):
-                return value
+                return merge_unknown(value) if value.bounded else value  # its bounds are not the negation's
             return Money(-value.yuan) if isinstance(value, Money) else -value  # type: ignore[operator]
 
         return negative
@@ -635,10 +665,12 @@ class Compiler:
         def chosen(ctx: CompiledEvaluation, env: Env) -> object:
             holds = condition(ctx, env)
             if holds is True:
-                return then(ctx, env)
-            if holds is False:
-                return otherwise(ctx, env)
-            return choose(holds, then(ctx, env), otherwise(ctx, env))
+                value = then(ctx, env)
+            elif holds is False:
+                value = otherwise(ctx, env)
+            else:
+                return choose(holds, then(ctx, env), otherwise(ctx, env))
+            return unbounded(value) if type(value) is Unknown else value  # chosen: no bounds (§6)
 
         return chosen
 
@@ -757,10 +789,12 @@ class Compiler:
 
                 return compare_fact
 
+            constant, op = expr.right.value, expr.op
+
             def compare_constant(ctx: CompiledEvaluation, env: Env) -> object:
                 a = left(ctx, env)
                 if type(a) is Unknown:
-                    return _either(a, bound)
+                    return compare_bounded(op, a, constant) if a.bounded else _either(a, bound)
                 return test(a if rank is None else rank[a], bound)  # type: ignore[index]
 
             return compare_constant
@@ -774,9 +808,13 @@ class Compiler:
 
             return compare_enum
 
+        op = expr.op
+
         def compare(ctx: CompiledEvaluation, env: Env) -> object:
             a, b = left(ctx, env), right(ctx, env)
             if type(a) is Unknown or type(b) is Unknown:
+                if (type(a) is Unknown and a.bounded) or (type(b) is Unknown and b.bounded):  # type: ignore[union-attr]
+                    return compare_bounded(op, a, b)
                 return _either(a, b)
             return test(a, b)
 
@@ -809,7 +847,7 @@ class Compiler:
 
     def quantify(self, expr: m.Quant, collection: Fn, build_body: Callable[[None], Fn], scope: None) -> Fn:
         body = build_body(None)
-        decisive, var, source = expr.quantifier == "any", expr.var, expr.collection
+        decisive, var, source = expr.quantifier == "any", expr.var, list_source(self.policy, expr.collection)
 
         def quantified(ctx: CompiledEvaluation, env: Env) -> object:
             items = collection(ctx, env)
@@ -827,6 +865,32 @@ class Compiler:
             return _merged(unknowns) if unknowns else not decisive
 
         return quantified
+
+    def aggregate(self, expr: m.Aggregate, collection: Fn, item: Callable[[None], tuple[Fn | None, Fn | None]],
+                  default: Fn | None, scope: None) -> Fn:
+        """semantics.md §6: each item's filter and value, folded by `semantics.fold_*`."""
+        where, value = item(None)
+        op, var, source, typ = expr.op, expr.var, list_source(self.policy, expr.collection), expr.type
+        minimum = declared_minimum(expr.value)
+
+        def aggregated(ctx: CompiledEvaluation, env: Env) -> object:
+            items = collection(ctx, env)
+            if isinstance(items, Unknown):  # nothing known of the items: only a count's low
+                return Unknown(items.paths, items.reason, low=0) if op == "count" else merge_unknown(items)
+            path = collection_path(source, env)
+            seen: list[tuple[object, object, object | None]] = []
+            entries: tuple[dict[str, object], ...] = items  # type: ignore[assignment]
+            for index, entry in enumerate(entries):
+                inner = {**env, var: (entry, f"{path}[{index}]")}
+                holds = True if where is None else where(ctx, inner)
+                seen.append((holds, value(ctx, inner) if value is not None and holds is not False else None, minimum))
+            if op == "count":
+                return fold_count([holds for holds, _, _ in seen])
+            if op == "sum":
+                return fold_sum(seen, typ)
+            return fold_extreme(op, seen, default(ctx, env) if default is not None else None)
+
+        return aggregated
 
     def call(self, expr: m.Func, built: list[Fn]) -> Fn:
         args = tuple(built)
@@ -849,11 +913,11 @@ def _either(a: object, b: object) -> Unknown:
     """`merge_unknown(a, b)` where a or b is unknown. An unknown without a reason beside a known
     value is that unknown: the merge would build an equal one."""
     if type(a) is Unknown:
-        if type(b) is not Unknown and not a.reason:
+        if type(b) is not Unknown and not a.reason and not a.bounded:
             return a
-    elif not b.reason:  # type: ignore[attr-defined]
+    elif not b.reason and not b.bounded:  # type: ignore[attr-defined]
         return b  # type: ignore[return-value]
-    return merge_unknown(a, b)
+    return merge_unknown(a, b)  # without bounds: they were an operand's, not the result's
 
 
 def _merged(unknowns: list[Unknown]) -> Unknown:

@@ -64,6 +64,14 @@ class Domain(Protocol[V, S]):
 
     def call(self, expr: m.Func, args: list[V]) -> V: ...
 
+    def aggregate(self, expr: m.Aggregate, collection: V, item: Callable[[S], tuple[V | None, V | None]],
+                  default: V | None, scope: S) -> V:
+        """`count`/`sum`/`min`/`max` over a list (semantics.md §6): `item(inner)` builds the filter
+        and the value (None where the aggregate has none) in the loop variable's scope."""
+
+    def record(self, expr: m.RecordRef) -> V:
+        """A field of a record fact: `niche_market.share_domestic`."""
+
     def choose(self, condition: V, then: V, otherwise: V, typ: m.Type) -> V:
         """`semantics.choose`: `then` where the condition holds, `otherwise` where it does not."""
 
@@ -118,6 +126,17 @@ class Builder(Generic[V, S]):
             return domain.quantify(expr, build(expr.collection, scope), lambda inner: build(body, inner), scope)
         if isinstance(expr, m.Func):
             return domain.call(expr, [build(arg, scope) for arg in expr.args])
+        if isinstance(expr, m.Aggregate):
+            where, value = expr.where, expr.value
+
+            def item(inner: S) -> tuple[V | None, V | None]:
+                return (build(where, inner) if where is not None else None,
+                        build(value, inner) if value is not None else None)
+
+            default = build(expr.default, scope) if expr.default is not None else None
+            return domain.aggregate(expr, build(expr.collection, scope), item, default, scope)
+        if isinstance(expr, m.RecordRef):
+            return domain.record(expr)
         if isinstance(expr, m.If):
             return domain.choose(build(expr.condition, scope), build(expr.then, scope),
                                  build(expr.otherwise, scope), expr.type)

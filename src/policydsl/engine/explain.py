@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from policydsl import model as m
-from policydsl.engine.semantics import UNKNOWN_ITEM, Env, capped, collection_path, expr_text
+from policydsl.engine.semantics import UNKNOWN_ITEM, Env, capped, collection_path, expr_text, list_source
 from policydsl.result import Node, Read
 from policydsl.values import Money, Unknown, merge_unknown, plain
 
@@ -38,6 +38,10 @@ _MISSING = object()
 def show(value: object, typ: m.Type | None = None) -> str:
     """A value as a person reads it: 320万元, 3.5%, little_giant (国家级…), unknown."""
     if isinstance(value, Unknown):
+        if value.bounded:  # what is known of it: `unknown (300万元 to 550万元)`, `unknown (at least 2)`
+            low, high = (show(v, typ) if v is not None else None for v in (value.low, value.high))
+            return (f"unknown ({low} to {high})" if low is not None and high is not None
+                    else f"unknown (at least {low})" if low is not None else f"unknown (at most {high})")
         return "unknown"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -295,9 +299,9 @@ def benefit_explainer(fns: dict[int, Fn], benefit: m.Benefit) -> BenefitNodes:
     if loop is None:
         return lambda ctx: item_node(ctx, EMPTY_ENV, None)[1]
     collection, var = fns[id(loop.collection)], loop.var
-    path = collection_path(loop.collection, EMPTY_ENV)  # a list at the top of the profile: a fixed path
-
     def each(ctx: CompiledEvaluation) -> list[Node]:
+        # a list at the top of the profile, through the definitions that name it: a fixed path
+        path = collection_path(list_source(ctx.policy, loop.collection), EMPTY_ENV)
         items = collection(ctx, EMPTY_ENV)
         if isinstance(items, Unknown):  # decided without the items where it can be (see Evaluation.benefit)
             applies, node = item_node(ctx, {var: (UNKNOWN_ITEM, path)}, None)

@@ -41,14 +41,20 @@ def amendments_by_target(policy: m.Policy) -> dict[str, list[m.Amendment]]:
     return amended
 
 
+def unbounded(value: object) -> object:
+    """The value without an unknown's bounds (`Unknown.low`/`high`)."""
+    return merge_unknown(value) if isinstance(value, Unknown) and value.bounded else value
+
+
 def choose(condition: object, then: object, otherwise: object) -> object:
     """`then` where the condition is true, `otherwise` where it is false. Where it is unknown, the
     value is known only if both sides are known and equal; else it is unknown, naming the
-    condition's unknowns and those of each side (any of them could decide it)."""
+    condition's unknowns and those of each side (any of them could decide it). A chosen value keeps
+    no bounds (semantics.md §6 "List aggregates"), whichever side it is."""
     if condition is True:
-        return then
+        return unbounded(then)
     if condition is False:
-        return otherwise
+        return unbounded(otherwise)
     if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
         return otherwise
     return merge_unknown(condition, then, otherwise)
@@ -73,7 +79,7 @@ def fold_amendments(base: object, steps: list[tuple[m.Amendment, object, object]
         chosen = choose(holds, new, value)
         if holds is True:
             by, undecided = amendment, ()
-        elif isinstance(chosen, Unknown) and chosen is not value:
+        elif holds is not False and isinstance(chosen, Unknown) and chosen is not value:
             undecided = (*undecided, amendment)
         value = chosen
     return Amended(value, by, undecided)
@@ -227,3 +233,168 @@ def expr_text(expr: m.TExpr) -> str | None:
     """The expression as written, on one line (explanations show it under each clause). Not kept:
     the compiled explainer asks once per clause when it is built, and keeps its node."""
     return " ".join(expr.span.text.split()) if expr.span is not None else None
+
+
+# ---- list aggregates (semantics.md §6 "List aggregates") and comparisons of bounded unknowns
+
+
+def _add(a: Any, b: Any) -> Any:
+    return None if a is None or b is None else (money(a.yuan + b.yuan) if isinstance(a, Money) else a + b)
+
+
+def _lower(a: Any, b: Any) -> Any:
+    return None if a is None or b is None else min(a, b)
+
+
+def _upper(a: Any, b: Any) -> Any:
+    return None if a is None or b is None else max(a, b)
+
+
+def zero_of(typ: m.Type) -> object:
+    """The sum of no values: 0 of the sum's type."""
+    return money(Decimal(0)) if typ.kind == "money" else 0 if typ.kind == "integer" else Decimal(0)
+
+
+def declared_minimum(expr: m.TExpr | None) -> object | None:
+    """The minimum a read fact declares (`paid_in : money >= 0`), as a value of its type: the
+    low bound of the fact when it is unknown (a profile value below it is refused, PD304)."""
+    if not isinstance(expr, m.FactRef | m.FieldRef | m.RecordRef) or expr.fact.minimum is None:
+        return None
+    minimum = expr.fact.minimum
+    if expr.type.kind == "money":
+        return Money.of(minimum)
+    return int(minimum) if expr.type.kind == "integer" and minimum == int(minimum) else minimum
+
+
+def list_source(policy: m.Policy, expr: m.TExpr) -> m.TExpr:
+    """The expression a list is read from, through the definitions that only name it
+    (`define ps = projects`): its items are named by their place in the profile (semantics §5)."""
+    seen: set[str] = set()
+    while isinstance(expr, m.DefRef) and expr.name not in seen and expr.name in policy.definitions:
+        seen.add(expr.name)
+        expr = policy.definitions[expr.name].expr
+    return expr
+
+
+def value_bounds(value: object, minimum: object | None) -> tuple[Any, Any]:
+    """(low, high) of an item's value: itself when known; an unknown's own bounds, the low raised
+    to the fact's declared minimum (`paid_in : money >= 0`) when it has none."""
+    if not isinstance(value, Unknown):
+        return value, value
+    low = value.low if value.low is not None else minimum
+    return low, value.high
+
+
+def fold_count(states: list[object]) -> object:
+    """`count … where (f)` from each item's filter value (True, False or an unknown): known when
+    every filter is; otherwise unknown, low = the items surely matching, high = those possibly."""
+    sure = sum(1 for s in states if s is True)
+    possible = sure + sum(1 for s in states if isinstance(s, Unknown))
+    if sure == possible:
+        return sure
+    return Unknown(merge_unknown(*states).paths, low=sure, high=possible)
+
+
+def fold_sum(items: list[tuple[object, object, object | None]], typ: m.Type) -> object:
+    """`sum … where (f): (v)` from each item's (filter, value, the value's declared minimum); items
+    whose filter is false are left out. An item that surely counts adds its value's bounds; one
+    that may count adds 0 or its value: [min(0, low), max(0, high)]. Known when low = high."""
+    zero = zero_of(typ)
+    low: Any = zero
+    high: Any = zero
+    unknowns: list[object] = []
+    for holds, value, minimum in items:
+        if holds is False:
+            continue
+        a, b = value_bounds(value, minimum)
+        if isinstance(holds, Unknown):
+            unknowns.append(holds)
+            a, b = _lower(zero, a), _upper(zero, b)
+        low, high = _add(low, a), _add(high, b)
+        if isinstance(value, Unknown):
+            unknowns.append(value)
+    if not unknowns or (low is not None and low == high):
+        return low
+    return Unknown(merge_unknown(*unknowns).paths, low=low, high=high)
+
+
+def fold_extreme(op: str, items: list[tuple[object, object, object | None]], default: object) -> object:
+    """`max … where (f): (v) default (d)` (`min` mirrored) from each item's (filter, value, the
+    value's declared minimum): the largest value of the items that match, `d` when none does.
+    With unknowns, each possibly matching item's value lies in [low, high] (None: unbounded):
+    - some item surely matches: the result is at least the best known low of those items (max;
+      for min: at most their best known high) and within the bounds of every possible item;
+    - none surely matches: the result is `d` or a possible item's value: [min of all, max of all].
+    Known when both bounds are equal."""
+    if isinstance(default, Unknown):
+        return merge_unknown(default, *(v for _, v, _ in items), *(h for h, _, _ in items))
+    best = _upper if op == "max" else _lower
+    sure: list[tuple[Any, Any]] = []
+    possible: list[tuple[Any, Any]] = []
+    unknowns: list[object] = []
+    for holds, value, minimum in items:
+        if holds is False:
+            continue
+        bounds = value_bounds(value, minimum)
+        possible.append(bounds)
+        if holds is True:
+            sure.append(bounds)
+        unknowns += [u for u in (holds, value) if isinstance(u, Unknown)]
+    if not unknowns:
+        values = [a for a, _ in possible]
+        result = default
+        if values:
+            result = values[0]
+            for v in values[1:]:
+                result = best(result, v)
+        return result
+    if sure:
+        # max: at least the largest known low of a sure item; at most the largest high of any.
+        inner = [a if op == "max" else b for a, b in sure]
+        known = [x for x in inner if x is not None]
+        fixed = None
+        for x in known:
+            fixed = x if fixed is None else best(fixed, x)
+        loose: Any = (possible[0][1] if op == "max" else possible[0][0])
+        for a, b in possible[1:]:
+            loose = best(loose, b if op == "max" else a)
+        low, high = (fixed, loose) if op == "max" else (loose, fixed)
+    else:
+        low, high = default, default
+        for a, b in possible:
+            low, high = _lower(low, a), _upper(high, b)
+    if low is not None and low == high:
+        return low
+    return Unknown(merge_unknown(*unknowns).paths, low=low, high=high)
+
+
+def _interval(value: object) -> tuple[Any, Any]:
+    if isinstance(value, Unknown):
+        return value.low, value.high
+    return value, value
+
+
+def compare_bounded(op: str, left: object, right: object) -> object:
+    """A comparison where an operand is unknown: decided when the bounds of each side (a known
+    value is its own) put every possible pair on one side, else unknown naming the operands'
+    unknowns. Unknowns without bounds are never decided (their interval is unbounded)."""
+    (a, b), (c, d) = _interval(left), _interval(right)
+
+    def lt(x: Any, y: Any) -> bool:  # x < y, None being unbounded (then not decidable)
+        return x is not None and y is not None and x < y
+
+    def le(x: Any, y: Any) -> bool:
+        return x is not None and y is not None and x <= y
+
+    decided: bool | None = None
+    if op in ("<", ">"):
+        lo, hi, lo2, hi2 = (a, b, c, d) if op == "<" else (c, d, a, b)
+        decided = True if lt(hi, lo2) else False if le(hi2, lo) else None
+    elif op in ("<=", ">="):
+        lo, hi, lo2, hi2 = (a, b, c, d) if op == "<=" else (c, d, a, b)
+        decided = True if le(hi, lo2) else False if lt(hi2, lo) else None
+    elif lt(b, c) or lt(d, a):  # = / != of disjoint intervals
+        decided = op == "!="
+    if decided is not None:
+        return decided
+    return merge_unknown(left, right)

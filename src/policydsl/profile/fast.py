@@ -184,6 +184,15 @@ def _fast_list_reader(entity: str, readers: Mapping[str, FastEntityReader],
     return read
 
 
+def _fast_record_reader(entity: str, readers: Mapping[str, FastEntityReader]) -> FastReader:
+    def read(raw: Any, counts: list[int]) -> object:
+        if type(raw) is not dict:
+            raise Slow  # the full reader says what is wrong (PD306)
+        return readers[entity](raw, counts)
+
+    return read
+
+
 def fast_entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: Mapping[str, FastEntityReader],
                        limits: Limits) -> FastEntityReader:
     """The fast reader of one entity. The object is copied whole into the facts; the values that are
@@ -219,6 +228,8 @@ def fast_entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: 
             composites.append((name, _fast_set_reader(typ.enum, count_items)))
         elif kind == "list" and typ.entity is not None and typ.entity in entities:
             composites.append((name, _fast_list_reader(typ.entity, readers, count_items)))
+        elif kind == "entity" and typ.entity is not None and typ.entity in entities:
+            composites.append((name, _fast_record_reader(typ.entity, readers)))
         else:  # pragma: no cover - the checker admits no other fact types
             raise TypeError(f"cannot read a fact of type {typ}")
 

@@ -299,6 +299,20 @@ def _list_reader(subject: str, entity: Entity, readers: Mapping[str, EntityReade
     return read
 
 
+def _record_reader(subject: str, entity: Entity, readers: Mapping[str, EntityReader]) -> CompositeReader:
+    """A record (a fact whose type is an entity): one JSON object, its fields read at `path.field`."""
+    hint = (f"write a JSON object, {{…}}; {an(entity.name)} object has the facts: "
+            + ", ".join(fact.name for fact in entity.facts))
+
+    def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
+        if type(raw) is dict or isinstance(raw, Mapping):
+            return readers[entity.name](raw, f"{path}.", problems)  # type: ignore[arg-type]
+        problems.append(structure(subject, f"{an(entity.name)} object", raw, hint).at(path))
+        return None
+
+    return read
+
+
 _LONGEST_GUESS = 200  # a longer unknown key gets no "did you mean" (comparing it would be slow)
 _LONGEST_SHOWN = 200  # and is cut to this many characters where it is shown
 
@@ -317,6 +331,8 @@ def entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: Mappi
             composites[fact.name] = set_reader(subject, typ.enum, limits)
         elif typ.kind == "list" and typ.entity in entities:
             composites[fact.name] = _list_reader(subject, entities[typ.entity], readers, limits)  # type: ignore[index]
+        elif typ.kind == "entity" and typ.entity in entities:
+            composites[fact.name] = _record_reader(subject, entities[typ.entity], readers)  # type: ignore[index]
         else:  # pragma: no cover - the checker admits no other fact types
             raise TypeError(f"cannot read a fact of type {typ}")
     template: dict[str, object] = dict.fromkeys(fact.name for fact in entity.facts)

@@ -24,7 +24,7 @@ from sqlglot.generator import Generator
 
 from policydsl.model import STATUSES
 
-Aggregate = Literal["max", "sum", "any", "flatten", "bit_or"]
+Aggregate = Literal["max", "min", "sum", "any", "flatten", "bit_or"]
 E = TypeVar("E", bound=exp.Expression)
 NAMES = ("duckdb", "spark", "postgres")
 DECIMAL_DIGITS = 38  # the widest DECIMAL of every dialect
@@ -478,6 +478,8 @@ class Dialect:
     def aggregate(self, values: exp.Expression, aggregate: Aggregate) -> exp.Expression:
         if aggregate == "max":
             return call("list_max", values)
+        if aggregate == "min":
+            return call("list_min", values)
         if aggregate == "sum":
             return call("list_sum", values)
         if aggregate == "any":
@@ -604,6 +606,8 @@ class Spark(Dialect):
     def aggregate(self, values: exp.Expression, aggregate: Aggregate) -> exp.Expression:
         if aggregate == "max":
             return call("array_max", values)
+        if aggregate == "min":
+            return call("array_min", values)
         if aggregate == "bit_or":
             # Spark wants the step to give the start's type: both BIGINT, for masks and for flags.
             acc, var = self.fresh("acc"), self.fresh("f")

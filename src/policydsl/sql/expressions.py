@@ -28,6 +28,7 @@ from sqlglot import exp
 
 from policydsl import model as m
 from policydsl.engine.domain import Builder
+from policydsl.engine.semantics import declared_minimum, list_source
 from policydsl.sql.dialects import (
     TEXT,
     TEXT_LIST,
@@ -75,6 +76,14 @@ class Val:
     # guard it with `v IS NULL`: that test writes v again, and nested operations would write the
     # innermost ones once per level above them, a query quadratic in the depth.
     guarded: bool = False
+    # A list aggregate's bounds (semantics.md §6), equal to v where it is known; NULL: unbounded.
+    # Only comparisons read them (`bounded_compare`); every other operation drops them.
+    low: exp.Expression | None = None
+    high: exp.Expression | None = None
+
+
+def unbounded(val: Val) -> Val:
+    return val if val.low is None and val.high is None else attrs.evolve(val, low=None, high=None)
 
 
 TRUE = Val(exp.true())
@@ -310,7 +319,12 @@ class ExpressionCompiler:
         value = val.v if val.ratio is not None else self.add(val.v, name, level)
         # The paths are computed only where the value is unknown: most rows never pay for them.
         unknowns = self.add_paths(paths, name, level) if paths is not None else None
-        return Val(value, unknowns, val.num, False, val.exact, val.unknown_if, val.ratio, val.bound, guarded=True)
+        low = high = None
+        if val.low is not None or val.high is not None:  # a list aggregate's bounds, as columns too
+            low, high = (self.add(part, self.column_name(f"{stem}_{which}"))
+                         for which, part in (("low", val.low or exp.Null()), ("high", val.high or exp.Null())))
+        return Val(value, unknowns, val.num, False, val.exact, val.unknown_if, val.ratio, val.bound, guarded=True,
+                   low=low, high=high)
 
     def hoisted(self, expr: m.TExpr, env: Mapping[str, Item], val: Val) -> Val:
         """A long value whose paths are not guarded, computed once: as columns, or where it reads
@@ -372,6 +386,14 @@ class ExpressionCompiler:
         return Val(exp.column(expr.fact.name, quoted=True), self.paths.static([expr.fact.name]),
                    fact_num(kind), exact=kind != "integer")
 
+    def record(self, expr: m.RecordRef) -> Val:
+        """A record's field: the struct column's field, NULL where the record or the field is."""
+        kind = expr.fact.type.kind
+        column = exp.column(expr.record.name, quoted=True)
+        value = node(exp.Dot, this=column, expression=exp.to_identifier(expr.fact.name, quoted=True))
+        return Val(value, self.paths.static([f"{expr.record.name}.{expr.fact.name}"]), fact_num(kind),
+                   exact=kind != "integer")
+
     def variable(self, expr: m.VarRef, scope: Mapping[str, Item]) -> Val:
         raise SqlUnsupported(f"the SQL path cannot evaluate {describe(expr)}")
 
@@ -381,7 +403,7 @@ class ExpressionCompiler:
         return attrs.evolve(operand, v=negate(operand.v))
 
     def minus(self, expr: m.Neg, operand: Val) -> Val:
-        return attrs.evolve(operand, v=node(exp.Neg, this=operand.v), ratio=None)
+        return attrs.evolve(operand, v=node(exp.Neg, this=operand.v), ratio=None, low=None, high=None)
 
     def logic(self, expr: m.Logic, items: list[Val]) -> Val:
         return self.kleene(expr.op, items)
@@ -573,6 +595,8 @@ class ExpressionCompiler:
     # ---- comparisons
     def compare(self, expr: m.Compare, left: Val, right: Val) -> Val:
         unknowns = self.merged(left, right)
+        if left.low is not None or left.high is not None or right.low is not None or right.high is not None:
+            return self.bounded_compare(expr.op, left, right, unknowns)
         if left.null or right.null:
             return self.null(m.BOOL, unknowns)
         operand = expr.operand_type
@@ -590,6 +614,34 @@ class ExpressionCompiler:
         elif operand.kind == "set":
             a, b = self.dialect.sorted_list(a), self.dialect.sorted_list(b)
         return Val(binary(COMPARE[expr.op], a, b), unknowns, guarded=self.guarded(left, right))
+
+    def bounded_compare(self, op: str, left: Val, right: Val, unknowns: Paths | None) -> Val:
+        """`semantics.compare_bounded`: decided where the bounds put every possible pair on one
+        side (a known value is its own bounds; NULL bounds are unbounded and decide nothing)."""
+        num = self.common(left, right) if left.num is not None and right.num is not None else None
+
+        def side(val: Val, part: exp.Expression | None) -> exp.Expression:
+            shown = Val(part if part is not None else val.v, num=val.num, exact=val.exact)
+            return self.as_decimal(shown, num) if num is not None else shown.v
+
+        (a, b), (c, d) = ((side(v, v.low), side(v, v.high)) for v in (left, right))
+        ordered: dict[str, tuple[exp.Expression, exp.Expression]] = {  # op: (surely true, surely false) of [a, b], [c, d]
+            "<": (binary(exp.LT, b, c), binary(exp.GTE, a, d)),
+            "<=": (binary(exp.LTE, b, c), binary(exp.GT, a, d)),
+            ">": (binary(exp.GT, a, d), binary(exp.LTE, b, c)),
+            ">=": (binary(exp.GTE, a, d), binary(exp.LT, b, c)),
+        }
+        true: exp.Expression
+        false: exp.Expression
+        if op in ordered:
+            true, false = ordered[op]
+        else:
+            apart = any_of(binary(exp.LT, b, c), binary(exp.LT, d, a))
+            same = all_of(binary(exp.EQ, a, b), binary(exp.EQ, b, c), binary(exp.EQ, c, d))
+            true, false = (same, apart) if op == "=" else (apart, same)
+        value = case((coalesce(true, exp.false()), exp.true()), (coalesce(false, exp.false()), exp.false()),
+                     default=cast(exp.Null(), exp.DataType.build("BOOLEAN")))
+        return Val(value, unknowns or Paths())
 
     def cross(self, expr: m.Compare, left: Val, right: Val) -> exp.Expression:
         """`a/b op c/d` exactly, without dividing: `a·d op c·b`, the order flipped when b·d < 0.
@@ -639,7 +691,9 @@ class ExpressionCompiler:
 
     # ---- lists
     def collection_path(self, expr: m.TExpr, env: Mapping[str, Item]) -> exp.Expression:
-        """The path of a list, as the interpreter's `_collection_path` names it."""
+        """The path of a list, as the interpreter's `_collection_path` names it (through the
+        definitions that only name it: `define ps = projects` names `projects[0]…`)."""
+        expr = list_source(self.policy, expr)
         if isinstance(expr, m.FieldRef):
             item = env[expr.var]
             if item.path is not None:
@@ -735,6 +789,146 @@ class ExpressionCompiler:
         known = null_test(collection)
         return Val(case((known, exp.Null()), default=value), self.paths.choose([(known, collection.u)], paths))
 
+    def aggregate(self, expr: m.Aggregate, collection: Val,
+                  build_item: Callable[[Mapping[str, Item]], tuple[Val | None, Val | None]],
+                  default: Val | None, env: Mapping[str, Item]) -> Val:
+        """`semantics.fold_count` and `fold_sum` in SQL: per item, the filter's Kleene code (2 true,
+        1 unknown, 0 false) and the bounds of what it adds; the value is known where the bounds
+        meet, and keeps them for comparisons (`bounded_compare`); min/max as `fold_extreme`."""
+        if collection.null:
+            return self.null(expr.type, collection.u)
+        path = self.collection_path(expr.collection, env)
+        fields = self.entity_fields(expr.collection)
+        dialect = self.dialect
+
+        def parts(item: Item) -> tuple[Val | None, Val | None]:
+            return build_item({**env, expr.var: item})
+
+        def code(item: Item) -> exp.Expression:
+            where = parts(item)[0]
+            return number(2) if where is None else kleene_code(where.v, 2)
+
+        def total(body: Callable[[Item], exp.Expression]) -> exp.Expression:
+            return coalesce(dialect.over(collection.v, body, "sum", path, fields), number(0))
+
+        def lacking(item: Item) -> Paths | None:
+            where, value = parts(item)
+            found: list[Paths] = []
+            if where is not None and where.u is not None:
+                found.append(self.when_null(where))
+            if value is not None and value.u is not None:
+                named = self.when_null(value)
+                if where is not None:  # only where the item may count
+                    named = self.paths.choose([(binary(exp.EQ, coalesce(where.v, exp.true()), exp.false()), None)],
+                                              named)
+                found.append(named)
+            return self.paths.union(found) if found else None
+
+        if expr.op == "count":
+            low = total(lambda item: case((binary(exp.EQ, code(item), number(2)), number(1)), default=number(0)))
+            high = total(lambda item: case((binary(exp.GTE, code(item), number(1)), number(1)), default=number(0)))
+            num: tuple[int, int] | None = INTEGER_TYPE
+        elif expr.op == "sum":
+            sample = self.sample_value(expr, parts, path)
+            num = (min(MAX_PRECISION, sample.num[0] + 6), sample.num[1]) if sample.num is not None else None
+            if num is None:
+                raise SqlUnsupported(f"the SQL path cannot add up {expr.type}: {describe(expr)}")
+            typ = decimal(*num)
+            minimum = declared_minimum(expr.value)
+            floor = self.const(minimum, expr.type) if minimum is not None else None
+
+            def bounds(item: Item, which: str) -> exp.Expression:
+                value = parts(item)[1]
+                assert value is not None
+                v = cast(value.v, typ)
+                unknown = cast(exp.Null(), typ)
+                if which == "low" and floor is not None:
+                    unknown = cast(floor.v, typ)
+                known = coalesce(v, unknown) if value.u is not None else v
+                zero = cast(number(0), typ)
+                may = case((is_null(known), cast(exp.Null(), typ)),  # 0 or the value: [min(0, low), max(0, high)]
+                           default=node(exp.Least if which == "low" else exp.Greatest, this=zero, expressions=[known]))
+                return case((binary(exp.EQ, code(item), number(0)), zero), (binary(exp.EQ, code(item), number(2)), known),
+                            default=may)
+
+            def bounded_total(which: str) -> exp.Expression:
+                missing = total(lambda item: case((is_null(bounds(item, which)), number(1)), default=number(0)))
+                summed = coalesce(dialect.over(collection.v, lambda item: bounds(item, which), "sum", path, fields),
+                                  cast(number(0), typ))
+                return case((binary(exp.GT, missing, number(0)), cast(exp.Null(), typ)), default=cast(summed, typ))
+
+            low, high = bounded_total("low"), bounded_total("high")
+        else:
+            low, high, num = self.extreme(expr, collection, parts, code, path, fields, default)
+        if expr.op == "count":
+            low, high = cast(low, exp.DataType.build("BIGINT")), cast(high, exp.DataType.build("BIGINT"))
+        value = case((binary(exp.EQ, low, high), low))
+        paths = self.fold_paths(collection.v, lacking, path, fields)
+        if collection.u is not None:  # an unknown list: nothing known of its items (a count is ≥ 0)
+            known = null_test(collection)
+            value = case((known, exp.Null()), default=value)
+            low = case((known, number(0) if expr.op == "count" else exp.Null()), default=low)
+            high = case((known, exp.Null()), default=high)
+            paths = self.paths.choose([(known, collection.u)], paths)
+        result = Val(value, paths, num, exact=expr.op != "count", low=low, high=high)
+        return self.as_columns(f"{expr.op}_{expr.var}", result) if not _reads_loop(expr, env) else result
+
+    def extreme(self, expr: m.Aggregate, collection: Val, parts: Callable[[Item], tuple[Val | None, Val | None]],
+                code: Callable[[Item], exp.Expression], path: exp.Expression, fields: list[str],
+                default: Val | None) -> tuple[exp.Expression, exp.Expression, tuple[int, int] | None]:
+        """(low, high, number type) of `max`/`min … default (d)`, as `semantics.fold_extreme`."""
+        assert default is not None
+        dialect, is_max = self.dialect, expr.op == "max"
+        sample = self.sample_value(expr, parts, path)
+        num = self.common(sample, default) if sample.num is not None and default.num is not None else None
+        typ = decimal(*num) if num is not None else sql_type(expr.type, self.policy.schema)
+        minimum = declared_minimum(expr.value)
+        floor = cast(self.const(minimum, expr.type).v, typ) if minimum is not None else cast(exp.Null(), typ)
+        nothing = cast(exp.Null(), typ)
+
+        def bound(item: Item, which: str, sure_only: bool) -> exp.Expression:
+            """The item's low or high where it may (or surely, `sure_only`) match, else NULL."""
+            value = parts(item)[1]
+            assert value is not None
+            v = cast(value.v, typ)
+            known = coalesce(v, floor) if which == "low" and value.u is not None else v
+            return case((binary(exp.GTE, code(item), number(2 if sure_only else 1)), known), default=nothing)
+
+        def fold(which: str, aggregate: str, sure_only: bool) -> exp.Expression:
+            return dialect.over(collection.v, lambda item: bound(item, which, sure_only), aggregate, path, fields)  # type: ignore[arg-type]
+
+        def gaps(which: str) -> exp.Expression:  # possible items whose bound is unbounded
+            return coalesce(dialect.over(collection.v, lambda item: case(
+                (all_of(binary(exp.GTE, code(item), number(1)), is_null(bound(item, which, False))), number(1)),
+                default=number(0)), "sum", path, fields), number(0))
+
+        def unless_gaps(which: str, value: exp.Expression) -> exp.Expression:
+            return case((binary(exp.GT, gaps(which), number(0)), nothing), default=value)
+
+        sure = binary(exp.GT, coalesce(dialect.over(collection.v, lambda item: case(
+            (binary(exp.EQ, code(item), number(2)), number(1)), default=number(0)), "sum", path, fields), number(0)),
+            number(0))
+        fixed = fold("low" if is_max else "high", "max" if is_max else "min", True)  # NULLs ignored
+        loose = unless_gaps("high" if is_max else "low", fold("high" if is_max else "low",
+                                                               "max" if is_max else "min", False))
+        d = cast(self.as_decimal(default, num) if num is not None else default.v, typ)
+        empty_low = unless_gaps("low", node(exp.Least, this=d, expressions=[coalesce(fold("low", "min", False), d)]))
+        empty_high = unless_gaps("high", node(exp.Greatest, this=d,
+                                              expressions=[coalesce(fold("high", "max", False), d)]))
+        if is_max:
+            low, high = case((sure, fixed), default=empty_low), case((sure, loose), default=empty_high)
+        else:
+            low, high = case((sure, loose), default=empty_low), case((sure, fixed), default=empty_high)
+        return low, high, num
+
+    def sample_value(self, expr: m.Aggregate, parts: Callable[[Item], tuple[Val | None, Val | None]],
+                     path: exp.Expression) -> Val:
+        """The value of one item, to learn its number's (precision, scale)."""
+        with self.dialect.unbound():
+            value = parts(sample_item(path))[1]
+        assert value is not None
+        return value
+
     def call(self, expr: m.Func, args: list[Val]) -> Val:
         unknowns = self.merged(*args)
         if any(a.null for a in args):
@@ -768,9 +962,9 @@ class ExpressionCompiler:
         false; where it is unknown, `otherwise` if both are known and equal, else NULL naming the
         condition's unknowns and each side's."""
         if is_true(condition):
-            return then
+            return unbounded(then)  # a chosen value is never bounded (semantics.md §6)
         if is_false(condition):
-            return otherwise
+            return unbounded(otherwise)
         num = self.common(then, otherwise) if then.num is not None and otherwise.num is not None else None
         if self.same_constant(then, otherwise, num):
             return otherwise

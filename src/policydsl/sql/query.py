@@ -22,7 +22,7 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
-from policydsl.engine.semantics import fixed_status
+from policydsl.engine.semantics import fixed_status, list_source
 from policydsl.sql.dialects import (
     Item,
     all_of,
@@ -223,7 +223,7 @@ class SqlCompiler(ExpressionCompiler):
             return self.store(stem, known)
         # The list is not known: decide what can be decided without its items, with an item
         # whose every fact is unknown (as the interpreter does).
-        unknown_item = Item(None, None, None, static_path(for_each.collection))
+        unknown_item = Item(None, None, None, static_path(list_source(self.policy, for_each.collection)))
         parts = self.benefit_item(benefit, {for_each.var: unknown_item})
         missing = null_test(values)
         unknowns0: Paths | None = None
@@ -273,7 +273,7 @@ class SqlCompiler(ExpressionCompiler):
         """
         assert benefit.for_each is not None
         for_each, dialect = benefit.for_each, self.dialect
-        path = text(static_path(for_each.collection))
+        path = text(static_path(list_source(self.policy, for_each.collection)))
         fields = self.entity_fields(for_each.collection)
 
         def parts(item: Item) -> Parts:

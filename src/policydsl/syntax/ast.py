@@ -131,6 +131,20 @@ class Quantified:
     collection: Expr
     body: Expr
     span: Span | None = _span()
+    where: Expr | None = None  # `any p in xs where (f): (body)`: only the items where f holds
+
+
+@attrs.frozen
+class Aggregate:
+    """`count p in xs where (f)`, `sum r in xs where (f): (v)`, `max i in xs: (v) default (d)`."""
+
+    op: Literal["count", "sum", "min", "max"]
+    var: str
+    collection: Expr
+    where: Expr | None
+    value: Expr | None  # None for count
+    default: Expr | None  # min/max: required by the checker (PD135)
+    span: Span | None = _span()
 
 
 Expr: TypeAlias = (
@@ -148,6 +162,7 @@ Expr: TypeAlias = (
     | Member
     | Quantified
     | If
+    | Aggregate
 )
 
 COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})

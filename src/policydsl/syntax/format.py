@@ -79,6 +79,11 @@ def format_expr(expr: ast.Expr, context: int = IF) -> str:
     return f"({text})" if _level(expr) < context else text
 
 
+def _listed(expr: ast.Expr) -> str:
+    """The list of an aggregate: a name, or bracketed (`count p in xs >= 2` compares the count)."""
+    return format_expr(expr) if isinstance(expr, ast.Name) else f"({format_expr(expr)})"
+
+
 def _expr(expr: ast.Expr) -> str:
     if isinstance(expr, ast.Binary):
         left, right = _OPERANDS[expr.op]
@@ -95,7 +100,18 @@ def _expr(expr: ast.Expr) -> str:
         # chains read as they are.
         return f"if {format_expr(expr.condition, OR)} then {format_expr(expr.then, OR)} else {format_expr(expr.otherwise)}"
     if isinstance(expr, ast.Quantified):
-        return f"{expr.quantifier} {expr.var} in {format_expr(expr.collection)}: ({format_expr(expr.body)})"
+        if expr.where is None:
+            return f"{expr.quantifier} {expr.var} in {format_expr(expr.collection)}: ({format_expr(expr.body)})"
+        return f"{expr.quantifier} {expr.var} in {_listed(expr.collection)} where ({format_expr(expr.where)}): ({format_expr(expr.body)})"
+    if isinstance(expr, ast.Aggregate):
+        text = f"{expr.op} {expr.var} in {_listed(expr.collection)}"
+        if expr.where is not None:
+            text += f" where ({format_expr(expr.where)})"
+        if expr.value is not None:
+            text += f": ({format_expr(expr.value)})"
+        if expr.default is not None:
+            text += f" default ({format_expr(expr.default)})"
+        return text
     if isinstance(expr, ast.SetLit):
         return "{" + ", ".join(format_expr(item) for item in expr.items) + "}"
     if isinstance(expr, ast.Call):

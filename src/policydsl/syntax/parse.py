@@ -771,7 +771,8 @@ class _Builder(Transformer[Token, Any]):
         return ast.Goal(str(name), self._string(label), count, least, by, self._span(meta))
 
     @v_args(inline=True)
-    def goal_count(self, expr: ast.Expr) -> ast.Expr:
+    def goal_count(self, *children: Any) -> ast.Expr:
+        expr: ast.Expr = children[-1]  # after the `count` keyword's token
         return expr
 
     @v_args(inline=True)
@@ -912,6 +913,40 @@ class _Builder(Transformer[Token, Any]):
         return ast.Quantified(str(quantifier), str(var), collection, body, self._span(meta))  # type: ignore[arg-type]
 
     @v_args(inline=True, meta=True)
+    def quantified_where(
+        self, meta: Meta, quantifier: Token, var: Token, collection: ast.Expr, where: ast.Expr, body: ast.Expr
+    ) -> ast.Quantified:
+        return ast.Quantified(str(quantifier), str(var), collection, body, self._span(meta), where)  # type: ignore[arg-type]
+
+    def agg_where(self, children: list[Any]) -> tuple[str, ast.Expr]:
+        return ("where", children[0])
+
+    def agg_default(self, children: list[Any]) -> tuple[str, ast.Expr]:
+        return ("default", children[0])
+
+    def _aggregate(self, meta: Meta, op: str, var: Token, collection: ast.Expr, rest: list[Any]) -> ast.Aggregate:
+        self._not_keyword(var)
+        parts: dict[str, ast.Expr] = dict(part for part in rest if isinstance(part, tuple))
+        values = [part for part in rest if not isinstance(part, tuple)]
+        return ast.Aggregate(op, str(var), collection, parts.get("where"), values[0] if values else None,  # type: ignore[arg-type]
+                             parts.get("default"), self._span(meta))
+
+    @v_args(meta=True)
+    def count_agg(self, meta: Meta, children: list[Any]) -> ast.Aggregate:
+        _, var, collection, *rest = children
+        return self._aggregate(meta, "count", var, collection, rest)
+
+    @v_args(meta=True)
+    def sum_agg(self, meta: Meta, children: list[Any]) -> ast.Aggregate:
+        _, var, collection, *rest = children
+        return self._aggregate(meta, "sum", var, collection, rest)
+
+    @v_args(meta=True)
+    def extreme_agg(self, meta: Meta, children: list[Any]) -> ast.Aggregate:
+        op, var, collection, *rest = children
+        return self._aggregate(meta, str(op), var, collection, rest)
+
+    @v_args(inline=True, meta=True)
     def money_lit(self, meta: Meta, token: Token) -> ast.MoneyLit:
         match = re.fullmatch(r"(\d+(?:\.\d+)?)(亿元|万元|元)", str(token))
         assert match  # guaranteed by the MONEY terminal
@@ -956,7 +991,8 @@ _ITEM_WORDS = {"window": "valid", "for_each": "for each", "as_of": "as of", "num
 # Parse-tree rules that are operations of an expression: each nests its operands one level deeper.
 # Names and literals are depth 0; brackets add nothing (they only group).
 _OPERATIONS = frozenset({"or_op", "and_op", "not_op", "negate", "compare", "binary", "member", "not_member",
-                         "set_literal", "call", "quantified"})
+                         "set_literal", "call", "quantified",
+                         "quantified_where", "count_agg", "sum_agg", "extreme_agg"})
 _EXPRESSION_LEAVES = frozenset({"name_ref", "money_lit", "percent_lit", "number_lit", "date_lit",
                                 "string_lit", "true_lit", "false_lit"})
 _BRACKETS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*|[(){}]')  # a string, a comment, a bracket

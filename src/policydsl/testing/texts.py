@@ -33,10 +33,9 @@ AMENDED_VALUES = {
 }
 # Constructs a caller may ask `_policy_text` to leave out, while an engine disagrees with the
 # documented semantics on them (tests/reference/test_differential.py lists why).
-LIST_DEFINITION = "a definition whose value is a list"
 CHAINED_ARITHMETIC = "a product or quotient of a product, a quotient or a definition (x * r * r, x / n / n)"
 ZERO_CONSTANT = "a division by constants that are zero (x / (1 - 1))"
-LEFT_OUT = frozenset({LIST_DEFINITION})
+LEFT_OUT: frozenset[str] = frozenset()
 STARTS = (None, "unknown", "open", datetime.date(2021, 1, 1), datetime.date(2022, 7, 1), datetime.date(2024, 6, 1))
 ENDS = (None, "open", "unknown", datetime.date(2025, 12, 31), datetime.date(2030, 1, 1))
 
@@ -266,6 +265,8 @@ class _Writer:
             var = self.pick(LOOP_VARIABLES[scope.depth])
             inner = Scope(scope.atoms + tuple(f.field(var) for f in atom.fields)
                           + (Atom(var, "item", fields=atom.fields),), scope.depth + 1)
+            if self.chance(3):
+                return self.aggregate(atom, var, scope, inner, depth)
             return f"{self.pick(('any', 'all'))} {var} in {atom.text}: ({self.condition(inner, max(0, depth - 1))})"
         left = atom.text if atom is not None else self.value(scope, kind, depth)
         if kind in ("integer", "money", "text") and self.chance(4):
@@ -276,6 +277,25 @@ class _Writer:
         if kind in ("money", "ratio") and self.chance(6):  # zero money written `0`; a ratio against a number
             right = "0" if kind == "money" else self.pick(("0.5", "0.035"))
         return f"{left} {self.pick(ops)} {right}"
+
+    def aggregate(self, atom: Atom, var: str, scope: Scope, inner: Scope, depth: int) -> str:
+        """A list aggregate (`any`/`all … where`, `count`, `sum`, `min`/`max … default`), mostly
+        filtered, compared with a value of its kind (semantics.md §6 "List aggregates")."""
+        where = f" where ({self.condition(inner, max(0, depth - 1))})" if not self.chance(3) else ""
+        forms = ["any", "all", "count"]
+        numeric = [f for f in atom.fields if f.kind in ("money", "integer")]
+        if numeric:
+            forms += ["sum", "min", "max"]
+        form = self.pick(forms)
+        ops = ("=", "!=", "<", "<=", ">", ">=")
+        if form in ("any", "all"):
+            return f"{form} {var} in {atom.text}{where}: ({self.condition(inner, max(0, depth - 1))})"
+        if form == "count":
+            return f"count {var} in {atom.text}{where} {self.pick(ops)} {self.pick(('0', '1', '2', '3'))}"
+        kind = self.draw(st.sampled_from(numeric)).kind
+        value = self.value(inner, kind, max(0, depth - 1)) if self.chance(3) else f"{var}.{self.pick([f.text for f in numeric if f.kind == kind])}"
+        default = f" default ({self.literal(kind)})" if form != "sum" else ""
+        return f"{form} {var} in {atom.text}{where}: ({value}){default} {self.pick(ops)} {self.value(scope, kind, 0)}"
 
     def condition(self, scope: Scope, depth: int = 2) -> str:
         form = self.draw(st.integers(0, 5)) if depth > 0 else 0
@@ -383,7 +403,7 @@ class _Writer:
             scope = scope.add(atom)
             amendable.append(atom)
         lists = scope.of("list")
-        if lists and LIST_DEFINITION not in self.without and self.chance(4):
+        if lists and self.chance(4):
             lines.append(f"define 项目表 {self.label()} = {lists[0].text}\n")
             scope = scope.add(attrs.evolve(lists[0], text="项目表", defined=True))
         for name, kind in (("基数", "money"), ("件数", "integer"), ("比重", "ratio")):

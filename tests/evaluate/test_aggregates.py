@@ -1,0 +1,199 @@
+"""List aggregates and records (semantics.md §6 "List aggregates", §5): the rules of
+/work/shared/spec/national-criteria.md §3.4 — "any record matches", "at least k records match", sums
+of equity rounds — worked out by hand on small profiles, and each profile held equal on the
+reference interpreter, the closures and DuckDB (tests/reference/test_differential.compare)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+from policydsl import model as m
+from policydsl.engine.semantics import compare_bounded, fold_count, fold_extreme, fold_sum
+from policydsl.profile import read_profile
+from policydsl.testing import load_text
+from policydsl.values import Money, Unknown
+from tests.reference import evaluate
+from tests.reference.test_differential import compare
+
+DAY = datetime.date(2024, 6, 1)
+POLICY = """
+policy national_like {
+  title "列表汇总"
+  valid from 2022-06-01 until open
+}
+
+enum ipcat "知识产权类别" { I "Ⅰ类", II "Ⅱ类" }
+enum level "级别" { national "国家级", provincial "省级", city "市级" }
+
+entity ip "知识产权" {
+  fact category "类别" : ipcat
+  fact self_developed "自主研发" : bool
+}
+
+entity equity_round "股权融资" {
+  fact qualified_investor "合格机构投资者" : bool
+  fact paid_in "实缴额" : money >= 0
+}
+
+entity institution "研发机构" {
+  fact level "级别" : level
+  fact points "得分" : integer >= 0
+}
+
+entity niche "细分市场" {
+  fact share_domestic "国内市场占有率" : ratio
+}
+
+entity enterprise "企业" {
+  fact ip_assets "知识产权" : list of ip
+  fact equity_rounds "股权融资" : list of equity_round
+  fact rd_institutions "研发机构" : list of institution
+  fact niche_market "细分市场地位" : niche
+}
+
+define rounds = equity_rounds
+define equity "近三年股权融资" = sum r in rounds where (r.qualified_investor): (r.paid_in)
+
+measure any_institution "省部级以上研发机构" {
+  benefit service s "认定" { when any i in rd_institutions: (i.level in {national, provincial}) }
+}
+
+measure two_ip "Ⅰ类知识产权2项以上" {
+  benefit service s "认定" { when count p in ip_assets where (p.category = I) >= 2 }
+}
+
+measure equity_500 "股权融资500万元以上" {
+  benefit service s "认定" { when equity >= 500万元 }
+}
+
+measure niche_share "细分市场占有率10%以上" {
+  benefit service s "认定" { when niche_market.share_domestic >= 10% }
+}
+
+measure best_institution "最高得分10分以上" {
+  benefit service s "认定" { when max i in rd_institutions: (i.points) default (0) >= 10 }
+}
+
+measure per_round "按轮奖励" {
+  benefit grant g "每轮实缴额的1%" {
+    for each r in rounds
+    when r.qualified_investor
+    amount r.paid_in * 1%
+  }
+}
+
+measure self_developed "Ⅰ类均为自主研发" {
+  benefit service s "认定" { when all p in ip_assets where (p.category = I): (p.self_developed) }
+}
+"""
+
+INSTITUTIONS = [
+    ({"rd_institutions": [{"level": "national"}]}, "eligible", []),
+    ({"rd_institutions": [{"level": "city"}, {}]}, "undetermined", ["rd_institutions[1].level"]),
+    ({"rd_institutions": [{"level": "city"}, {}, {"level": "provincial"}]}, "eligible", []),
+    ({"rd_institutions": []}, "not_eligible", []),  # an empty list is false
+    ({}, "undetermined", ["rd_institutions"]),
+]
+TWO_IP = [
+    ({"ip_assets": [{"category": "I"}, {"category": "I"}, {"category": "II"}]}, "eligible", []),
+    ({"ip_assets": [{"category": "I"}, {"category": "I"}, {}]}, "eligible", []),  # 2 surely match
+    ({"ip_assets": [{"category": "I"}, {}]}, "undetermined", ["ip_assets[1].category"]),  # 1..2
+    ({"ip_assets": [{"category": "I"}, {"category": "II"}]}, "not_eligible", []),  # fewer than 2 could
+    ({"ip_assets": [{"category": "II"}, {}]}, "not_eligible", []),  # at most 1 could match
+    ({}, "undetermined", ["ip_assets"]),
+]
+EQUITY = [
+    ({"equity_rounds": [{"qualified_investor": True, "paid_in": 300}, {"qualified_investor": True, "paid_in": 250}]},
+     "eligible", []),
+    ({"equity_rounds": [{"qualified_investor": True, "paid_in": 300}, {"paid_in": 250}]},
+     "undetermined", ["equity_rounds[1].qualified_investor"]),  # 300..550
+    ({"equity_rounds": [{"qualified_investor": True, "paid_in": 300}, {"qualified_investor": False, "paid_in": 900}]},
+     "not_eligible", []),
+    ({"equity_rounds": [{"qualified_investor": True, "paid_in": "600万元"}, {}]}, "eligible", []),  # low 600
+    ({"equity_rounds": [{"qualified_investor": True}]}, "undetermined", ["equity_rounds[0].paid_in"]),  # 0..
+    ({"equity_rounds": [{"paid_in": 200}, {"qualified_investor": True, "paid_in": 250}]},
+     "not_eligible", []),  # 250..450: the upper bound is below 500
+]
+NICHE = [
+    ({"niche_market": {"share_domestic": "12%"}}, "eligible", []),
+    ({"niche_market": {"share_domestic": 0.05}}, "not_eligible", []),
+    ({}, "undetermined", ["niche_market.share_domestic"]),
+    ({"niche_market": {}}, "undetermined", ["niche_market.share_domestic"]),
+]
+BEST = [
+    ({"rd_institutions": []}, "not_eligible", []),  # the default, 0
+    ({"rd_institutions": [{"points": 12}]}, "eligible", []),
+    ({"rd_institutions": [{}, {"points": 15}]}, "eligible", []),  # at least 15
+    ({"rd_institutions": [{"points": 3}, {}]}, "undetermined", ["rd_institutions[1].points"]),  # 3..
+]
+SELF_DEVELOPED = [
+    ({"ip_assets": [{"category": "I", "self_developed": True}, {"category": "II", "self_developed": False}]},
+     "eligible", []),
+    ({"ip_assets": [{"category": "I", "self_developed": False}]}, "not_eligible", []),
+    ({"ip_assets": [{"self_developed": False}]}, "undetermined", ["ip_assets[0].category"]),
+    ({"ip_assets": [{"category": "II"}]}, "eligible", []),  # no Ⅰ类 right: all of none holds
+]
+CASES = [(measure, *case) for measure, cases in (
+    ("any_institution", INSTITUTIONS), ("two_ip", TWO_IP), ("equity_500", EQUITY), ("niche_share", NICHE),
+    ("best_institution", BEST), ("self_developed", SELF_DEVELOPED)) for case in cases]
+
+
+@pytest.fixture(scope="module")
+def policy() -> m.Policy:
+    return load_text(POLICY).policy
+
+
+@pytest.mark.parametrize(("measure", "raw", "status", "unknowns"), CASES)
+def test_the_national_rules_hold_on_every_engine(policy: m.Policy, measure: str, raw: dict[str, Any], status: str,
+                                                 unknowns: list[str]) -> None:
+    facts = read_profile(policy.schema, raw).values
+    outcome = evaluate(policy, facts, {}, DAY)
+    found = next(r for r in outcome.measures if r.id == measure)
+    assert (found.status, list(found.unknowns)) == (status, unknowns)
+    compare(POLICY, policy, [raw], {}, DAY)  # the closures and DuckDB give the reference's answer
+
+
+def test_all_profiles_at_once_agree_in_one_query(policy: m.Policy) -> None:
+    assert compare(POLICY, policy, [raw for _, raw, _, _ in CASES], {}, DAY) == len(CASES) * 7 * 3
+
+
+def test_items_reached_through_a_definition_are_named_by_their_profile_path(policy: m.Policy) -> None:
+    raw = {"equity_rounds": [{"qualified_investor": True, "paid_in": 100}, {"qualified_investor": True}]}
+    outcome = evaluate(policy, read_profile(policy.schema, raw).values, {}, DAY)
+    found = next(r for r in outcome.measures if r.id == "per_round")
+    assert (found.status, found.unknowns) == ("eligible", ("equity_rounds[1].paid_in",))  # not rounds[1]
+    compare(POLICY, policy, [raw], {}, DAY)
+
+
+def test_bounds_of_counts_and_sums() -> None:
+    unknown = Unknown(frozenset({"x"}))
+    count = fold_count([True, unknown, False, True])
+    assert isinstance(count, Unknown) and (count.low, count.high) == (2, 3) and count.paths == {"x"}
+    assert fold_count([True, False]) == 1
+    money = m.Type("money")
+    wan = Money.of
+    total = fold_sum([(True, wan(300), wan(0)), (unknown, wan(250), wan(0))], money)
+    assert isinstance(total, Unknown) and (total.low, total.high) == (wan(300), wan(550))
+    open_total = fold_sum([(True, wan(300), wan(0)), (True, Unknown(frozenset({"y"})), wan(0))], money)
+    assert isinstance(open_total, Unknown) and (open_total.low, open_total.high) == (wan(300), None)
+    no_floor = fold_sum([(True, Unknown(frozenset({"y"})), None)], money)
+    assert isinstance(no_floor, Unknown) and (no_floor.low, no_floor.high) == (None, None)
+    assert fold_sum([(unknown, wan(0), None)], money) == wan(0)  # 0 or 0: known
+    assert fold_extreme("max", [(True, 3, 0), (unknown, 9, 0)], 0).low == 3  # type: ignore[attr-defined]
+    assert fold_extreme("min", [], 7) == 7
+    assert fold_extreme("max", [(True, 12, 0), (unknown, 5, 0)], 0) == 12  # the unknown item cannot win
+
+
+def test_comparisons_of_bounded_unknowns() -> None:
+    between = Unknown(frozenset({"x"}), low=2, high=4)
+    assert compare_bounded(">=", between, 2) is True
+    assert compare_bounded(">=", between, 5) is False
+    assert isinstance(compare_bounded(">=", between, 3), Unknown)
+    assert compare_bounded("<", 1, between) is True
+    assert compare_bounded("=", between, 7) is False
+    assert compare_bounded("!=", between, 7) is True
+    assert isinstance(compare_bounded(">=", Unknown(frozenset({"x"}), low=2), 9), Unknown)  # no high
+    assert compare_bounded("<", Unknown(frozenset({"x"}), low=2), 1) is False
