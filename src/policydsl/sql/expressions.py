@@ -756,7 +756,7 @@ class ExpressionCompiler:
             return Val(node(exp.Year, this=args[0].v), unknowns, (4, 0), exact=False, guarded=self.guarded(*args))
         if any(isinstance(part, m.FieldRef | m.VarRef) for arg in expr.args for part in m.walk(arg)):
             raise SqlUnsupported(f"{describe(expr)}: the SQL path builds dates from values outside loops only")
-        y, mo, d = (a.v for a in args)
+        y, mo, d = (cast(a.v, exp.DataType.build("BIGINT")) for a in args)  # integers may be DECIMALs here
 
         def made(month: exp.Expression, day: exp.Expression) -> exp.Expression:
             return node(exp.DateFromParts, year=y.copy(), month=month, day=day)
