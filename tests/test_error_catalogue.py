@@ -68,6 +68,12 @@ USAGE_TRIGGERS: dict[str, tuple[Sequence[str], int]] = {
     "PD409": (["check", "{a folder with a link leaving it}"], 1),
 }
 
+# Profile codes that need a schema with series facts (the golden case of time and series).
+SERIES = ROOT / "tests" / "cases" / "time" / "good" / "time_and_series.pol"
+SERIES_TRIGGERS: dict[str, object] = {
+    "PD320": {"revenue": 6100},
+}
+
 # Codes of one row of a batch: the policy, a JSON Lines row that triggers the code as an error row.
 BATCH_TRIGGERS: dict[str, tuple[Path, str]] = {
     "PD318": (ROOT / "tests" / "batch" / "data" / "multiple.pol",
@@ -132,7 +138,7 @@ def test_fixtures_only_use_catalogued_codes() -> None:
 
 def test_every_code_is_triggered_by_a_test() -> None:
     triggered = (_fixture_codes() | set(PROFILE_TRIGGERS) | set(NESTED_TRIGGERS) | set(USAGE_TRIGGERS)
-                 | set(GENERATED_TRIGGERS) | set(BATCH_TRIGGERS))
+                 | set(GENERATED_TRIGGERS) | set(BATCH_TRIGGERS) | set(SERIES_TRIGGERS))
     assert triggered == set(CODES), set(CODES) ^ triggered
 
 
@@ -166,6 +172,11 @@ def test_nested_profile_code(code: str) -> None:
     with pytest.raises(ProfileError) as error:
         check_loop_work(policy, read_profile(policy.schema, NESTED_TRIGGERS[code]).values)
     assert [d.code for d in error.value.diagnostics] == [code]
+
+
+@pytest.mark.parametrize("code", sorted(SERIES_TRIGGERS))
+def test_series_profile_code(code: str) -> None:
+    assert code in _profile_codes(load(SERIES), SERIES_TRIGGERS[code])
 
 
 def test_missing_profile_file_through_the_api(sanmenxia: PolicySet, tmp_path: Path) -> None:

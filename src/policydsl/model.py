@@ -14,7 +14,8 @@ from policydsl.prepared import Prepared
 from policydsl.values import Money
 
 TypeKind = Literal[
-    "bool", "integer", "decimal", "money", "ratio", "date", "text", "enum", "set", "list", "entity"
+    "bool", "integer", "decimal", "money", "ratio", "date", "text", "enum", "set", "list", "entity", "series",
+    "duration",
 ]
 SCALAR_TYPES: tuple[str, ...] = ("bool", "integer", "decimal", "money", "ratio", "date", "text")
 BENEFIT_KINDS: dict[str, str] = {
@@ -53,8 +54,15 @@ class Type:
     kind: TypeKind
     enum: EnumType | None = None
     entity: str | None = None  # for `list of E` and entity-typed loop variables
+    element: str | None = None  # for `series of money`: the kind of each year's value
+
+    def element_type(self) -> Type:
+        """The type of one year's value of a series."""
+        return Type(self.element or "decimal")  # type: ignore[arg-type] # one of SERIES_ELEMENTS
 
     def __str__(self) -> str:
+        if self.kind == "series":
+            return f"series of {self.element}"
         if self.kind == "enum" and self.enum:
             return f"{'ordered ' if self.enum.ordered else ''}enum {self.enum.name}"
         if self.kind == "set" and self.enum:
@@ -71,6 +79,8 @@ MONEY = Type("money")
 RATIO = Type("ratio")
 DATE = Type("date")
 TEXT = Type("text")
+DURATION = Type("duration")
+SERIES_ELEMENTS = ("money", "decimal", "integer", "ratio")  # what a series may hold, one per year
 NUMERIC = frozenset({"integer", "decimal"})
 
 
@@ -275,9 +285,57 @@ class Func:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class Today:
+    """`today`: the evaluation day (the `as of` day of the evaluation)."""
+
+    type: Type = DATE
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Shift:
+    """`date + duration`, `date - duration`: years and months keep the day of the month (clamped to
+    the month's last day: 29 February + 1 year is 28 February), then days are added."""
+
+    op: Literal["+", "-"]
+    date: TExpr
+    amount: TExpr  # of type duration
+    type: Type = DATE
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Between:
+    """`value between low and high`: `low <= value and value <= high`, both ends included."""
+
+    value: TExpr
+    low: TExpr
+    high: TExpr
+    operand_type: Type  # as a Compare's: the type both comparisons compare in
+    type: Type = BOOL
+    span: Span | None = _span()
+
+    def parts(self) -> tuple[Logic, Compare, Compare]:
+        """The `and` of the two comparisons it means, as typed expressions (engine/domain.py)."""
+        above = Compare("<=", self.low, self.value, self.operand_type, BOOL, self.span)
+        below = Compare("<=", self.value, self.high, self.operand_type, BOOL, self.span)
+        return Logic("and", (above, below), BOOL, self.span), above, below
+
+
+@attrs.frozen
+class Index:
+    """`revenue[2024]`: one year of a series fact (a root fact or an item's field)."""
+
+    series: FactRef | FieldRef
+    year: TExpr
+    type: Type
+    span: Span | None = _span()
+
+
 TExpr: TypeAlias = (
     Const | FactRef | FieldRef | VarRef | DefRef | CondRef | ParamRef | Not | Neg | Logic | Arith
-    | Compare | In | Quant | Func | If | Aggregate | RecordRef
+    | Compare | In | Quant | Func | If | Aggregate | RecordRef | Today | Shift | Between | Index
 )
 
 # ---- declarations ----------------------------------------------------------------------
@@ -543,6 +601,12 @@ def children(expr: TExpr) -> tuple[TExpr, ...]:
         return expr.args
     if isinstance(expr, If):
         return (expr.condition, expr.then, expr.otherwise)
+    if isinstance(expr, Shift):
+        return (expr.date, expr.amount)
+    if isinstance(expr, Between):
+        return (expr.value, expr.low, expr.high)
+    if isinstance(expr, Index):
+        return (expr.series, expr.year)
     return ()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
@@ -100,6 +101,42 @@ class Unknown:
 
     def __str__(self) -> str:
         return "unknown"
+
+
+@attrs.frozen
+class Duration:
+    """A span of the calendar: `3 years`, `6 months`, `30 days` (one unit each, as written)."""
+
+    years: int = 0
+    months: int = 0
+    days: int = 0
+
+    def __str__(self) -> str:
+        parts = [(self.years, "year"), (self.months, "month"), (self.days, "day")]
+        return " ".join(f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n) or "0 days"
+
+
+def shift(day: datetime.date, duration: Duration, sign: int) -> datetime.date | None:
+    """`day + duration` (sign 1) or `day - duration` (sign -1); None outside the calendar (years
+    1–9999). Years and months move the month and keep the day, clamped to the month's last day
+    (2024-02-29 + 1 year = 2025-02-28; 2024-03-31 - 1 month = 2024-02-29); then days are added."""
+    months = day.month - 1 + sign * (duration.years * 12 + duration.months)
+    year, month = day.year + months // 12, months % 12 + 1
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
+        return None
+    moved = datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    try:
+        return moved + datetime.timedelta(days=sign * duration.days)
+    except OverflowError:
+        return None
+
+
+def make_date(year: int, month: int, day: int) -> datetime.date | None:
+    """`date(y, m, d)`; None for a day the calendar does not have (2023-02-29, month 13)."""
+    try:
+        return datetime.date(year, month, day)
+    except (ValueError, OverflowError):
+        return None
 
 
 def is_unknown(value: object) -> bool:

@@ -9,8 +9,9 @@ where the section of docs/semantics.md it comes from says it.
 
 from __future__ import annotations
 
+import calendar
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -164,6 +165,22 @@ def amendment_orders(policy: m.Policy) -> dict[str, tuple[m.Amendment, ...]]:
     return orders
 
 
+def _walk_reads(expr: m.TExpr) -> Iterator[m.TExpr]:
+    yield expr
+    if not isinstance(expr, m.Index):
+        for child in m.children(expr):
+            yield from _walk_reads(child)
+
+
+def _ordered(low: object, high: object, typ: m.Type) -> object:
+    """`low <= high` of two values (unknown if either is)."""
+    if isinstance(low, Unknown) or isinstance(high, Unknown):
+        return unknowns_of(low, high)
+    if typ.kind == "enum" and typ.enum is not None:
+        return typ.enum.values.index(low) <= typ.enum.values.index(high)  # type: ignore[arg-type]
+    return low <= high  # type: ignore[operator]
+
+
 class Interpreter:
     """One evaluation: a checked policy, the typed facts of one enterprise, typed parameters, a day."""
 
@@ -237,7 +254,50 @@ class Interpreter:
         if isinstance(expr, m.If):  # §4: `choose` on the condition
             return choose(self.value(expr.condition, env), self.value(expr.then, env),
                           self.value(expr.otherwise, env))
+        if isinstance(expr, m.Today):  # §5: the evaluation day
+            return self.as_of
+        if isinstance(expr, m.Shift):
+            return self.shifted(expr, env)
+        if isinstance(expr, m.Between):  # §4: low <= value and value <= high, in Kleene logic
+            value, low, high = (self.value(part, env) for part in (expr.value, expr.low, expr.high))
+            return kleene("and", [_ordered(low, value, expr.operand_type), _ordered(value, high, expr.operand_type)])
+        if isinstance(expr, m.Index):
+            return self.series_value(expr, env)
         raise Unsupported(f"no meaning for {type(expr).__name__}")
+
+    def shifted(self, expr: m.Shift, env: Env) -> object:
+        """§5: years and months move the month, keeping the day (at most the month's last day);
+        then days; a day outside years 1–9999 is unknown, named by what the date reads."""
+        day, amount = self.value(expr.date, env), self.value(expr.amount, env)
+        if isinstance(day, Unknown) or isinstance(amount, Unknown):
+            return unknowns_of(day, amount)
+        assert isinstance(day, datetime.date)
+        sign = 1 if expr.op == "+" else -1
+        total = day.year * 12 + (day.month - 1) + sign * (amount.years * 12 + amount.months)  # type: ignore[attr-defined]
+        year, month = divmod(total, 12)
+        if not 1 <= year <= 9999:
+            return unknown(self.reads(expr.date, env))
+        last = calendar.monthrange(year, month + 1)[1]
+        ordinal = datetime.date(year, month + 1, min(day.day, last)).toordinal() + sign * amount.days  # type: ignore[attr-defined]
+        if not 1 <= ordinal <= datetime.date.max.toordinal():
+            return unknown(self.reads(expr.date, env))
+        return datetime.date.fromordinal(ordinal)
+
+    def series_value(self, expr: m.Index, env: Env) -> object:
+        """§5: one year of a series; unknown `revenue.2024` where the profile lacks it."""
+        year = self.value(expr.year, env)
+        series = expr.series
+        if isinstance(series, m.FactRef):
+            path, values = series.fact.name, self.facts.get(series.fact.name)
+        else:
+            bound = env[series.var]
+            if bound.item is STAND_IN:
+                return unknown([bound.path]) if not isinstance(year, Unknown) else unknowns_of(year, unknown([bound.path]))
+            path, values = f"{bound.path}.{series.fact.name}", bound.item.get(series.fact.name)
+        if isinstance(year, Unknown):
+            return year if values is not None else unknowns_of(year, unknown([path]))
+        found = None if values is None else values.get(year)  # type: ignore[attr-defined]
+        return unknown([f"{path}.{year}"]) if found is None else found
 
     def compare(self, expr: m.Compare, env: Env) -> object:
         left, right = self.value(expr.left, env), self.value(expr.right, env)
@@ -384,6 +444,13 @@ class Interpreter:
             return min(args)  # type: ignore[type-var]
         if expr.name == "max":
             return max(args)  # type: ignore[type-var]
+        if expr.name == "year":
+            return args[0].year  # type: ignore[attr-defined]
+        if expr.name == "date":  # §5: a day the calendar lacks is unknown, named by what the arguments read
+            try:
+                return datetime.date(*args)  # type: ignore[arg-type]
+            except (ValueError, OverflowError):
+                return unknown(set().union(*(self.reads(arg, env) for arg in expr.args)))
         raise Unsupported(f"no function {expr.name}")
 
     def whole_path(self, expr: m.TExpr, env: Env) -> str:
@@ -427,8 +494,14 @@ class Interpreter:
     def reads(self, expr: m.TExpr, env: Env) -> set[str]:
         """The facts and parameters an expression reads, through the definitions it uses."""
         found: set[str] = set()
-        for node in m.walk(expr):
-            if isinstance(node, m.FactRef):
+        for node in _walk_reads(expr):
+            if isinstance(node, m.Index):  # a series names the year it reads, where that is known
+                year = self.value(node.year, env)
+                series = node.series
+                path = series.fact.name if isinstance(series, m.FactRef) else f"{env[series.var].path}.{series.fact.name}"
+                found.add(path if isinstance(year, Unknown) else f"{path}.{year}")
+                found |= self.reads(node.year, env)
+            elif isinstance(node, m.FactRef):
                 found.add(node.fact.name)
             elif isinstance(node, m.FieldRef):
                 found.add(f"{env[node.var].path}.{node.fact.name}")

@@ -146,7 +146,7 @@ def cell_value(text: str | None, typ: m.Type) -> object:
         return int(digits) if len(digits) <= 4000 else text
     if kind in ("decimal", "ratio") and _DECIMAL_TEXT.fullmatch(text):
         return Decimal(text.strip())
-    if kind in ("set", "list", "entity"):
+    if kind in ("set", "list", "entity", "series"):
         return structured(text, typ)
     return text
 
@@ -154,7 +154,7 @@ def cell_value(text: str | None, typ: m.Type) -> object:
 def structured(text: str, typ: m.Type) -> object:
     """A set, a list or a record given as text: JSON, or (a set) names separated by commas."""
     stripped = text.strip()
-    if stripped.startswith(("[", "{")) or typ.kind in ("list", "entity"):
+    if stripped.startswith(("[", "{")) or typ.kind in ("list", "entity", "series"):
         try:
             return json.loads(stripped, parse_float=Decimal)
         except (ValueError, RecursionError):
@@ -405,8 +405,10 @@ def _table_rows(source: Source, schema: m.Schema) -> Iterator[tuple[int, object]
                 typ = types[name]
                 if text:
                     raw = cell_value(raw, typ)
-                elif isinstance(raw, str) and typ.kind in ("set", "list"):
+                elif isinstance(raw, str) and typ.kind in ("set", "list", "series"):
                     raw = structured(raw, typ)
+                elif typ.kind == "series" and isinstance(raw, list):  # a Parquet MAP: (year, value) pairs
+                    raw = dict(raw)
                 if raw is not None:
                     profile[name] = raw
             yield number, profile

@@ -10,9 +10,10 @@ import attrs
 from policydsl import model as m
 from policydsl.diagnostics import Diagnostic, Span, did_you_mean
 from policydsl.syntax import ast
-from policydsl.values import Money
+from policydsl.values import Duration, Money, make_date
 
-FUNCTIONS = ("count", "min", "max", "contains")
+FUNCTIONS = ("count", "min", "max", "contains", "year", "date")
+_UNORDERED = ("bool", "text", "set", "list", "entity", "series", "duration")
 
 
 @attrs.frozen
@@ -166,7 +167,20 @@ class Typer:
         if isinstance(node, ast.BoolLit):
             return m.Const(node.value, m.BOOL, node.span)
         if isinstance(node, ast.Name):
-            return self.name(node, scope, expected)
+            named = self.name(node, scope, expected)
+            if named is not None and named.type.kind == "series":
+                self.error("PD253", f"'{node.dotted}' is a series, read one year at a time", node.span,
+                           hint=f"write the year in brackets, e.g. `{node.dotted}[year(today) - 1]`")
+                return None
+            return named
+        if isinstance(node, ast.Today):
+            return m.Today(m.DATE, node.span)
+        if isinstance(node, ast.DurationLit):
+            return m.Const(Duration(**{f"{node.unit}s": node.count}), m.DURATION, node.span)
+        if isinstance(node, ast.Between):
+            return self.between(node, scope)
+        if isinstance(node, ast.Index):
+            return self.index(node, scope)
         if isinstance(node, ast.Unary):
             return self.unary(node, scope)
         if isinstance(node, ast.Binary):
@@ -250,6 +264,14 @@ class Typer:
         left, right = self._pair(node.left, node.right, scope)
         if left is None or right is None:
             return None
+        return self.compared(node, left, right)
+
+    def compared(self, node: ast.Binary, left: m.TExpr, right: m.TExpr) -> m.Compare | None:
+        """The comparison `node` of two typed operands (also each half of a `between`)."""
+        if "duration" in (left.type.kind, right.type.kind):
+            self.error("PD251", f"a duration is not compared: `{node.op}` of {left.type} and {right.type}", node.span,
+                       hint="move a date by it and compare dates, e.g. `paid_on >= today - 3 years`")
+            return None
         if left.type.kind == "money" or right.type.kind == "money":
             left, right = _zero_as_money(left, right.type), _zero_as_money(right, left.type)
         lk, rk = left.type.kind, right.type.kind
@@ -323,6 +345,8 @@ class Typer:
         right = self.expr(node.right, scope)
         if left is None or right is None:
             return None
+        if {left.type.kind, right.type.kind} & {"date", "duration"}:
+            return self.shift(node, left, right)
         result = _arith_type(node.op, left.type.kind, right.type.kind)
         if result is None:
             kinds = {left.type.kind, right.type.kind}
@@ -335,6 +359,63 @@ class Typer:
             self.error(code, f"cannot apply `{node.op}` to {left.type} and {right.type}", node.span, hint)
             return None
         return m.Arith(node.op, left, right, result, node.span)  # type: ignore[arg-type]
+
+    def shift(self, node: ast.Binary, left: m.TExpr, right: m.TExpr) -> m.TExpr | None:
+        """`date + duration`, `date - duration`; every other sum or product of a date or a duration
+        has no meaning (PD251)."""
+        lk, rk = left.type.kind, right.type.kind
+        if lk == "date" and rk == "duration" and node.op in "+-":
+            return m.Shift(node.op, left, right, m.DATE, node.span)  # type: ignore[arg-type]
+        if lk == "duration" and rk == "date" and node.op == "+":
+            hint = "write the date first: `today + 30 days`"
+        elif lk == rk == "date":
+            hint = "dates are not subtracted or added; compare them, e.g. `paid_on between today - 3 years and today`"
+        elif "date" in (lk, rk) and ({lk, rk} & m.NUMERIC):
+            hint = "say what the number counts: `+ 30 days`, `- 3 years`, `+ 6 months`"
+        elif lk == rk == "duration":
+            hint = "move the date twice: `today - 1 year - 6 months`"
+        else:
+            hint = "a duration moves a date: `today - 3 years`"
+        self.error("PD251", f"cannot apply `{node.op}` to {left.type} and {right.type}", node.span, hint)
+        return None
+
+    def between(self, node: ast.Between, scope: Scope) -> m.TExpr | None:
+        """`x between a and b`: `a <= x and x <= b`, for a value with an order."""
+        value = self.expr(node.value, scope)
+        low = self.expr(node.low, scope, value.type if value else None)
+        high = self.expr(node.high, scope, value.type if value else None)
+        if value is None or low is None or high is None:
+            return None
+        kind = value.type.kind
+        if kind in _UNORDERED or (kind == "enum" and value.type.enum is not None and not value.type.enum.ordered):
+            self.error("PD250", f"`between` needs a value with an order, not {value.type}", node.span,
+                       hint="numbers, money, ratios, dates and ordered enums have an order")
+            return None
+        above = self.compared(ast.Binary("<=", node.low, node.value, node.span), low, value)
+        below = self.compared(ast.Binary("<=", node.value, node.high, node.span), value, high)
+        if above is None or below is None:
+            return None
+        operand = above.operand_type if above.operand_type == below.operand_type else m.DECIMAL
+        if above.operand_type.kind != below.operand_type.kind and "ratio" in (above.operand_type.kind,
+                                                                            below.operand_type.kind):
+            operand = m.RATIO
+        return m.Between(above.right, above.left, below.right, operand, m.BOOL, node.span)
+
+    def index(self, node: ast.Index, scope: Scope) -> m.TExpr | None:
+        """`revenue[year]`: a series fact read at an integer year."""
+        series = self.name(node.series, scope, None)
+        year = self.expr(node.year, scope, m.INTEGER)
+        if series is None or year is None:
+            return None
+        if series.type.kind != "series" or not isinstance(series, m.FactRef | m.FieldRef):
+            self.error("PD253", f"only a series is read by year, and '{node.series.dotted}' is {series.type}",
+                       node.span, hint='declare it `fact revenue "营业收入" : series of money`')
+            return None
+        if year.type.kind != "integer":
+            self.error("PD253", f"the year of a series is an integer, not {year.type}", node.year.span,
+                       hint="e.g. `revenue[year(today) - 1]` or `revenue[2024]`")
+            return None
+        return m.Index(series, year, series.type.element_type(), node.span)
 
     def member(self, node: ast.Member, scope: Scope) -> m.TExpr | None:
         value = self.expr(node.value, scope)
@@ -505,6 +586,8 @@ class Typer:
                            f"not {second.type}", node.args[1].span)
                 return None
             return m.Func("contains", (typed[0], second), m.BOOL, node.span)
+        if name in ("year", "date"):
+            return self.calendar(node, typed)
         if len(typed) < 2:
             self.error("PD202", f"{name}(…) takes two or more values", node.span)
             return None
@@ -518,6 +601,30 @@ class Typer:
             self.error(code, f"{name}(…) needs values of one kind, got {', '.join(sorted(kinds))}", node.span)
             return None
         return m.Func(name, tuple(typed), result, node.span)
+
+
+    def calendar(self, node: ast.Call, typed: list[m.TExpr]) -> m.TExpr | None:
+        """`year(d)` → integer; `date(y, m, d)` → date (constant arguments: the day is checked here,
+        and an impossible one is PD252; otherwise an impossible day is unknown when evaluated)."""
+        kinds = [a.type.kind for a in typed]
+        if node.function == "year":
+            if kinds != ["date"]:
+                self.error("PD202", "year(…) takes one date", node.span, hint="e.g. year(today) - 1")
+                return None
+            return m.Func("year", tuple(typed), m.INTEGER, node.span)
+        if kinds != ["integer"] * 3:
+            self.error("PD202", "date(…) takes three integers: year, month, day", node.span,
+                       hint="e.g. date(year(today) - 1, 12, 31)")
+            return None
+        if all(isinstance(a, m.Const) for a in typed):
+            y, mo, d = (a.value for a in typed if isinstance(a, m.Const))
+            day = make_date(y, mo, d)  # type: ignore[arg-type]
+            if day is None:
+                self.error("PD252", f"date({y}, {mo}, {d}) is not a day of the calendar", node.span,
+                           hint="the month is 1 to 12 and the day within it (28 February except in leap years)")
+                return None
+            return m.Const(day, m.DATE, node.span)
+        return m.Func("date", tuple(typed), m.DATE, node.span)
 
 
 def _zero_as_money(expr: m.TExpr, other: m.Type | None = None) -> m.TExpr:

@@ -216,7 +216,7 @@ class PolicyChecker:
                     continue
                 if typ.kind in ("list", "entity") and typ.entity:
                     list_targets.add(typ.entity)  # an item or a record: not the root
-                if fact.minimum is not None and typ.kind not in ("integer", "decimal", "money", "ratio"):
+                if fact.minimum is not None and (typ.element or typ.kind) not in ("integer", "decimal", "money", "ratio"):
                     self.error("PD202", f"a minimum applies to numbers and money, not {typ}", fact.span)
                 facts.append(m.Fact(fact.name, fact.label, typ, node.name, fact.minimum, fact.span))
             entities.setdefault(node.name, m.Entity(node.name, node.label, tuple(facts), node.span))
@@ -246,6 +246,13 @@ class PolicyChecker:
                            hint=did_you_mean(node.name, entities))
                 return None
             return m.Type("list", entity=node.name)
+        if node.kind == "series":
+            if node.name not in m.SERIES_ELEMENTS:
+                self.error("PD254", f"a series holds numbers, amounts or ratios by year, not '{node.name}'", node.span,
+                           hint=did_you_mean(node.name, m.SERIES_ELEMENTS)
+                           or f"write `series of` one of {', '.join(m.SERIES_ELEMENTS)}")
+                return None
+            return m.Type("series", element=node.name)
         if node.kind == "set":
             if node.name not in enums:
                 self.error("PD209", f"unknown enum '{node.name}'", node.span,
@@ -271,8 +278,8 @@ class PolicyChecker:
             typ = self.type_of(node.type, schema.enums, set(schema.entities))
             if typ is None:
                 continue
-            if typ.kind in ("list", "set", "entity"):
-                self.error("PD202", "a parameter holds one value, not a list, set or record", node.type.span)
+            if typ.kind in ("list", "set", "entity", "series"):
+                self.error("PD202", "a parameter holds one value, not a list, set, record or series", node.type.span)
                 continue
             if node.minimum is not None and typ.kind not in ("integer", "decimal", "money", "ratio"):
                 self.error("PD202", f"a minimum applies to numbers and money, not {typ}", node.type.span)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import operator
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +55,7 @@ from policydsl.result import (
     benefit_result,
     measure_result,
 )
-from policydsl.values import Money, Unknown, merge_unknown, money
+from policydsl.values import Money, Unknown, make_date, merge_unknown, money, shift
 
 Fn = Callable[["CompiledEvaluation", Env], object]
 Outcome = Callable[["CompiledEvaluation", Env, "str | None", "str | None"], BenefitResult]
@@ -105,6 +105,7 @@ class Compiler:
         self._tracing = False
         self._shared_fns: dict[tuple[str, ...], Fn] = {}  # a definition's or amended parameter's closure
         self.builder: Builder[Fn, None] = Builder(policy, self)  # the one semantics, for closures
+        self.years: dict[int, Fn] = {}  # id of a series read → its year's closure (`dependencies`)
         self.fns: dict[int, Fn] = {}
         for expr in m.top_level_expressions(policy):
             self.fns[id(expr)] = self.compile(expr)
@@ -892,9 +893,74 @@ class Compiler:
 
         return aggregated
 
+    # ---- time and series
+    def today(self, expr: m.Today) -> Fn:
+        if not self._tracing:
+            return lambda ctx, env: ctx.as_of
+
+        def today_read(ctx: CompiledEvaluation, env: Env) -> object:
+            if ctx._reads:
+                ctx._reads[-1].append(Read("today", "评估日期", ctx.as_of.isoformat()))
+            return ctx.as_of
+
+        return today_read
+
+    def shift(self, expr: m.Shift, day: Fn, amount: Fn, scope: None) -> Fn:
+        sign, source = (1 if expr.op == "+" else -1), expr.date
+
+        def shifted(ctx: CompiledEvaluation, env: Env) -> object:
+            a, b = day(ctx, env), amount(ctx, env)
+            if type(a) is Unknown or type(b) is Unknown:
+                return _either(a, b)
+            moved = shift(a, b, sign)  # type: ignore[arg-type]
+            return Unknown(ctx.dependencies(source, env), "outside the calendar") if moved is None else moved
+
+        return shifted
+
+    def series_at(self, expr: m.Index, year: Fn, scope: None) -> Fn:
+        series = expr.series
+        name = series.fact.name
+        if isinstance(series, m.FactRef):
+
+            def located(ctx: CompiledEvaluation, env: Env) -> tuple[object, str]:
+                return ctx.facts.get(name), name
+        else:
+            var = series.var
+
+            def located(ctx: CompiledEvaluation, env: Env) -> tuple[object, str]:
+                item, path = env[var]
+                return (None, path) if item is UNKNOWN_ITEM else (item.get(name), f"{path}.{name}")
+
+        def at(ctx: CompiledEvaluation, env: Env, when: object) -> object:
+            values, path = located(ctx, env)
+            if type(when) is Unknown:
+                return when if values is not None else merge_unknown(when, Unknown(frozenset({path})))
+            value = None if values is None else values.get(when)  # type: ignore[attr-defined]
+            return Unknown(frozenset({f"{path}.{when}"})) if value is None else value
+
+        if not self._tracing:
+            self.years[id(expr)] = year
+            return lambda ctx, env: at(ctx, env, year(ctx, env))
+        label, show_value = series.fact.label, shower(expr.type)
+
+        def by_year_read(ctx: CompiledEvaluation, env: Env) -> object:
+            when = year(ctx, env)
+            value = at(ctx, env, when)
+            if ctx._reads and type(when) is not Unknown:
+                path = located(ctx, env)[1]
+                ctx._reads[-1].append(Read(f"{path}.{when}", f"{label}({when}年)", show_value(value)))
+            return value
+
+        return by_year_read
+
+    def _calendar(self, expr: m.Func, args: tuple[Fn, ...]) -> Fn:
+        return _calendar_fn(expr, args)
+
     def call(self, expr: m.Func, built: list[Fn]) -> Fn:
         args = tuple(built)
         name = expr.name
+        if name in ("year", "date"):
+            return self._calendar(expr, args)
 
         def function(ctx: CompiledEvaluation, env: Env) -> object:
             values = [arg(ctx, env) for arg in args]
@@ -907,6 +973,38 @@ class Compiler:
             return (min if name == "min" else max)(values)  # type: ignore[type-var]
 
         return function
+
+
+def _reads_of(expr: m.TExpr) -> Iterator[m.TExpr]:
+    """`m.walk`, except that a series read is one node (its series is named with its year)."""
+    yield expr
+    if not isinstance(expr, m.Index):
+        for child in m.children(expr):
+            yield from _reads_of(child)
+
+
+def _calendar_fn(expr: m.Func, args: tuple[Fn, ...]) -> Fn:
+    """`year(d)`, `date(y, m, d)`: an impossible day is unknown, named by what the arguments read."""
+    if expr.name == "year":
+        (day,) = args
+
+        def year_of(ctx: CompiledEvaluation, env: Env) -> object:
+            value = day(ctx, env)
+            return value if type(value) is Unknown else value.year  # type: ignore[attr-defined]
+
+        return year_of
+    parts = expr.args
+
+    def date_of(ctx: CompiledEvaluation, env: Env) -> object:
+        values = [arg(ctx, env) for arg in args]
+        if any(type(v) is Unknown for v in values):
+            return merge_unknown(*values)
+        made = make_date(*values)  # type: ignore[arg-type]
+        if made is None:
+            return Unknown(frozenset().union(*(ctx.dependencies(part, env) for part in parts)), "no such day")
+        return made
+
+    return date_of
 
 
 def _either(a: object, b: object) -> Unknown:
@@ -1022,8 +1120,15 @@ class CompiledEvaluation:
     def dependencies(self, expr: m.TExpr, env: Env) -> frozenset[str]:
         """The facts and parameters an expression reads (used to name why a division failed)."""
         found: set[str] = set()
-        for node in m.walk(expr):
-            if isinstance(node, m.FactRef):
+        for node in _reads_of(expr):
+            if isinstance(node, m.Index):  # a series read names its year where the year is known
+                when = self._compiler.years[id(node)](self, env)
+                series = node.series
+                path = (series.fact.name if isinstance(series, m.FactRef) or series.var not in env
+                        else f"{env[series.var][1]}.{series.fact.name}")
+                found.add(path if type(when) is Unknown else f"{path}.{when}")
+                found |= self.dependencies(node.year, env)
+            elif isinstance(node, m.FactRef):
                 found.add(node.fact.name)
             elif isinstance(node, m.FieldRef):
                 found.add(f"{env[node.var][1]}.{node.fact.name}" if node.var in env else node.fact.name)

@@ -79,6 +79,18 @@ class Domain(Protocol[V, S]):
         """`semantics.at_least`: an amendment's value `expr` for a parameter with a minimum,
         unknown where it is below it, named by what `expr` reads."""
 
+    def today(self, expr: m.Today) -> V:
+        """The evaluation day (a date)."""
+
+    def shift(self, expr: m.Shift, day: V, amount: V, scope: S) -> V:
+        """`values.shift`: a date moved by a duration; outside the calendar, unknown named by what
+        the date reads (as a division by zero is)."""
+
+    def series_at(self, expr: m.Index, year: V, scope: S) -> V:
+        """One year of a series fact: unknown, named `revenue.2024`, where the profile does not
+        give that year (or the series); where the year is unknown, unknown with its paths and the
+        series' name."""
+
     def parameter_base(self, parameter: m.Parameter) -> V:
         """A parameter's value before its amendments: supplied, else default, else unknown."""
 
@@ -140,6 +152,18 @@ class Builder(Generic[V, S]):
         if isinstance(expr, m.If):
             return domain.choose(build(expr.condition, scope), build(expr.then, scope),
                                  build(expr.otherwise, scope), expr.type)
+        if isinstance(expr, m.Today):
+            return domain.today(expr)
+        if isinstance(expr, m.Shift):
+            return domain.shift(expr, build(expr.date, scope), build(expr.amount, scope), scope)
+        if isinstance(expr, m.Between):
+            # `low <= value and value <= high` in Kleene logic, the value built once.
+            both, above, below = expr.parts()
+            measured = build(expr.value, scope)
+            return domain.logic(both, [domain.compare(above, build(expr.low, scope), measured),
+                                       domain.compare(below, measured, build(expr.high, scope))])
+        if isinstance(expr, m.Index):
+            return domain.series_at(expr, build(expr.year, scope), scope)
         if isinstance(expr, m.DefRef):
             return self.definition(expr.name)
         if isinstance(expr, m.ParamRef):

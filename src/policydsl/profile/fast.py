@@ -193,6 +193,28 @@ def _fast_record_reader(entity: str, readers: Mapping[str, FastEntityReader]) ->
     return read
 
 
+def _fast_series_reader(element: ScalarReader, longest: int, most: int) -> FastReader:
+    """A series whose keys are plain 4-digit years (counted as a list's entries); values by the
+    element's fast reader (which falls back to the full scalar reader, raising Invalid)."""
+
+    def read(raw: Any, counts: list[int]) -> object:
+        if type(raw) is not dict or len(raw) > longest:
+            raise Slow
+        counts[0] += len(raw)
+        if counts[0] > most:
+            raise Slow
+        counts[1] += len(raw)  # keys of an object, as the colons of the text count them
+        values: dict[int, object] = {}
+        for key, item in raw.items():
+            if len(key) != 4 or not key.isascii() or not key.isdigit() or key == "0000":
+                raise Slow
+            if item is not None:
+                values[int(key)] = element(item)
+        return values
+
+    return read
+
+
 def fast_entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: Mapping[str, FastEntityReader],
                        limits: Limits) -> FastEntityReader:
     """The fast reader of one entity. The object is copied whole into the facts; the values that are
@@ -230,6 +252,17 @@ def fast_entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: 
             composites.append((name, _fast_list_reader(typ.entity, readers, count_items)))
         elif kind == "entity" and typ.entity is not None and typ.entity in entities:
             composites.append((name, _fast_record_reader(typ.entity, readers)))
+        elif kind == "series":
+            element_type = typ.element_type()
+            inner = scalar_reader(fact.label or name, element_type, fact.minimum, limits)
+            assert inner is not None
+            fast_element: ScalarReader = inner
+            if typ.element == "money":
+                fast_element = fast_money(fact.minimum, inner, longest)
+            elif typ.element in ("decimal", "ratio"):
+                fast_element = _fast_number(fact.minimum, inner)
+            composites.append((name, _fast_series_reader(fast_element, limits.max_list_items,
+                                                                limits.max_profile_items)))
         else:  # pragma: no cover - the checker admits no other fact types
             raise TypeError(f"cannot read a fact of type {typ}")
 

@@ -313,6 +313,43 @@ def _record_reader(subject: str, entity: Entity, readers: Mapping[str, EntityRea
     return read
 
 
+_YEAR_KEY = re.compile(r"[0-9]{4}")
+SERIES_HINT = 'write an object keyed by 4-digit years, e.g. {"2023": 5200, "2024": "6100万元"}'
+
+
+def series_reader(subject: str, typ: Type, minimum: Decimal | None, limits: Limits) -> CompositeReader:
+    """A series (facts by year): a JSON object keyed by 4-digit year strings, each value of the
+    element type; a null year is unknown, as an absent one. Read as {year: value}."""
+    element = scalar_reader(subject, typ.element_type(), minimum, limits)
+    assert element is not None
+
+    def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
+        if not isinstance(raw, Mapping):
+            problems.append(Diagnostic("PD320", f"{subject} is {typ}: a per-year object keyed by years is expected, "
+                                                f"not {describe(raw)}", hint=SERIES_HINT, path=path))
+            return None
+        if _too_many(subject, tuple(raw), path, problems, limits):
+            return None
+        values: dict[int, object] = {}
+        for key, item in raw.items():
+            if not isinstance(key, str) or not _YEAR_KEY.fullmatch(key) or key == "0000":
+                shown = key if isinstance(key, str) else repr(key)
+                problems.append(Diagnostic(
+                    "PD320", f"{subject} is {typ}: a per-year object keyed by years is expected, and "
+                             f"{describe(shown)} is not a year", hint=SERIES_HINT,
+                    path=key_path(path + ".", shown[:_LONGEST_SHOWN])))
+                continue
+            if item is None:
+                continue  # that year is not known
+            try:
+                values[int(key)] = element(item)
+            except Invalid as bad:
+                problems.append(bad.at(f"{path}.{key}"))
+        return values
+
+    return read
+
+
 _LONGEST_GUESS = 200  # a longer unknown key gets no "did you mean" (comparing it would be slow)
 _LONGEST_SHOWN = 200  # and is cut to this many characters where it is shown
 
@@ -333,6 +370,8 @@ def entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: Mappi
             composites[fact.name] = _list_reader(subject, entities[typ.entity], readers, limits)  # type: ignore[index]
         elif typ.kind == "entity" and typ.entity in entities:
             composites[fact.name] = _record_reader(subject, entities[typ.entity], readers)  # type: ignore[index]
+        elif typ.kind == "series":
+            composites[fact.name] = series_reader(subject, typ, fact.minimum, limits)
         else:  # pragma: no cover - the checker admits no other fact types
             raise TypeError(f"cannot read a fact of type {typ}")
     template: dict[str, object] = dict.fromkeys(fact.name for fact in entity.facts)

@@ -53,7 +53,7 @@ from policydsl.sql.dialects import (
 )
 from policydsl.sql.paths import ITEMS, Paths, PathSpace
 from policydsl.sql.shapes import INTEGER_TYPE, KEY, MONEY_TYPE, NUMBER_TYPE, SqlUnsupported
-from policydsl.values import Money
+from policydsl.values import Duration, Money
 
 DIVISION_SCALE = 18
 MAX_PRECISION = 38
@@ -129,6 +129,8 @@ def sql_type(typ: m.Type, schema: m.Schema) -> exp.DataType:
         if kind == "entity":
             return struct
         return exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[struct], nested=True)
+    if kind == "series":
+        raise SqlUnsupported(f"a {typ} fact (facts by year) is read by the python engine only")
     raise SqlUnsupported(f"no SQL type for {typ}")  # pragma: no cover - the checker admits no other
 
 
@@ -214,6 +216,8 @@ def static_path(expr: m.TExpr) -> str:
 
 class ExpressionCompiler:
     """Compiles the expressions of one checked policy, for one set of parameters, to SQL values."""
+
+    day: datetime.date | None = None  # the evaluation day `today` reads (SqlCompiler's as_of)
 
     def __init__(self, policy: m.Policy, params: Mapping[str, object], dialect: str = "duckdb",
                  key: str = KEY) -> None:
@@ -444,6 +448,12 @@ class ExpressionCompiler:
             return Val(cast(text(value.isoformat()), exp.DataType.build("DATE")))
         if isinstance(value, str):
             return Val(text(value))
+        if isinstance(value, Duration):  # one unit each, as the literals write them
+            count, unit = next(((n, u) for n, u in ((value.years, "YEAR"), (value.months, "MONTH"),
+                                                     (value.days, "DAY")) if n), (0, "DAY"))
+            if sum(1 for n in (value.years, value.months, value.days) if n) > 1:
+                raise SqlUnsupported(f"the SQL path has no constant {value}")
+            return Val(exp.Interval(this=text(str(count)), unit=exp.Var(this=unit)))
         raise SqlUnsupported(f"the SQL path has no constant {value!r} of type {typ}")
 
     def null(self, typ: m.Type, paths: Paths | None, num: tuple[int, int] | None = None) -> Val:
@@ -929,7 +939,56 @@ class ExpressionCompiler:
         assert value is not None
         return value
 
+    # ---- time and series
+    def today(self, expr: m.Today) -> Val:
+        if self.day is None:
+            raise SqlUnsupported(f"{describe(expr)}: `today` needs the evaluation day")
+        return self.const(self.day, m.DATE)
+
+    def shift(self, expr: m.Shift, day: Val, amount: Val, scope: Mapping[str, Item]) -> Val:
+        """A DATE plus or minus an INTERVAL: DuckDB keeps the day and clamps it to the month's end,
+        as values.shift does. (A date moved outside years 1–9999 is an error in DuckDB, unknown in
+        the interpreter: no profile's date comes near.)"""
+        if amount.u is not None or not isinstance(amount.v, exp.Interval):
+            raise SqlUnsupported(f"{describe(expr)}: the SQL path moves dates by written durations only")
+        if day.null:
+            return self.null(m.DATE, day.u)
+        moved = binary(exp.Add if expr.op == "+" else exp.Sub, day.v, amount.v.copy())
+        return Val(cast(moved, exp.DataType.build("DATE")), day.u, guarded=self.guarded(day))
+
+    def series_at(self, expr: m.Index, year: Val, scope: Mapping[str, Item]) -> Val:
+        raise SqlUnsupported(f"{describe(expr)}: series facts (by year) are evaluated by the python engine only")
+
+    def calendar(self, expr: m.Func, args: list[Val]) -> Val:
+        """`year(d)`; `date(y, m, d)`, NULL where the day does not exist, naming what the arguments
+        read (as the interpreter's unknown does)."""
+        unknowns = self.merged(*args)
+        if any(a.null for a in args):
+            return self.null(expr.type, unknowns)
+        if expr.name == "year":
+            return Val(node(exp.Year, this=args[0].v), unknowns, (4, 0), exact=False, guarded=self.guarded(*args))
+        if any(isinstance(part, m.FieldRef | m.VarRef) for arg in expr.args for part in m.walk(arg)):
+            raise SqlUnsupported(f"{describe(expr)}: the SQL path builds dates from values outside loops only")
+        y, mo, d = (cast(a.v, exp.DataType.build("BIGINT")) for a in args)  # integers may be DECIMALs here
+
+        def made(month: exp.Expression, day: exp.Expression) -> exp.Expression:
+            return node(exp.DateFromParts, year=y.copy(), month=month, day=day)
+
+        plausible = all_of(binary(exp.GTE, y.copy(), number(1)), binary(exp.LTE, y.copy(), number(9999)),
+                           binary(exp.GTE, mo.copy(), number(1)), binary(exp.LTE, mo.copy(), number(12)),
+                           binary(exp.GTE, d.copy(), number(1)))
+        last = node(exp.Day, this=node(exp.LastDay, this=made(mo.copy(), number(1))))
+        inner = case((binary(exp.LTE, d.copy(), last), made(mo.copy(), d.copy())))
+        value = case((plausible, inner))
+        impossible = self.dependencies(expr, {})
+        if unknowns is None:
+            return Val(value, impossible)
+        either = any_of(*(null_test(a) for a in args if a.u is not None))
+        return Val(value, self.paths.choose([(either, unknowns)], impossible))
+
     def call(self, expr: m.Func, args: list[Val]) -> Val:
+        if expr.name in ("year", "date"):
+            return self.calendar(expr, args)
         unknowns = self.merged(*args)
         if any(a.null for a in args):
             return self.null(expr.type, unknowns)

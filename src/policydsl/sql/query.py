@@ -116,7 +116,7 @@ class SqlCompiler(ExpressionCompiler):
     def __init__(self, policy: m.Policy, params: Mapping[str, object], as_of: datetime.date,
                  dialect: str = "duckdb", table: str = TABLE, key: str = KEY) -> None:
         super().__init__(policy, params, dialect, key)
-        self.as_of = as_of
+        self.as_of = self.day = as_of
         self.table = table
 
     def compile(self, goals: bool = False, measures_: bool = True, extra: Sequence[str] = ()) -> CompiledQuery:

@@ -147,6 +147,45 @@ class Aggregate:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class Today:
+    """`today`: the evaluation day."""
+
+    span: Span | None = _span()
+
+
+DurationUnit = Literal["year", "month", "day"]
+
+
+@attrs.frozen
+class DurationLit:
+    """`3 years`, `1 month`, `30 days`: `count` of `unit` (singular), with the word as written."""
+
+    count: int
+    unit: DurationUnit
+    word: str  # years | year | months | …, kept so the formatter writes it back
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Between:
+    """`x between low and high`, both ends included."""
+
+    value: Expr
+    low: Expr
+    high: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Index:
+    """`revenue[year(today) - 1]`: one year of a series."""
+
+    series: Name
+    year: Expr
+    span: Span | None = _span()
+
+
 Expr: TypeAlias = (
     MoneyLit
     | PercentLit
@@ -163,6 +202,10 @@ Expr: TypeAlias = (
     | Quantified
     | If
     | Aggregate
+    | Today
+    | DurationLit
+    | Between
+    | Index
 )
 
 COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
@@ -221,7 +264,7 @@ class EnumDecl:
 
 @attrs.frozen
 class TypeExpr:
-    kind: Literal["simple", "set", "list"]
+    kind: Literal["simple", "set", "list", "series"]
     name: str
     span: Span | None = _span()
 

@@ -62,7 +62,7 @@ def _level(expr: ast.Expr) -> int:
         return SUM if expr.op in ("+", "-") else PRODUCT
     if isinstance(expr, ast.Unary):
         return NOT if expr.op == "not" else NEGATE
-    if isinstance(expr, ast.Member):
+    if isinstance(expr, ast.Member | ast.Between):
         return COMPARE
     if isinstance(expr, ast.If):
         return IF
@@ -95,6 +95,15 @@ def _expr(expr: ast.Expr) -> str:
     if isinstance(expr, ast.Member):
         keyword = "not in" if expr.negated else "in"
         return f"{format_expr(expr.value, SUM)} {keyword} {_expr(expr.options)}"
+    if isinstance(expr, ast.Between):
+        return (f"{format_expr(expr.value, SUM)} between {format_expr(expr.low, SUM)} "
+                f"and {format_expr(expr.high, SUM)}")
+    if isinstance(expr, ast.Index):
+        return f"{expr.series.dotted}[{format_expr(expr.year)}]"
+    if isinstance(expr, ast.Today):
+        return "today"
+    if isinstance(expr, ast.DurationLit):
+        return f"{expr.count} {expr.word}"
     if isinstance(expr, ast.If):
         # An `if` inside the condition or the `then` value is bracketed for the reader; `else if`
         # chains read as they are.

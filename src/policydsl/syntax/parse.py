@@ -589,6 +589,10 @@ class _Builder(Transformer[Token, Any]):
     def list_type(self, meta: Meta, name: Token) -> ast.TypeExpr:
         return ast.TypeExpr("list", str(name), self._span(meta))
 
+    @v_args(inline=True, meta=True)
+    def series_type(self, meta: Meta, name: Token) -> ast.TypeExpr:
+        return ast.TypeExpr("series", str(name), self._span(meta))
+
     @v_args(meta=True)
     def define_decl(self, meta: Meta, children: list[Any]) -> ast.DefineDecl:
         name, *rest = children
@@ -947,6 +951,30 @@ class _Builder(Transformer[Token, Any]):
         return self._aggregate(meta, str(op), var, collection, rest)
 
     @v_args(inline=True, meta=True)
+    def between(self, meta: Meta, value: ast.Expr, low: ast.Expr, high: ast.Expr) -> ast.Between:
+        return ast.Between(value, low, high, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def index(self, meta: Meta, series: ast.Name, year: ast.Expr) -> ast.Index:
+        return ast.Index(series, year, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def today(self, meta: Meta, _token: Token) -> ast.Today:
+        return ast.Today(self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def duration_lit(self, meta: Meta, number: Token, unit: Token) -> ast.DurationLit:
+        written = str(number)
+        if "." in written or len(written) > _LONGEST_DURATION:
+            self.problems.append(Diagnostic(
+                "PD130", f"a duration is a whole number of years, months or days, not {written} {unit}",
+                self._span(meta), hint="write a whole number, e.g. `18 months` for a year and a half"))
+            count = 0
+        else:
+            count = int(written)
+        return ast.DurationLit(count, str(unit).removesuffix("s"), str(unit), self._span(meta))  # type: ignore[arg-type]
+
+    @v_args(inline=True, meta=True)
     def money_lit(self, meta: Meta, token: Token) -> ast.MoneyLit:
         match = re.fullmatch(r"(\d+(?:\.\d+)?)(亿元|万元|元)", str(token))
         assert match  # guaranteed by the MONEY terminal
@@ -982,6 +1010,7 @@ class _Builder(Transformer[Token, Any]):
         return ast.BoolLit(False, self._span(meta))
 
 
+_LONGEST_DURATION = 5  # digits of a duration's count: 99999 days is beyond any policy's window
 _IN_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10_000)}
 _REPEATABLE = {"quote", "guidance", "condition", "benefit", "target", "directive",
                "amendment", "param", "expect"}
@@ -992,9 +1021,9 @@ _ITEM_WORDS = {"window": "valid", "for_each": "for each", "as_of": "as of", "num
 # Names and literals are depth 0; brackets add nothing (they only group).
 _OPERATIONS = frozenset({"or_op", "and_op", "not_op", "negate", "compare", "binary", "member", "not_member",
                          "set_literal", "call", "quantified",
-                         "quantified_where", "count_agg", "sum_agg", "extreme_agg"})
+                         "quantified_where", "count_agg", "sum_agg", "extreme_agg", "between", "index"})
 _EXPRESSION_LEAVES = frozenset({"name_ref", "money_lit", "percent_lit", "number_lit", "date_lit",
-                                "string_lit", "true_lit", "false_lit"})
+                                "string_lit", "true_lit", "false_lit", "today", "duration_lit"})
 _BRACKETS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*|[(){}]')  # a string, a comment, a bracket
 
 

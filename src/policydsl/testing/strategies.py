@@ -204,6 +204,9 @@ class _Generator:
             size = min(MAX_LIST, max([self.max_items, *(n + 1 for n in self.boundaries.count_of(fact))]))
             item = self.entity(entity, f"{prefix}{fact.name}.", depth + 1, unknowns)
             return st.lists(item, max_size=size if depth < 2 else 1)
+        if kind == "series":  # a few years around the generated days, each as a fact of the element type
+            element = self.known(attrs.evolve(fact, type=typ.element_type()), prefix, depth, unknowns)
+            return st.dictionaries(st.integers(2019, 2026).map(str), element | st.none(), max_size=4)
         raise TypeError(f"cannot generate a fact of type {typ}")  # pragma: no cover - the checker admits no others
 
     def entity(self, entity: m.Entity, prefix: str = "", depth: int = 0,
@@ -374,6 +377,9 @@ def _corruptions(fact: m.Fact) -> list[Corruption]:
         first = typ.enum.values[0]
         return [(first, "PD306", "one value where a list is expected"), ({"a": 1}, "PD306", "an object for a set"),
                 ([first, first], "PD312", "a value listed twice"), (["not_a_value"], "PD303", "an unknown value")]
+    if kind == "series":
+        return [(5, "PD320", "a number where a per-year object is expected"),
+                ({"20x4": 1}, "PD320", "a key that is not a year")]
     if kind == "list":
         return [({}, "PD306", "an object where a list is expected"), ([5], "PD306", "a number as a list entry"),
                 ("x", "PD306", "a string where a list is expected")]
