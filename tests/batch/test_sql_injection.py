@@ -45,10 +45,10 @@ HOSTILE = [
     "智能产线'; DELETE FROM profiles; --",
 ]
 # Names that SQL reserves, and Chinese ones, for each kind of name of the policy.
-MEASURES = ["select", "drop", "order", "group", "where", "union", "删除表", "项目"]
+MEASURES = ["select", "drop", "order", "group", "join", "union", "删除表", "项目"]  # `where` is a keyword (aggregates)
 ENUM = ["select", "drop", "order", "group", "删除表", "项目"]
 FACTS = ["select", "drop", "删除表"]  # money facts of the enterprise
-CONDITIONS = ["where", "union", "having", "条件"]
+CONDITIONS = ["join", "union", "having", "条件"]
 LOOPS = ["limit", "offset", "行"]
 BENEFITS = ["group", "order", "select", "表"]
 
@@ -112,9 +112,9 @@ parameter label "名称" : text = {_pol_string(HOSTILE[0])}
 {measures}
 
 measure enums "枚举" {{
-  condition where = level = order or contains(kinds, group) or name = label
+  condition join = level = order or contains(kinds, group) or name = label
   benefit grant group "g" {{
-    when where or any limit in projects: (limit.drop = 项目)
+    when join or any limit in projects: (limit.drop = 项目)
     amount select + drop + 删除表
   }}
 }}

@@ -6,6 +6,7 @@ reference interpreter, the closures and DuckDB (tests/reference/test_differentia
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -197,3 +198,17 @@ def test_comparisons_of_bounded_unknowns() -> None:
     assert compare_bounded("!=", between, 7) is True
     assert isinstance(compare_bounded(">=", Unknown(frozenset({"x"}), low=2), 9), Unknown)  # no high
     assert compare_bounded("<", Unknown(frozenset({"x"}), low=2), 1) is False
+
+
+def test_record_problems_are_reported_with_their_paths(policy: m.Policy) -> None:
+    from policydsl import ProfileError
+
+    for raw, code, path in (({"niche_market": [1]}, "PD306", "niche_market"),
+                            ({"niche_market": {"share": 0.1}}, "PD302", "niche_market.share"),
+                            ({"niche_market": {"share_domestic": "lots"}}, "PD305", "niche_market.share_domestic")):
+        with pytest.raises(ProfileError) as caught:
+            read_profile(policy.schema, raw)
+        found = caught.value.diagnostics[0]
+        assert (found.code, found.path) == (code, path)
+    record = read_profile(policy.schema, {"niche_market": {"share_domestic": "12%"}}).values["niche_market"]
+    assert record == {"share_domestic": Decimal("0.12")}
