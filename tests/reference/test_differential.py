@@ -49,6 +49,8 @@ PARAM_VALUES: dict[str, tuple[object, ...]] = {  # as a profile writes them; nea
     "money": ("0万元", "100万元", "150万元", "149.99万元", "500万元", "1.5亿元"),
     "ratio": ("3%", "40%", "100%", 0),
     "integer": (0, 1, 2, 300, 1000),
+    "decimal": (0, 0.5, 100.25, 2),
+    "text": ("智能产线", "", "a\"b"),
     "date": ("2021-01-01", "2024-06-01", "2025-12-31"),
     "bool": (True, False),
 }
