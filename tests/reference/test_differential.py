@@ -6,7 +6,8 @@ reference interpreter (tests/reference) and the closures (`engine.closures`) mus
 result field for field: status, agencies, each benefit result (applies, item, amount, at_most,
 missing_params, unknowns), total, unknowns, targets, goals and whether the policy is in force.
 The SQL query (`sql.query.compile_policy`, every profile of the batch in one DuckDB query) must
-give the reference's status, total and unknowns of every measure; only a policy that compares
+give the reference's status, total and unknowns of every measure, and the truth of every goal's
+`count` expression; only a policy that compares
 whole lists or items, which SQL refuses (PD406), is left to the other two.
 """
 
@@ -19,15 +20,17 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import duckdb
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from policydsl import model as m
 from policydsl.api import PolicySet
+from policydsl.batch.inputs import facts_table
 from policydsl.engine import closures
 from policydsl.profile import read_profile
 from policydsl.result import Result
-from policydsl.sql.query import SqlUnsupported
+from policydsl.sql.query import SqlUnsupported, compile_policy
 from policydsl.testing import load_text, profiles
 from policydsl.testing.texts import LEFT_OUT, _policy_text
 from tests.batch.helpers import run_sql
@@ -45,6 +48,8 @@ PARAM_VALUES: dict[str, tuple[object, ...]] = {  # as a profile writes them; nea
     "money": ("0万元", "100万元", "150万元", "149.99万元", "500万元", "1.5亿元"),
     "ratio": ("3%", "40%", "100%", 0),
     "integer": (0, 1, 2, 300, 1000),
+    "decimal": (0, 0.5, 100.25, 2),
+    "text": ("智能产线", "", "a\"b"),
     "date": ("2021-01-01", "2024-06-01", "2025-12-31"),
     "bool": (True, False),
 }
@@ -119,6 +124,25 @@ def compares_wholes(policy: m.Policy) -> bool:
                for expr in m.top_level_expressions(policy) for node in m.walk(expr))
 
 
+def goal_rows(policy: m.Policy, facts: Sequence[Mapping[str, object]], params: Mapping[str, object],
+              day: datetime.date) -> list[list[tuple[str, bool | None]]] | None:
+    """(goal id, truth) of each goal's `count` expression for each profile, by the SQL query; None
+    where SQL refuses a goal (PD406)."""
+    try:
+        query = compile_policy(policy, params, day, goals=True, measures=False)
+    except SqlUnsupported as refused:  # as for the measures (`compare`)
+        if not compares_wholes(policy) and not too_long(refused):
+            raise
+        return None
+    connection = duckdb.connect()
+    connection.register("profiles", facts_table(policy.schema, facts))
+    rows = connection.sql(query.sql(pretty=False)).fetchall()
+    names = [column[0] for column in connection.sql(query.sql(pretty=False)).description]
+    connection.close()
+    return [[(goal, dict(zip(names, row, strict=True))[column]) for goal, column in query.goals.items()]
+            for row in rows]
+
+
 def too_long(refused: SqlUnsupported) -> bool:
     """Whether SQL refused an expression whose exact value may not fit DECIMAL(38), naming it."""
     said = str(refused)
@@ -162,6 +186,12 @@ def compare(text: str, policy: m.Policy, raws: Sequence[Mapping[str, Any]], para
         note(f"the SQL path refuses this policy (PD406): {refused}")
         return 0
     compared = 0
+    goal_answers = goal_rows(policy, facts, params, day) if policy.goals else None
+    if goal_answers is not None:  # each goal's `count` expression, as the batch's goal columns compute it
+        for raw, reference, goals in zip(raws, references, goal_answers, strict=True):
+            if goals != list(reference.goals):
+                raise AssertionError("DuckDB's goals differ from the reference\n" + describe(
+                    text, raw, params, day, {"reference goals": reference.goals, "DuckDB goals": goals}))
     for raw, reference, row in zip(raws, references, rows, strict=True):
         want = sql_row(reference)
         wrong = {key: (value, row[key]) for key, value in want.items()

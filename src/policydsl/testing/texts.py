@@ -29,7 +29,8 @@ MAX_NESTING = 2  # quantifiers inside quantifiers
 # Amendment values come from small pools, so that two amendments often set the same value.
 AMENDED_VALUES = {
     "money": ("150万元", "100万元", "0万元"), "ratio": ("40%", "30%"), "integer": ("0", "2"),
-    "bool": ("true", "false"), "date": ("2024-01-01", "2025-06-30"),
+    "bool": ("true", "false"), "date": ("2024-01-01", "2025-06-30"), "decimal": ("0.5", "2"),
+    "text": ('"智能产线"', '""'),
 }
 # Constructs a caller may ask `_policy_text` to leave out, while an engine disagrees with the
 # documented semantics on them (tests/reference/test_differential.py lists why).
@@ -385,12 +386,13 @@ class _Writer:
         lines: list[str] = []
         amendable: list[Atom] = []
         params = [("cap", "money", None), ("rate", "ratio", None), ("limit", "integer", None),
-                  ("tier", "enum", level), ("start", "date", None), ("strict", "bool", None)]
+                  ("tier", "enum", level), ("start", "date", None), ("strict", "bool", None),
+                  ("share", "decimal", None), ("tag", "text", None)]
         for name, kind, enum in params:
             if self.chance(3 if kind in ("enum", "date", "bool") else 2):
                 value = f" = {self.literal(kind, enum)}" if self.chance() else ""
                 declared = enum.name if enum is not None else kind
-                bounded = kind in ("money", "ratio", "integer") and self.chance()
+                bounded = kind in ("money", "ratio", "integer", "decimal") and self.chance()
                 if bounded:
                     declared += " >= 0"  # every literal drawn is at least 0
                 lines.append(f"parameter gen.{name} {self.label()} : {declared}{value}\n")
@@ -451,7 +453,7 @@ class _Writer:
         if atom.kind == "enum":
             assert atom.enum is not None
             return self.pick(atom.enum.values)
-        if self.chance(4) and not atom.bounded:  # an expression of the facts (it could be below a minimum)
+        if self.chance(4):  # an expression of the facts; below a minimum it is unknown (semantics.md §8)
             return self.condition(facts, 1) if atom.kind == "bool" else self.value(facts, atom.kind, 1)
         return self.pick(AMENDED_VALUES[atom.kind])
 
