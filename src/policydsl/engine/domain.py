@@ -66,6 +66,11 @@ class Domain(Protocol[V, S]):
     def choose(self, condition: V, then: V, otherwise: V, typ: m.Type) -> V:
         """`semantics.choose`: `then` where the condition holds, `otherwise` where it does not."""
 
+    def outcome(self, expr: m.Outcome) -> V:
+        """`score(m)`, `subtotal(m, g)`, `floors_met(m)`, `eligible(m)`: what a measure concluded
+        on the evaluation day (the version in force); the checker orders measures so none reads
+        its own outcome through a cycle."""
+
     def parameter_base(self, parameter: m.Parameter) -> V:
         """A parameter's value before its amendments: supplied, else default, else unknown."""
 
@@ -116,6 +121,8 @@ class Builder(Generic[V, S]):
         if isinstance(expr, m.If):
             return domain.choose(build(expr.condition, scope), build(expr.then, scope),
                                  build(expr.otherwise, scope), expr.type)
+        if isinstance(expr, m.Outcome):
+            return domain.outcome(expr)
         if isinstance(expr, m.DefRef):
             return self.definition(expr.name)
         if isinstance(expr, m.ParamRef):

@@ -716,6 +716,9 @@ class ExpressionCompiler:
         known = null_test(collection)
         return Val(case((known, exp.Null()), default=value), self.paths.choose([(known, collection.u)], paths))
 
+    def outcome(self, expr: m.Outcome) -> Val:
+        raise SqlUnsupported(f"{expr.function}(…) of another measure's outcome (scores, eligibility)")
+
     def call(self, expr: m.Func, args: list[Val]) -> Val:
         unknowns = self.merged(*args)
         if any(a.null for a in args):

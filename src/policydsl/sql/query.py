@@ -177,6 +177,12 @@ class SqlCompiler(ExpressionCompiler):
         empty = self.dialect.strings([])
         no_total = cast(exp.Null(), decimal(*TOTAL_TYPE))
         status = self.dialect.status
+        if measure.versions or measure.score is not None:
+            raise SqlUnsupported(f"measure {measure.name}: dated versions and scores (their `.version` and "
+                                 "`.score` columns)")
+        if self.policy.header.window.has_years() or (measure.own_window is not None
+                                                     and measure.own_window.has_years()):
+            raise SqlUnsupported(f"measure {measure.name}: a window bound known only to its year")
         fixed = fixed_status(measure, self.as_of)
         if fixed is not None:
             return status(fixed), no_total, empty
