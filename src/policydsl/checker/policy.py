@@ -174,7 +174,7 @@ class PolicyChecker:
                 and start.day is None and start.year == issued.year):
             start = issued  # `valid from 2022` after `issued 2022 day p`: from the issue day, p gives it
         for bound in (start, end):
-            if bound.kind == "year" and not bound.day and self.header_issued_day(bound) is None:
+            if bound.kind == "year" and bound.year and not bound.day and self.header_issued_day(bound) is None:
                 self.report(Diagnostic("PD277", f"nothing gives the day of the bound {bound.year}: during "
                                        f"{bound.year} every measure it bounds is undetermined, naming nothing",
                                        node.span, severity="warning",

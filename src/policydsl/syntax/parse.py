@@ -543,7 +543,7 @@ class _Builder(Transformer[Token, Any]):
             self.problems.append(Diagnostic(
                 "PD150", f"'{text}' is not a year or a date", self._span(token),
                 hint="write a day as YYYY-MM-DD (2025-12-31) or a bound known only to its year as YYYY (2022)"))
-        return ast.Bound("year", None, self._span(meta), year=int(text) if text.isdigit() else None,
+        return ast.Bound("year", None, self._span(meta), year=int(text) if re.fullmatch(r"\d{4}", text) else None,
                          day=day[0].dotted if day else None)
 
     @v_args(inline=True, meta=True)
