@@ -108,8 +108,9 @@ class Compiler:
         self.plans: dict[str, Plan] = {measure.id: self.plan(measure) for measure in policy.all_measures.values()}
         # A bound known only to its year somewhere: each evaluation reads the windows with its
         # parameters (semantics.in_force) after the day's layout.
-        self.year_bounds = policy.header.window.has_years() or any(
-            ms.own_window is not None and ms.own_window.has_years() for ms in policy.all_measures.values())
+        # Outside the years of such bounds the windows' `contains` is exact.
+        windows = [policy.header.window, *(ms.own_window for ms in policy.all_measures.values() if ms.own_window)]
+        self.bound_years = frozenset(b.year for w in windows for b in (w.start, w.end) if b.kind == "year" and b.year)
         self.root_plans: tuple[Plan, ...] = tuple(self.plans[measure.id] for measure in policy.measures)
         self.index = {measure.id: index for index, measure in enumerate(policy.measures)}
         self.goals = tuple((goal.id, self.fns[id(goal.count)]) for goal in policy.goals)
@@ -943,7 +944,7 @@ class CompiledEvaluation:
                     rows[index] = of_unknown(value)  # type: ignore[arg-type]
         for index, plan in others:
             rows[index] = plan(self)
-        if compiler.year_bounds:
+        if compiler.bound_years and as_of.year in compiler.bound_years:
             in_force = self._year_windows(rows)
         goals = tuple((ident, truth(count(self, EMPTY_ENV))) for ident, count in compiler.goals)
         warnings: tuple[str, ...] = ()
