@@ -69,8 +69,11 @@ def as_outcome(result: Result) -> Outcome:
         benefits = tuple(BenefitOutcome(b.id, b.applies, b.item, b.item_path, b.amount, b.at_most, b.missing_params,
                                         b.unknowns) for b in measure.benefits)
         targets = tuple(TargetOutcome(t.id, t.applies, t.met) for t in measure.targets)
+        score = measure.score
         measures.append(MeasureOutcome(measure.id, measure.status, measure.agencies, benefits, measure.total,
-                                       measure.unknowns, targets))
+                                       measure.unknowns, targets, measure.version,
+                                       score.total if score is not None else None,
+                                       tuple((g.name, g.value) for g in score.subtotals) if score is not None else ()))
     return Outcome(result.as_of, result.in_force, tuple(measures), tuple(result.goals))
 
 

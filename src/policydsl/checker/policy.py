@@ -907,7 +907,7 @@ class PolicyChecker:
                        hint="expect its status, total and unknowns only")
             return
         groups = {g.name for score in scored for g in score.groups}
-        for group, low, high in expect.subtotals:
+        for group, _, _ in expect.subtotals:
             if group not in groups:
                 self.error("PD274", f"the score of {expect.measure} has no group '{group}'", expect.span,
                            hint=did_you_mean(group, groups) or "its score has no groups")

@@ -19,9 +19,9 @@ from decimal import Decimal
 from typing import Any
 
 from policydsl import model as m
+from policydsl.engine import semantics
 from policydsl.engine.domain import Builder
 from policydsl.engine.explain import Clause, Explainer, clause_of, measure_explainer, show, shower
-from policydsl.engine import semantics
 from policydsl.engine.semantics import (
     UNKNOWN_ITEM,
     Env,
@@ -37,11 +37,11 @@ from policydsl.engine.semantics import (
 )
 from policydsl.result import (
     BenefitResult,
-    ScoreResult,
     MeasureResult,
     Node,
     Read,
     Result,
+    ScoreResult,
     TargetResult,
     benefit_result,
     measure_result,
