@@ -309,7 +309,7 @@ class Window:
 
     def state(self, day: datetime.date, params: Mapping[str, object]) -> bool | None:
         """In force on `day`: True, False, or None when a bound known only to its year leaves it
-        open (semantics.md §12)."""
+        open (semantics.md §11)."""
         start, end = _after(day, self.start, params, True), _after(day, self.end, params, False)
         if start is False or end is False:
             return False

@@ -71,7 +71,7 @@ def kleene(op: str, values: Iterable[object]) -> object:
 
 
 def edge(day: datetime.date, bound: m.Bound, params: Mapping[str, object], start: bool) -> bool | None:
-    """One side of a window (§11, §16): a date includes its day; a year bound decides every day of
+    """One side of a window (§11): a date includes its day; a year bound decides every day of
     other years, and in its own year only with its day parameter supplied (else None)."""
     if bound.kind == "date":
         assert bound.date is not None
@@ -108,7 +108,7 @@ def number_bounds(value: object) -> tuple[Any, Any]:
 
 
 def add_points(values: list[object]) -> object:
-    """A score or subtotal (§15): the sum; unknown when any part is, with the sums of the bounds."""
+    """A score or subtotal (§21): the sum; unknown when any part is, with the sums of the bounds."""
     unknowns = [value for value in values if isinstance(value, Unknown)]
     if not unknowns:
         return Decimal(sum(values))  # type: ignore[arg-type]
@@ -119,7 +119,7 @@ def add_points(values: list[object]) -> object:
 
 
 def reaches(value: object, floor: Decimal) -> object:
-    """`value >= floor` decided by the bounds of an unknown score (§15)."""
+    """`value >= floor` decided by the bounds of an unknown score (§21)."""
     if not isinstance(value, Unknown):
         return value >= floor  # type: ignore[operator]
     if value.low is not None and value.low >= floor:  # type: ignore[operator]
@@ -374,7 +374,7 @@ class Interpreter:
             return parameter.default
         return unknown([name])
 
-    # ---- outcomes of measures read in expressions, scores, versions (§15, §16)
+    # ---- outcomes of measures read in expressions, scores, versions (§21, §22)
     def outcome_of(self, expr: m.Outcome) -> object:
         measure = self.policy.all_measures[expr.measure]
         if expr.function == "eligible":

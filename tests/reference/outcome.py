@@ -39,8 +39,8 @@ class MeasureOutcome:
     total: Money | None
     unknowns: tuple[str, ...]  # sorted
     targets: tuple[TargetOutcome, ...]
-    version: str | None = None  # the dated version applied (§16)
-    score: object = None  # a scored measure's total: a Decimal, or an Unknown with its bounds (§15)
+    version: str | None = None  # the dated version applied (§22)
+    score: object = None  # a scored measure's total: a Decimal, or an Unknown with its bounds (§21)
     subtotals: tuple[tuple[str, object], ...] = ()  # (group, subtotal)
 
 

@@ -121,7 +121,7 @@ def floors_met(result: ScoreResult) -> object:
 def in_force(policy: m.Policy, measure: m.Measure, day: datetime.date,
              params: Mapping[str, object]) -> bool | None:
     """Whether a measure is in force on a day: its own window and, for the policy's own measures,
-    the policy's; None where a bound known only to its year leaves it open (semantics.md §12)."""
+    the policy's; None where a bound known only to its year leaves it open (semantics.md §11)."""
     own = measure.own_window.state(day, params) if measure.own_window is not None else True
     whole = policy.header.window.state(day, params) if measure.policy == policy.header.id else True
     if own is False or whole is False:
