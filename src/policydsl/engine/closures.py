@@ -950,6 +950,10 @@ class CompiledEvaluation:
         warnings: tuple[str, ...] = ()
         if not in_force:
             warnings = (f"the policy is not in force on {as_of}: it is valid {policy.header.window.describe()}",)
+        elif compiler.bound_years and policy.header.window.state(as_of, self.params) is None:
+            days = ", ".join(policy.header.window.day_params()) or "its start day"
+            warnings = (f"whether the policy is in force on {as_of} depends on {days}: it is valid "
+                        f"{policy.header.window.describe()}",)
         return Result(policy.header.id, as_of, _Rows(self, rows), in_force, warnings, goals)  # type: ignore[arg-type]
 
     def _year_windows(self, rows: list[Row | None]) -> bool:
