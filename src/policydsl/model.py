@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
@@ -24,7 +24,9 @@ BENEFIT_KINDS: dict[str, str] = {
     "reward": "a reward set by another document (`reference \"…\"`), amount not stated here",
     "service": "a non-monetary service",
     "priority": "priority or preferential treatment, non-monetary",
+    "designation": "a title or designation granted (创新型中小企业, 专精特新…), no money: total null",
 }
+OUTCOME_FUNCTIONS = ("score", "subtotal", "floors_met", "eligible")
 STATUSES = ("eligible", "not_eligible", "undetermined", "not_in_force", "not_applicable")
 
 
@@ -333,9 +335,22 @@ class Index:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class Outcome:
+    """What another measure (or this one) concluded: `score(m)`, `subtotal(m, g)` (points, a
+    bounded unknown while open), `floors_met(m)` and `eligible(m)` (bool). `measure` is the public
+    id; a versioned measure answers with the version in force on the evaluation day."""
+
+    function: Literal["score", "subtotal", "floors_met", "eligible"]
+    measure: str
+    group: str | None
+    type: Type
+    span: Span | None = _span()
+
+
 TExpr: TypeAlias = (
     Const | FactRef | FieldRef | VarRef | DefRef | CondRef | ParamRef | Not | Neg | Logic | Arith
-    | Compare | In | Quant | Func | If | Aggregate | RecordRef | Today | Shift | Between | Index
+    | Compare | In | Quant | Func | If | Aggregate | RecordRef | Today | Shift | Between | Index | Outcome
 )
 
 # ---- declarations ----------------------------------------------------------------------
@@ -343,11 +358,28 @@ TExpr: TypeAlias = (
 
 @attrs.frozen
 class Bound:
-    kind: Literal["date", "open", "unknown"]
+    kind: Literal["date", "open", "unknown", "year"]
     date: datetime.date | None = None
+    year: int | None = None  # kind "year": the bound is some day of this year
+    day: str | None = None  # … given by this date parameter when it is supplied
 
 
 OPEN = Bound("open")
+
+
+def _after(day: datetime.date, bound: Bound, params: Mapping[str, object], start: bool) -> bool | None:
+    """Whether `day` is on the inside of one bound: True, False, or None (a year bound's own year,
+    its day parameter not supplied)."""
+    if bound.kind == "date" and bound.date is not None:
+        return day >= bound.date if start else day <= bound.date
+    if bound.kind != "year" or bound.year is None:
+        return True  # open, or unknown (counted as open; the explanation says so)
+    if day.year != bound.year:
+        return (day.year > bound.year) == start
+    given = params.get(bound.day) if bound.day else None
+    if isinstance(given, datetime.date):
+        return day >= given if start else day <= given
+    return None
 
 
 @attrs.frozen
@@ -356,15 +388,31 @@ class Window:
     end: Bound = OPEN
 
     def contains(self, day: datetime.date) -> bool:
-        # An unknown bound counts as open; the explanation says so.
-        if self.start.kind == "date" and self.start.date and day < self.start.date:
+        # An unknown bound counts as open; the explanation says so. A year bound's own year
+        # counts as inside here: `state` says when that is undetermined.
+        return self.state(day, {}) is not False
+
+    def state(self, day: datetime.date, params: Mapping[str, object]) -> bool | None:
+        """In force on `day`: True, False, or None when a bound known only to its year leaves it
+        open (semantics.md §11)."""
+        start, end = _after(day, self.start, params, True), _after(day, self.end, params, False)
+        if start is False or end is False:
             return False
-        return not (self.end.kind == "date" and self.end.date and day > self.end.date)
+        return None if start is None or end is None else True
+
+    def day_params(self) -> tuple[str, ...]:
+        """The date parameters that give the day of this window's year bounds."""
+        return tuple(b.day for b in (self.start, self.end) if b.kind == "year" and b.day)
+
+    def has_years(self) -> bool:
+        return self.start.kind == "year" or self.end.kind == "year"
 
     def describe(self) -> str:
         def one(bound: Bound, open_word: str) -> str:
             if bound.kind == "date":
                 return str(bound.date)
+            if bound.kind == "year":
+                return f"a day of {bound.year}" + (f" ({bound.day})" if bound.day else "")
             return "unknown (counted as open)" if bound.kind == "unknown" else open_word
 
         return f"from {one(self.start, 'the beginning')} until {one(self.end, 'further notice')}"
@@ -461,6 +509,37 @@ class Amendment:
 
 
 @attrs.frozen
+class Indicator:
+    name: str
+    label: str
+    expr: TExpr
+    group: str | None  # the group it counts in, None in an ungrouped score
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ScoreGroup:
+    name: str
+    label: str
+    floor: Decimal | None  # `at least 20分`: floors_met needs subtotal ≥ floor
+    indicators: tuple[Indicator, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Score:
+    """A measure's score: the sum of its indicators; each group's subtotal the sum of its own."""
+
+    label: str
+    groups: tuple[ScoreGroup, ...]
+    indicators: tuple[Indicator, ...]  # every indicator, in source order
+    span: Span | None = _span()
+
+    def group(self, name: str) -> ScoreGroup | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+
+@attrs.frozen
 class Measure:
     id: str
     title: str
@@ -476,6 +555,19 @@ class Measure:
     targets: tuple[Target, ...]
     directives: tuple[str, ...]
     span: Span | None = _span()
+    score: Score | None = None
+    # A dated version: `public` is the id the result shows (this measure's own id is `srdi@2022`,
+    # unique among all measures) and `version` its name.
+    version: str | None = None
+    public: str | None = None
+    # A measure in several versions (policy.measures holds it once): the version in force on the
+    # evaluation day decides; it has no conditions or benefits of its own.
+    versions: tuple[Measure, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The id results and expressions use (the public id of a version)."""
+        return self.public or self.id
 
 
 @attrs.frozen
@@ -499,6 +591,11 @@ class Expectation:
     at_most: Money | None = None  # `at most 320万元`
     unknowns: tuple[str, ...] | None = None  # `unknowns "a", "b"`, `unknowns none` (); None: not stated
     span: Span | None = _span()
+    version: str | None = None  # `version "2022"`
+    no_version: bool = False  # `version none`
+    score: tuple[Decimal, Decimal] | None = None  # `score 75分` or `score 46分..61分`
+    no_score: bool = False  # `score none`
+    subtotals: tuple[tuple[str, Decimal, Decimal], ...] = ()
 
 
 @attrs.frozen
@@ -581,6 +678,9 @@ def top_level_expressions(policy: Policy) -> Iterator[TExpr]:
             yield from (part for part in (benefit.amount, benefit.cap) if part is not None)
         for target in measure.targets:
             yield from (part for part in (target.when, target.require) if part is not None)
+        if measure.score is not None:
+            for indicator in measure.score.indicators:
+                yield indicator.expr
 
 
 def children(expr: TExpr) -> tuple[TExpr, ...]:

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from policydsl.api import PolicySet
-from policydsl.result import MeasureResult, Node, Result
+from policydsl.result import MeasureResult, Node, Result, show_points
 
 STATUS_STYLE = {
     "eligible": "bold green",
@@ -54,11 +54,20 @@ def print_result(policies: PolicySet, result: Result) -> None:
     table.add_column("total", justify="right")
     table.add_column("agencies", overflow="fold", max_width=30)
     table.add_column("unknowns", overflow="fold", max_width=28)
+    # Scores and versions only where the policy has them: other tables stay as they were.
+    scored = any(measure.score is not None for measure in result.measures)
+    versioned = any(measure.versioned for measure in result.measures)
+    if scored:
+        table.add_column("score", justify="right")
+    if versioned:
+        table.add_column("version")
     for measure in result.measures:
         style = STATUS_STYLE.get(measure.status, "")
         total = str(measure.total) if measure.total is not None else _bound(measure)
+        extra = [show_points(measure.score.total) if measure.score is not None else ""] if scored else []
+        extra += [measure.version or ""] if versioned else []
         table.add_row(measure.id, escape(measure.title), f"[{style}]{measure.status}[/]", total,
-                      escape("、".join(measure.agencies)), escape(", ".join(measure.unknowns)))
+                      escape("、".join(measure.agencies)), escape(", ".join(measure.unknowns)), *extra)
     console.print(table)
     counts: dict[str, int] = {}
     for measure in result.measures:

@@ -121,6 +121,56 @@ class TargetResult:
         return {"id": self.id, "label": self.label, "applies": self.applies, "met": self.met}
 
 
+def _points(value: object) -> dict[str, Any]:
+    """`{"score": "30"}` when known; `{"score": null, "score_min": …, "score_max": …}` when open
+    (a bound is null where nothing bounds it)."""
+    if isinstance(value, int | Decimal):
+        return {"score": plain(Decimal(value))}
+    low, high = getattr(value, "low", None), getattr(value, "high", None)
+    return {"score": None, "score_min": None if low is None else plain(Decimal(low)),  # type: ignore[arg-type]
+            "score_max": None if high is None else plain(Decimal(high))}  # type: ignore[arg-type]
+
+
+def show_points(value: object) -> str:
+    """A score as an explanation shows it: `75分`, `[46分, 61分]`, `unknown`."""
+    if isinstance(value, int | Decimal):
+        return f"{plain(Decimal(value))}分"
+    low, high = getattr(value, "low", None), getattr(value, "high", None)
+    if low is None and high is None:
+        return "unknown"
+    shown = [("…" if v is None else f"{plain(Decimal(v))}分") for v in (low, high)]  # type: ignore[arg-type]
+    return f"[{shown[0]}, {shown[1]}]"
+
+
+@attrs.frozen
+class SubtotalResult:
+    """One group of a score: its subtotal (a Decimal, or an Unknown with bounds) and its floor."""
+
+    name: str
+    label: str
+    value: object
+    floor: Decimal | None
+    floor_met: bool | None
+
+
+@attrs.frozen
+class ScoreResult:
+    """A measure's score: the total (a Decimal, or an Unknown with bounds), the groups' subtotals,
+    the unknowns that keep any of them open, and each indicator's value (name, label, group, value)."""
+
+    label: str
+    total: object
+    subtotals: tuple[SubtotalResult, ...]
+    unknowns: tuple[str, ...]
+    indicators: tuple[tuple[str, str, str | None, object], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _points(self.total)
+        if self.subtotals:
+            out["subtotals"] = {g.name: _points(g.value) for g in self.subtotals}
+        return out
+
+
 # Not slotted: a frozen attrs instance sets each field through object.__setattr__ (~1 µs for ten
 # fields), and the compiled engine builds one per measure read; `measure_result` below fills the
 # instance's __dict__ directly in a third of that (a test holds it equal to the attrs __init__).
@@ -142,6 +192,9 @@ class MeasureResult:
     unknowns: tuple[str, ...]
     targets: tuple[TargetResult, ...] = ()
     directives: tuple[str, ...] = ()
+    version: str | None = None  # the dated version applied; None when not in force or unversioned
+    score: ScoreResult | None = None  # scored measures (the version in force has a score)
+    versioned: bool = False  # a measure given in versions: `version` is always in the JSON
     # Built on demand: the explanation tree is not computed on the hot path.
     _explain: Callable[[], Node] | None = attrs.field(default=None, eq=False, repr=False, alias="explainer")
 
@@ -167,6 +220,10 @@ class MeasureResult:
             "total": money_dict(self.total),
             "unknowns": list(self.unknowns),
         }
+        if self.versioned:
+            out["version"] = self.version
+        if self.score is not None:
+            out.update(self.score.to_dict())
         if self.targets:
             out["targets"] = [t.to_dict() for t in self.targets]
         if self.directives:
@@ -201,7 +258,8 @@ def benefit_result(id: str, kind: str, label: str, applies: bool | None, item: s
 
 def measure_result(id: str, title: str, status: str, agencies: tuple[str, ...], benefits: tuple[BenefitResult, ...],
                    total: Money | None, unknowns: tuple[str, ...], targets: tuple[TargetResult, ...],
-                   directives: tuple[str, ...], explainer: Callable[[], Node] | None) -> MeasureResult:
+                   directives: tuple[str, ...], explainer: Callable[[], Node] | None, version: str | None = None,
+                   score: ScoreResult | None = None, versioned: bool = False) -> MeasureResult:
     """`MeasureResult(...)` with every field given, without attrs' per-field frozen setattr."""
     result = _new(MeasureResult)
     fields = result.__dict__
@@ -214,6 +272,9 @@ def measure_result(id: str, title: str, status: str, agencies: tuple[str, ...], 
     fields["unknowns"] = unknowns
     fields["targets"] = targets
     fields["directives"] = directives
+    fields["version"] = version
+    fields["score"] = score
+    fields["versioned"] = versioned
     fields["_explain"] = explainer
     return result
 

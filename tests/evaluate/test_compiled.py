@@ -46,11 +46,14 @@ def test_compiled_agrees_with_the_reference_on_sanmenxia() -> None:
     policies = policydsl.load(SANMENXIA)
     policy = policies.policy
     params = st.fixed_dictionaries({}, optional={"three_upgrades.cap": st.sampled_from(["100", "500"]).map(Money.of),
-                                                 "three_upgrades.threshold": st.just(Money.of("200"))})
+                                                 "three_upgrades.threshold": st.just(Money.of("200")),
+                                                 "sanmenxia.issued_on": st.sampled_from([datetime.date(2022, 3, 1),
+                                                                                         datetime.date(2022, 9, 1)])})
 
     @settings(max_examples=300)
     @given(profile=profiles(policy), params=params,
-           day=st.sampled_from([datetime.date(2020, 12, 31), datetime.date(2021, 1, 1), datetime.date(2024, 6, 1),
+           day=st.sampled_from([datetime.date(2020, 12, 31), datetime.date(2021, 1, 1), datetime.date(2022, 6, 30),
+                                datetime.date(2024, 6, 1),
                                 datetime.date(2025, 12, 31), datetime.date(2026, 1, 1)]))
     def prop(profile: dict[str, object], params: dict[str, object], day: datetime.date) -> None:
         facts = read_profile(policy.schema, profile).values

@@ -87,11 +87,63 @@ def kleene(op: str, values: Iterable[object]) -> object:
     return not decisive
 
 
-def inside(window: m.Window, day: datetime.date) -> bool:
-    """Both bounds included; an open or unknown bound lets every day through (§11)."""
-    if window.start.kind == "date" and window.start.date is not None and day < window.start.date:
+def edge(day: datetime.date, bound: m.Bound, params: Mapping[str, object], start: bool) -> bool | None:
+    """One side of a window (§11): a date includes its day; a year bound decides every day of
+    other years, and in its own year only with its day parameter supplied (else None)."""
+    if bound.kind == "date":
+        assert bound.date is not None
+        return bound.date <= day if start else day <= bound.date
+    if bound.kind != "year":
+        return True
+    assert bound.year is not None
+    if day.year < bound.year:
+        return not start
+    if day.year > bound.year:
+        return start
+    supplied = params.get(bound.day) if bound.day is not None else None
+    if not isinstance(supplied, datetime.date):
+        return None
+    return supplied <= day if start else day <= supplied
+
+
+def window_state(window: m.Window, day: datetime.date, params: Mapping[str, object]) -> bool | None:
+    return kleene_bool(edge(day, window.start, params, True), edge(day, window.end, params, False))
+
+
+def kleene_bool(*values: bool | None) -> bool | None:
+    if False in values:
         return False
-    return not (window.end.kind == "date" and window.end.date is not None and day > window.end.date)
+    return None if None in values else True
+
+
+def number_bounds(value: object) -> tuple[Any, Any]:
+    if isinstance(value, Unknown):
+        return value.low, value.high
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return value, value
+    return None, None
+
+
+def add_points(values: list[object]) -> object:
+    """A score or subtotal (§21): the sum; unknown when any part is, with the sums of the bounds."""
+    unknowns = [value for value in values if isinstance(value, Unknown)]
+    if not unknowns:
+        return Decimal(sum(values))  # type: ignore[arg-type]
+    lows = [number_bounds(value)[0] for value in values]
+    highs = [number_bounds(value)[1] for value in values]
+    return Unknown(unknowns_of(*values).paths, low=None if None in lows else Decimal(sum(lows)),
+                   high=None if None in highs else Decimal(sum(highs)))
+
+
+def reaches(value: object, floor: Decimal) -> object:
+    """`value >= floor` decided by the bounds of an unknown score (§21)."""
+    if not isinstance(value, Unknown):
+        return value >= floor  # type: ignore[operator]
+    if value.low is not None and value.low >= floor:  # type: ignore[operator]
+        return True
+    if value.high is not None and value.high < floor:  # type: ignore[operator]
+        return False
+    return unknown(value.paths)
 
 
 def arithmetic(op: str, left: Any, right: Any) -> object | None:
@@ -129,7 +181,11 @@ def choose(condition: object, then: object, otherwise: object) -> object:
     assert isinstance(condition, Unknown)
     if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
         return then
-    return unknowns_of(condition, then, otherwise)
+    both = unknowns_of(condition, then, otherwise)
+    (low_a, high_a), (low_b, high_b) = number_bounds(then), number_bounds(otherwise)
+    if any(v is None for v in (low_a, high_a, low_b, high_b)):
+        return both
+    return Unknown(both.paths, low=min(low_a, low_b), high=max(high_a, high_b))
 
 
 def amendment_orders(policy: m.Policy) -> dict[str, tuple[m.Amendment, ...]]:
@@ -263,6 +319,8 @@ class Interpreter:
             return kleene("and", [_ordered(low, value, expr.operand_type), _ordered(value, high, expr.operand_type)])
         if isinstance(expr, m.Index):
             return self.series_value(expr, env)
+        if isinstance(expr, m.Outcome):
+            return self.outcome_of(expr)
         raise Unsupported(f"no meaning for {type(expr).__name__}")
 
     def shifted(self, expr: m.Shift, env: Env) -> object:
@@ -554,14 +612,72 @@ class Interpreter:
             return parameter.default
         return unknown([name])
 
-    # ---- measures (§6, §10–§15)
-    def in_force(self, measure: m.Measure) -> bool:
-        own = measure.own_window
-        return inside(self.policy.header.window, self.as_of) and (own is None or inside(own, self.as_of))
+    # ---- outcomes of measures read in expressions, scores, versions (§21, §22)
+    def outcome_of(self, expr: m.Outcome) -> object:
+        measure = self.policy.all_measures[expr.measure]
+        if expr.function == "eligible":
+            status = self.measure(measure)
+            if status.status == "eligible":
+                return True
+            return unknown(status.unknowns) if status.status == "undetermined" else False
+        if measure.versions:
+            chosen = next((v for v in measure.versions if self.window_of(v) is True), None)
+            if chosen is None or chosen.score is None:
+                return Unknown(frozenset())
+            measure = chosen
+        total, subtotals, floors = self.score(measure)
+        if expr.function == "score":
+            return total
+        if expr.function == "subtotal":
+            return dict(subtotals)[expr.group]
+        return kleene("and", floors)
+
+    def score(self, measure: m.Measure) -> tuple[object, tuple[tuple[str, object], ...], list[object]]:
+        assert measure.score is not None
+        values = {i.name: self.value(i.expr, NO_ENV) for i in measure.score.indicators}
+        subtotals = tuple((g.name, add_points([values[i.name] for i in g.indicators])) for g in measure.score.groups)
+        floors = [reaches(sub, g.floor) if g.floor is not None else True
+                  for g, (_, sub) in zip(measure.score.groups, subtotals, strict=True)]
+        return add_points(list(values.values())), subtotals, floors
+
+    def window_of(self, measure: m.Measure) -> bool | None:
+        own = window_state(measure.own_window, self.as_of, self.params) if measure.own_window else True
+        whole = (window_state(self.policy.header.window, self.as_of, self.params)
+                 if measure.policy == self.policy.header.id else True)
+        return kleene_bool(own, whole)
+
+    def day_names(self, measure: m.Measure) -> tuple[str, ...]:
+        windows = [measure.own_window] if measure.own_window else []
+        if measure.policy == self.policy.header.id:
+            windows.append(self.policy.header.window)
+        return tuple(sorted({b.day for w in windows for b in (w.start, w.end) if b.kind == "year" and b.day}))
 
     def measure(self, measure: m.Measure) -> MeasureOutcome:
-        if not self.in_force(measure):
+        if measure.versions:
+            states = [(v, self.window_of(v)) for v in measure.versions]
+            chosen = next((v for v, state in states if state is True), None)
+            if chosen is None:
+                if any(state is None for _, state in states):
+                    names = sorted({n for v in measure.versions for n in self.day_names(v)})
+                    return MeasureOutcome(measure.id, "undetermined", (), (), None, tuple(names), ())
+                return MeasureOutcome(measure.id, "not_in_force", (), (), None, (), ())
+            return attrs.evolve(self.measure(chosen), id=measure.id, version=chosen.version)
+        state = self.window_of(measure)
+        if state is None:
+            return MeasureOutcome(measure.id, "undetermined", (), (), None, self.day_names(measure), ())
+        if state is False:
             return MeasureOutcome(measure.id, "not_in_force", (), (), None, (), ())
+        plain = self.measure_in_force(measure)
+        if measure.score is None:
+            return plain
+        total, subtotals, _ = self.score(measure)
+        named = {n for v in [total, *(s for _, s in subtotals)] if isinstance(v, Unknown) for n in v.paths}
+        values = {i.name: self.value(i.expr, NO_ENV) for i in measure.score.indicators}
+        named |= {n for v in values.values() if isinstance(v, Unknown) for n in v.paths}
+        return attrs.evolve(plain, unknowns=tuple(sorted(set(plain.unknowns) | named)), score=total,
+                            subtotals=subtotals)
+
+    def measure_in_force(self, measure: m.Measure) -> MeasureOutcome:
         agencies = self.agencies(measure)
         targets = tuple(self.target(target) for target in measure.targets)
         if not measure.benefits:
@@ -675,7 +791,8 @@ class Interpreter:
     def outcome(self) -> Outcome:
         measures = tuple(self.measure(measure) for measure in self.policy.measures)
         goals = tuple((goal.id, truth(self.value(goal.count, NO_ENV))) for goal in self.policy.goals)
-        return Outcome(self.as_of, inside(self.policy.header.window, self.as_of), measures, goals)
+        return Outcome(self.as_of, window_state(self.policy.header.window, self.as_of, self.params) is not False,
+                       measures, goals)
 
 
 def evaluate(policy: m.Policy, facts: Mapping[str, object], params: Mapping[str, object],

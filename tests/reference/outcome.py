@@ -39,6 +39,9 @@ class MeasureOutcome:
     total: Money | None
     unknowns: tuple[str, ...]  # sorted
     targets: tuple[TargetOutcome, ...]
+    version: str | None = None  # the dated version applied (§22)
+    score: object = None  # a scored measure's total: a Decimal, or an Unknown with its bounds (§21)
+    subtotals: tuple[tuple[str, object], ...] = ()  # (group, subtotal)
 
 
 @attrs.frozen

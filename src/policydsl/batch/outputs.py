@@ -2,7 +2,9 @@
 
 The output has exactly one row per input row: `row`, `error` (the problems of an invalid row,
 whose other columns are empty) and, per measure `M`, `M_status`, `M_total` (万元, exact) and
-`M_unknowns` (sorted profile paths and parameter names). Parquet keeps the types (DECIMAL(38, 10),
+`M_unknowns` (sorted profile paths and parameter names); a measure in dated versions adds `M_version`,
+a scored one `M_score`, `M_score_min` and `M_score_max` (exact decimals; the bounds are given
+whenever the score is, and are the open score's bounds otherwise). Parquet keeps the types (DECIMAL(38, 10),
 a list of strings); CSV and JSON Lines write totals as exact decimal text and unknowns as a JSON
 array (CSV) or an array (JSON Lines).
 """
@@ -26,6 +28,7 @@ from policydsl.diagnostics import Diagnostic, ProfileError
 from policydsl.engine.closures import evaluate as evaluate_compiled
 from policydsl.engine.loop_work import LoopWork
 from policydsl.profile import Limits, ProfileReader
+from policydsl.result import MeasureResult
 from policydsl.values import Money, plain
 
 if TYPE_CHECKING:
@@ -76,7 +79,41 @@ def output_schema(policy: m.Policy) -> pa.Schema:
         fields += [pa.field(f"{measure.id}_status", pa.string()),
                    pa.field(f"{measure.id}_total", pa.decimal128(38, 10)),
                    pa.field(f"{measure.id}_unknowns", pa.list_(pa.string()))]
+        outcome = outcome_columns(measure)
+        if "version" in outcome:
+            fields.append(pa.field(f"{measure.id}_version", pa.string()))
+        fields += [pa.field(f"{measure.id}_{part}", pa.decimal128(38, 10)) for part in outcome if part != "version"]
     return pa.schema(fields)
+
+
+def outcome_columns(measure: m.Measure) -> tuple[str, ...]:
+    """The outcome columns of a measure beyond status, total and unknowns."""
+    every = measure.versions or (measure,)
+    parts: tuple[str, ...] = ("version",) if measure.versions else ()
+    if any(v.score is not None for v in every):
+        parts += ("score", "score_min", "score_max")
+    return parts
+
+
+def _width(policy: m.Policy) -> int:
+    return sum(3 + len(outcome_columns(measure)) for measure in policy.measures)
+
+
+def _outcome_values(measure: MeasureResult, parts: tuple[str, ...]) -> list[object]:
+    values: list[object] = []
+    score = measure.score
+    for part in parts:
+        if part == "version":
+            values.append(measure.version)
+            continue
+        if score is None:
+            values.append(None)
+            continue
+        total = score.total
+        known = isinstance(total, int | Decimal)
+        value = total if part == "score" or known else getattr(total, "low" if part == "score_min" else "high")
+        values.append(None if value is None or (part == "score" and not known) else Decimal(value))  # type: ignore[arg-type]
+    return values
 
 
 def error_text(error: ProfileError) -> str:
@@ -140,18 +177,21 @@ def evaluate_row(reader: RowReader, number: int, raw: object, params: Mapping[st
         facts = reader.profile.read(raw)
         reader.loops.check(facts.values)
     except ProfileError as error:
-        return [number, error_text(error)] + [None] * (3 * len(policy.measures))
+        return [number, error_text(error)] + [None] * _width(policy)
     try:
         result = evaluate_compiled(policy, facts.values, params, as_of)
         values: list[object] = [number, None]
-        for measure in result.measures:
+        for model, measure in zip(policy.measures, result.measures, strict=True):
             values += [measure.status, _total(measure.id, measure.total), list(measure.unknowns)]
+            parts = outcome_columns(model)
+            if parts:
+                values += _outcome_values(measure, parts)
     except _BeyondRange as beyond:
-        return [number, error_text(ProfileError([beyond.diagnostic]))] + [None] * (3 * len(policy.measures))
+        return [number, error_text(ProfileError([beyond.diagnostic]))] + [None] * _width(policy)
     except ArithmeticError as error:  # Python's decimals: an operation without an exact result
         diagnostic = Diagnostic("PD318", f"the evaluation of this profile leaves the exact range of numbers "
                                 f"({type(error).__name__})", hint=_BEYOND_HINT)
-        return [number, error_text(ProfileError([diagnostic]))] + [None] * (3 * len(policy.measures))
+        return [number, error_text(ProfileError([diagnostic]))] + [None] * _width(policy)
     if goals is not None:
         for goal_id, met in result.goals:
             if met is True:
@@ -240,7 +280,7 @@ class Writer:
         if self.csv is not None:
             columns = []
             for name, column in zip(batch.schema.names, batch.columns, strict=True):
-                if name.endswith("_total"):
+                if pa.types.is_decimal(column.type):  # totals and scores: exact decimal text
                     column = pa.array([plain(v) if v is not None else None for v in column.to_pylist()], pa.string())
                 elif name.endswith("_unknowns"):
                     column = pa.array([json.dumps(v, ensure_ascii=False) if v is not None else None

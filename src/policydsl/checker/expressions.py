@@ -47,6 +47,9 @@ class Typer:
         self.report = report
         self.definitions: dict[str, m.Definition | None] = {}
         self._typing: list[str] = []  # definitions being typed, for cycle detection
+        # Measures `score(m)`, `subtotal(m, g)`, `floors_met(m)`, `eligible(m)` may name: public id →
+        # the group names of its score, or None when no version of it has a score.
+        self.outcome_targets: dict[str, frozenset[str] | None] = {}
 
     # ---- helpers
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
@@ -557,11 +560,49 @@ class Typer:
             return None
         return m.If(condition, then, otherwise, result, node.span)
 
+    def outcome(self, node: ast.Call) -> m.TExpr | None:
+        """`score(m)`, `subtotal(m, g)`, `floors_met(m)`, `eligible(m)`: what a measure concluded."""
+        name = node.function
+        wanted = 2 if name == "subtotal" else 1
+        shape = "subtotal(measure, group)" if name == "subtotal" else f"{name}(measure)"
+        if len(node.args) != wanted or not all(isinstance(a, ast.Name) for a in node.args):
+            self.error("PD270", f"{name}(…) takes {'a measure id and a group name' if wanted == 2 else 'a measure id'}",
+                       node.span, hint=f"write {shape}, e.g. {name}(innovative{', growth' if wanted == 2 else ''})")
+            return None
+        target = node.args[0]
+        assert isinstance(target, ast.Name)
+        measure = target.dotted
+        if measure not in self.outcome_targets:
+            if measure not in self.unparsed:
+                self.error("PD201", f"unknown measure '{measure}'", target.span,
+                           hint=did_you_mean(measure, self.outcome_targets) or f"{name}(…) names a measure by its id")
+            return None
+        groups = self.outcome_targets[measure]
+        if name != "eligible" and groups is None:
+            self.error("PD271", f"measure {measure} has no score, so {name}(…) has nothing to read", target.span,
+                       hint=f'give {measure} a `score "…" {{ indicator … }}` block, or read eligible({measure})')
+            return None
+        group = None
+        if name == "subtotal":
+            group_node = node.args[1]
+            assert isinstance(group_node, ast.Name)
+            group = group_node.dotted
+            if groups is not None and group not in groups:
+                self.error("PD271", f"the score of {measure} has no group '{group}'", group_node.span,
+                           hint=did_you_mean(group, groups) or (f"its groups are {', '.join(sorted(groups))}"
+                                                                if groups else "its score has no groups"))
+                return None
+        typ = m.BOOL if name in ("floors_met", "eligible") else m.DECIMAL
+        return m.Outcome(name, measure, group, typ, node.span)  # type: ignore[arg-type]
+
     def call(self, node: ast.Call, scope: Scope) -> m.TExpr | None:
         name = node.function
+        if name in m.OUTCOME_FUNCTIONS:
+            return self.outcome(node)
         if name not in FUNCTIONS:
             self.error("PD206", f"unknown function '{name}'", node.span,
-                       hint=did_you_mean(name, FUNCTIONS) or f"the functions are {', '.join(FUNCTIONS)}")
+                       hint=did_you_mean(name, FUNCTIONS + m.OUTCOME_FUNCTIONS)
+                       or f"the functions are {', '.join(FUNCTIONS + m.OUTCOME_FUNCTIONS)}")
             return None
         args = [self.expr(arg, scope) for arg in node.args]
         if any(arg is None for arg in args):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterable
 from decimal import Decimal
@@ -79,12 +80,13 @@ class PolicyChecker:
         root = self.loaded.root
         if root is None:
             return None
-        header = self.header(root)
         schema = self.schema()
+        parameters = self.parameters(schema) if schema is not None else {}
+        self.parameters_early = parameters
+        header = self.header(root)
         if schema is None or header is None:
             return None
         self.schema_ = schema
-        parameters = self.parameters(schema)
         define_nodes = {d.name: d for _, d in self.of(ast.DefineDecl)}  # type: ignore[union-attr]
         self.unique("name", [(d.name, d.span) for _, d in self.of(ast.DefineDecl)]  # type: ignore[union-attr]
                     + [(p.name, p.span) for _, p in self.of(ast.ParamDecl)])  # type: ignore[union-attr]
@@ -110,7 +112,8 @@ class PolicyChecker:
                                   + [a for _, n in self.of(ast.Measure) if isinstance(n, ast.Measure)
                                      for a in n.amendments])
         goals = self.goals(typer)
-        examples = self.examples(root, {k: v for k, v in measures.items() if v.policy == header.id})
+        examples = self.examples(root, {k: v for k, v in measures.items() if v.policy == header.id
+                                        and v.public is None})
         source_text = self.source_text(root, header)
         if source_text is not None:
             self.quotes(measures, source_text, header)
@@ -118,7 +121,8 @@ class PolicyChecker:
             self.report(diagnostic)
         if any(d.severity == "error" and not (self.keep_clashes and d.code == "PD242") for d in self.diagnostics):
             return None
-        own = tuple(ms for ms in measures.values() if ms.policy == header.id)
+        # the policy's own measures, a measure in versions once (its versions are in all_measures)
+        own = tuple(ms for ms in measures.values() if ms.policy == header.id and ms.public is None)
         policy = m.Policy(
             header=header,
             schema=schema,
@@ -149,15 +153,42 @@ class PolicyChecker:
                        labels=(Label(headers[0].span, "first header here"),) if headers[0].span else ())
         return headers[0] if headers else None
 
-    def window(self, node: ast.Window | None) -> m.Window:
+    def bound(self, node: ast.Bound) -> m.Bound:
+        if node.kind == "year" and node.day is not None:
+            parameter = self.typer_parameters().get(node.day)
+            if parameter is None or parameter.type.kind != "date":
+                self.error("PD276", f"'{node.day}' is not a date parameter, so it cannot give the day of {node.year}",
+                           node.span,
+                           hint=f'declare it: parameter {node.day} "印发日期" : date')
+        return m.Bound(node.kind, node.date, node.year, node.day)
+
+    def typer_parameters(self) -> dict[str, m.Parameter]:
+        typer = getattr(self, "typer", None)
+        return typer.parameters if typer is not None else self.parameters_early
+
+    def window(self, node: ast.Window | None, issued: m.Bound | None = None) -> m.Window:
         if node is None:
             return m.Window()
-        start = m.Bound(node.start.kind, node.start.date)
-        end = m.Bound(node.end.kind, node.end.date)
+        start, end = self.bound(node.start), self.bound(node.end)
+        if (issued is not None and issued.kind == "year" and issued.day and start.kind == "year"
+                and start.day is None and start.year == issued.year):
+            start = issued  # `valid from 2022` after `issued 2022 day p`: from the issue day, p gives it
+        for bound in (start, end):
+            if bound.kind == "year" and bound.year and not bound.day and self.header_issued_day(bound) is None:
+                self.report(Diagnostic("PD277", f"nothing gives the day of the bound {bound.year}: during "
+                                       f"{bound.year} every measure it bounds is undetermined, naming nothing",
+                                       node.span, severity="warning",
+                                       hint=f"name a date parameter: {bound.year} day my_policy.issued_on"))
         if start.date and end.date and start.date > end.date:
             self.error("PD214", f"the window starts ({start.date}) after it ends ({end.date})", node.span,
                        hint="swap the dates")
         return m.Window(start, end)
+
+    def header_issued_day(self, bound: m.Bound) -> str | None:
+        issued = getattr(self, "issued_", None)
+        if issued is not None and issued.kind == "year" and issued.year == bound.year:
+            return issued.day  # type: ignore[no-any-return]
+        return None
 
     def header(self, root: LoadedFile) -> m.Header | None:
         node = self.header_of(root)
@@ -169,9 +200,10 @@ class PolicyChecker:
             return None
         for file in self.loaded.files[1:]:
             self.header_of(file)
-        issued = m.Bound(node.issued.kind, node.issued.date) if node.issued else None
+        issued = self.bound(node.issued) if node.issued else None
+        self.issued_ = issued
         return m.Header(node.id, node.title, node.issuer, node.number, issued,
-                        self.window(node.window), node.source)
+                        self.window(node.window, issued), node.source)
 
     def syntax_broken(self, file: LoadedFile) -> bool:
         """Whether parsing this file failed somewhere (then what is missing may just be unparsed)."""
@@ -468,14 +500,168 @@ class PolicyChecker:
     def measures(self, typer: Typer, tables: dict[str, m.AgencyTable], header: m.Header,
                  root: LoadedFile, amendments: list[m.Amendment | None]) -> dict[str, m.Measure]:
         nodes: list[tuple[LoadedFile, ast.Measure]] = [(f, n) for f, n in self.of(ast.Measure)]  # type: ignore[misc]
-        self.unique("measure", [(n.id, n.span) for _, n in nodes])
+        versioned = self.versions([n for _, n in nodes])
+        self.unique("measure", [(n.id, n.span) for _, n in nodes if n.id not in versioned])
         by_id = {n.id: n for _, n in reversed(nodes)}
+        typer.outcome_targets = {}
+        for _, node in nodes:
+            groups = frozenset(g.name for g in node.score.groups) if node.score is not None else None
+            known = typer.outcome_targets.get(node.id)
+            typer.outcome_targets[node.id] = groups if known is None else known | (groups or frozenset())
         out: dict[str, m.Measure] = {}
+        versions: dict[str, list[m.Measure]] = {}
         for file, node in nodes:
             policy = self.policy_of(file, header.id)
+            if node.id in versioned:
+                key = f"{node.id}@{node.version}"
+                checked = self.measure(attrs.evolve(node, id=key), policy, typer, tables, header, by_id, amendments)
+                checked = attrs.evolve(checked, version=node.version, public=node.id)
+                out.setdefault(key, checked)
+                versions.setdefault(node.id, []).append(checked)
+                continue
             checked = self.measure(node, policy, typer, tables, header, by_id, amendments)
             out.setdefault(node.id, checked)  # a duplicate is still checked, for its own mistakes
-        return out
+        merged: dict[str, m.Measure] = {}
+        for ident, checked in out.items():
+            public = checked.public
+            if public is None:
+                merged[ident] = checked
+            elif public not in merged:  # the measure in versions, where its first version stands
+                every = tuple(versions[public])
+                first = every[0]
+                merged[public] = m.Measure(public, first.title, first.policy, first.ref, (), (), first.window,
+                                           None, (), (), (), (), (), first.span, versions=every)
+            merged[ident] = checked
+        self.outcome_cycles(merged)
+        return merged
+
+    def versions(self, nodes: list[ast.Measure]) -> set[str]:
+        """The ids given in dated versions (`measure srdi "…" version "2022" { … }`), checked: every
+        declaration of such an id names a version, versions differ in name, share the title and
+        their windows do not overlap. Returns those ids."""
+        by_id: dict[str, list[ast.Measure]] = {}
+        for node in nodes:
+            by_id.setdefault(node.id, []).append(node)
+        ids: set[str] = set()
+        for ident, group in by_id.items():
+            if all(n.version is None for n in group):
+                continue
+            plain = [n for n in group if n.version is None]
+            for node in plain:
+                self.error("PD153", f"measure {ident} is given in versions, but this declaration names none",
+                           node.span, hint=f'add a version after the title: measure {ident} "…" version "2022" {{')
+            if plain:
+                continue
+            ids.add(ident)
+            seen: dict[str, ast.Measure] = {}
+            for node in group:
+                assert node.version is not None
+                first_span = seen[node.version].span if node.version in seen else None
+                if node.version in seen:
+                    self.error("PD154", f"version \"{node.version}\" of measure {ident} is declared twice", node.span,
+                               labels=(Label(first_span, "first here"),) if first_span else ())
+                seen.setdefault(node.version, node)
+                if node.title != group[0].title:
+                    self.error("PD156", f"the versions of measure {ident} have different titles "
+                               f"(\"{group[0].title}\" and \"{node.title}\")", node.span,
+                               hint="one id is one measure: give the versions one title, or give this one another id")
+                if node.window is None:
+                    self.error("PD155", f"version \"{node.version}\" of measure {ident} has no window of its own",
+                               node.span, hint="say when it applies: valid from 2026-04-01 until open")
+            windows = [(n, self.window(n.window)) for n in group if n.window is not None]
+            for index, (node, window) in enumerate(windows):
+                for other, other_window in windows[:index]:
+                    day = _overlap(window, other_window)
+                    if day is not None:
+                        self.error("PD155", f"versions \"{other.version}\" and \"{node.version}\" of measure {ident} "
+                                   f"are both in force on {day}", node.window.span if node.window else node.span,
+                                   hint="the evaluation day picks one version: end one window the day before the "
+                                   "next one starts", labels=(Label(other.window.span, "the other version's window"),)
+                                   if other.window and other.window.span else ())
+        return ids
+
+    def outcome_cycles(self, measures: dict[str, m.Measure]) -> None:
+        """Measures read each other's outcomes (`eligible(m)`, `score(m)`, …): refuse a cycle, which
+        has no order to compute it in (semantics.md §21). A node is (measure, "status") or
+        (measure, "score"); a measure's status reads its conditions, benefits, agencies and targets,
+        its score reads its indicators; definitions are followed."""
+        definitions = self.typer.definitions
+
+        def reads(exprs: Iterable[m.TExpr]) -> set[tuple[str, str]]:
+            found: set[tuple[str, str]] = set()
+            seen: set[str] = set()
+            stack = list(exprs)
+            while stack:
+                for node in m.walk(stack.pop()):
+                    if isinstance(node, m.Outcome):
+                        found.add((node.measure, "status" if node.function == "eligible" else "score"))
+                    elif isinstance(node, m.DefRef) and node.name not in seen:
+                        seen.add(node.name)
+                        definition = definitions.get(node.name)
+                        if definition is not None:
+                            stack.append(definition.expr)
+            return found
+
+        edges: dict[str, set[str]] = {}
+        spans: dict[str, Span | None] = {}
+        for measure in measures.values():
+            if measure.versions:
+                continue
+            name = measure.name
+            status_exprs: list[m.TExpr] = [c.expr for c in measure.conditions]
+            for benefit in measure.benefits:
+                status_exprs += list(benefit.when) + [e for e in (benefit.amount, benefit.cap) if e is not None]
+            status_exprs += [a.when for a in measure.agencies if a.when is not None]
+            status_exprs += [e for t in measure.targets for e in (t.when, t.require) if e is not None]
+            score_exprs = [i.expr for i in measure.score.indicators] if measure.score else []
+            for kind, exprs in (("status", status_exprs), ("score", score_exprs)):
+                node = f"{kind}({name})" if kind == "score" else f"eligible({name})"
+                spans.setdefault(node, measure.span)
+                for target, what in reads(exprs):
+                    edges.setdefault(node, set()).add(f"score({target})" if what == "score" else f"eligible({target})")
+        reported: set[frozenset[str]] = set()
+        for node in sorted(edges):
+            path = _path_back(edges, node)
+            if path is None or frozenset(path) in reported:
+                continue
+            reported.add(frozenset(path))
+            self.error("PD273", "measures read each other's outcomes in a cycle: " + " → ".join(path), spans[node],
+                       hint="a measure may read its own score, not its own eligibility; break the cycle")
+
+    def score(self, node: ast.Score, scope: Scope, typer: Typer, measure: str) -> m.Score | None:
+        """A measure's score block: indicators are numbers (points), group floors constant numbers."""
+        if node.groups and node.indicators:
+            self.error("PD159", f"the score of {measure} mixes groups and indicators outside any group",
+                       node.indicators[0].span, hint="put every indicator in a group, or use no groups")
+        self.unique(f"group of {measure}'s score", [(g.name, g.span) for g in node.groups])
+        every = [(i, None) for i in node.indicators] + [(i, g.name) for g in node.groups for i in g.indicators]
+        self.unique(f"indicator of {measure}'s score", [(i.name, i.span) for i, _ in every])
+        if not every:
+            self.error("PD157", f"the score of {measure} has no indicator", node.span,
+                       hint='add one: indicator rd "研发费用占比" = …')
+
+        def indicator(item: ast.Indicator, group: str | None) -> m.Indicator | None:
+            typed = typer.expr(item.expr, scope)
+            if typed is None:
+                return None
+            if typed.type.kind not in m.NUMERIC:  # points: the bands-intervals slice adds the `points` type
+                self.error("PD157", f"indicator {item.name} is {typed.type}; an indicator gives points (a number)",
+                           item.expr.span, hint="write the points it gives, e.g. if rd_ratio >= 3% then 15 else 0")
+                return None
+            return m.Indicator(item.name, item.label, typed, group, item.span)
+
+        groups: list[m.ScoreGroup] = []
+        loose = [i for i in (indicator(i, None) for i in node.indicators) if i is not None]
+        for group in node.groups:
+            floor = None
+            if group.floor is not None:
+                value = self.constant(group.floor, m.DECIMAL, f"the floor of group {group.name}")
+                if isinstance(value, int | Decimal):
+                    floor = Decimal(value)
+            made = [i for i in (indicator(i, group.name) for i in group.indicators) if i is not None]
+            groups.append(m.ScoreGroup(group.name, group.label, floor, tuple(made), group.span))
+        ordered = [*loose, *(i for g in groups for i in g.indicators)]
+        return m.Score(node.label, tuple(groups), tuple(ordered), node.span)
 
     def measure(self, node: ast.Measure, policy: str, typer: Typer, tables: dict[str, m.AgencyTable],
                 header: m.Header, by_id: dict[str, ast.Measure],
@@ -516,12 +702,13 @@ class PolicyChecker:
                 self.error("PD228", f"target {target.id} requires nothing", target.span,
                            hint="add `require rd_ratio >= 3%` or similar")
             targets.append(m.Target(target.id, target.label, when, require, target.quotes, target.span))
+        score = self.score(node.score, scope, typer, node.id) if node.score is not None else None
         if not node.benefits and not node.directives:
             self.error("PD213", f"measure {node.id} gives no benefit and holds no directive", node.span,
                        hint="add a `benefit …` or, for a measure that only addresses agencies, a `directive \"…\"`")
         return m.Measure(node.id, node.title, policy, node.ref, node.quotes, node.guidance, window, own_window,
                          tuple(agencies), tuple(conditions), tuple(benefits), tuple(targets), node.directives,
-                         node.span)
+                         node.span, score=score)
 
     def conditions(self, node: ast.Measure, typer: Typer) -> tuple[Scope, list[m.Condition]]:
         """A measure's named conditions, typed in order; each may use the ones before it."""
@@ -704,14 +891,40 @@ class PolicyChecker:
                     self.error("PD218", f"unknown status '{expect.status}'", expect.status_span,
                                hint=did_you_mean(expect.status, m.STATUSES)
                                or f"the statuses are {', '.join(m.STATUSES)}")
+                self.expected_outcome(expect, measures.get(expect.measure))
                 expects.append(m.Expectation(expect.measure, expect.status, self.expected_amount(expect.total),
                                              expect.no_total, self.expected_amount(expect.at_most), expect.unknowns,
-                                             expect.span))
+                                             expect.span, expect.version, expect.no_version, expect.score,
+                                             expect.no_score, expect.subtotals))
             failed = any(d.severity == "error" for d in self.diagnostics[before:])
             if not failed and node.profile is not None:
                 checked.append(m.Example(node.id, node.label, node.profile, str(file.path.parent / node.profile),
                                          node.as_of, tuple(params), tuple(expects), node.span))
         return tuple(checked)
+
+    def expected_outcome(self, expect: ast.Expect, measure: m.Measure | None) -> None:
+        """`version "…"`, `score …` and `subtotal g …` of an expectation name what the measure has."""
+        if measure is None:
+            return
+        every = measure.versions or (measure,)
+        if expect.version is not None and expect.version not in {v.version for v in every}:
+            known = [v.version for v in every if v.version]
+            self.error("PD274", f"measure {expect.measure} has no version \"{expect.version}\"", expect.span,
+                       hint=f"its versions are {', '.join(known)}" if known else f"{expect.measure} has no versions")
+        scored = [v.score for v in every if v.score is not None]
+        if (expect.score is not None or expect.subtotals) and not scored:
+            self.error("PD274", f"measure {expect.measure} has no score to expect", expect.span,
+                       hint="expect its status, total and unknowns only")
+            return
+        groups = {g.name for score in scored for g in score.groups}
+        for group, _, _ in expect.subtotals:
+            if group not in groups:
+                self.error("PD274", f"the score of {expect.measure} has no group '{group}'", expect.span,
+                           hint=did_you_mean(group, groups) or "its score has no groups")
+        for low, high in [*([expect.score] if expect.score else []), *((lo, hi) for _, lo, hi in expect.subtotals)]:
+            if low > high:
+                self.error("PD274", f"the expected range {low}..{high} is empty", expect.span,
+                           hint="write the smaller bound first: score 46分..61分")
 
     def expected_amount(self, node: ast.Expr | None) -> Money | None:
         value = None if node is None else self.constant(node, m.MONEY, "an expected amount")
@@ -773,6 +986,22 @@ def _path_back(edges: dict[str, set[str]], start: str) -> list[str] | None:
     return None
 
 
+def _overlap(a: m.Window, b: m.Window) -> datetime.date | None:
+    """A day two windows share, if any (a bound known only to its year counted as its whole year)."""
+    def first(bound: m.Bound) -> datetime.date:
+        if bound.kind == "date" and bound.date:
+            return bound.date
+        return datetime.date(bound.year, 1, 1) if bound.kind == "year" and bound.year else datetime.date.min
+
+    def last(bound: m.Bound) -> datetime.date:
+        if bound.kind == "date" and bound.date:
+            return bound.date
+        return datetime.date(bound.year, 12, 31) if bound.kind == "year" and bound.year else datetime.date.max
+
+    start, end = max(first(a.start), first(b.start)), min(last(a.end), last(b.end))
+    return start if start <= end else None
+
+
 def _quote_span(span: Span | None, sentence: str) -> Span | None:
     if span is None:
         return None
@@ -788,6 +1017,11 @@ def _ratio(numerator: int, denominator: int) -> Decimal:
 
 def _intersect(a: m.Window, b: m.Window) -> m.Window:
     def later(x: m.Bound, y: m.Bound) -> m.Bound:
+        # A year bound against a day: the day when it is in a later year, else the year bound (the
+        # evaluation reads both windows where a year bound leaves it open: semantics.in_force).
+        if {x.kind, y.kind} == {"year", "date"}:
+            day, year = (x, y) if x.kind == "date" else (y, x)
+            return day if day.date and year.year and day.date.year > year.year else year
         if x.kind != "date":
             return y if y.kind == "date" else x
         if y.kind != "date":
@@ -796,6 +1030,9 @@ def _intersect(a: m.Window, b: m.Window) -> m.Window:
         return x if x.date >= y.date else y
 
     def earlier(x: m.Bound, y: m.Bound) -> m.Bound:
+        if {x.kind, y.kind} == {"year", "date"}:
+            day, year = (x, y) if x.kind == "date" else (y, x)
+            return day if day.date and year.year and day.date.year < year.year else year
         if x.kind != "date":
             return y if y.kind == "date" else x
         if y.kind != "date":

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from policydsl import model as m
+from policydsl.engine import semantics
 from policydsl.engine.domain import Builder
 from policydsl.engine.explain import Clause, Explainer, clause_of, measure_explainer, show, shower
 from policydsl.engine.semantics import (
@@ -51,9 +52,11 @@ from policydsl.result import (
     Node,
     Read,
     Result,
+    ScoreResult,
     TargetResult,
     benefit_result,
     measure_result,
+    show_points,
 )
 from policydsl.values import Money, Unknown, make_date, merge_unknown, money, shift
 
@@ -78,6 +81,7 @@ Layout = tuple[tuple[Row | None, ...],
 EMPTY_ENV: Env = {}
 NOT_IN_FORCE: Row = ("not_in_force", (), (), None, (), ())
 _MISSING = object()
+_WINDOW = object()  # a row's score slot: undetermined because a year bound leaves the window open
 _ZERO = Decimal(0)
 _LOCK = threading.Lock()
 _WINDOW_CACHE_SIZE = 256  # as-of days remembered per policy (a batch run uses one)
@@ -112,7 +116,13 @@ class Compiler:
         # Measures decided by one condition: id(measure) → (what the condition reads, its closure,
         # the rows when it holds and when it does not, the row when it is unknown); see _plan_by_truth.
         self._one_condition: dict[int, tuple[object, Fn, Row, Row, Callable[[Unknown], Row]]] = {}
+        self.score_fns: dict[str, tuple[Fn, ...]] = {}  # a scored measure's indicators, in order
         self.plans: dict[str, Plan] = {measure.id: self.plan(measure) for measure in policy.all_measures.values()}
+        # A bound known only to its year somewhere: each evaluation reads the windows with its
+        # parameters (semantics.in_force) after the day's layout.
+        # Outside the years of such bounds the windows' `contains` is exact.
+        windows = [policy.header.window, *(ms.own_window for ms in policy.all_measures.values() if ms.own_window)]
+        self.bound_years = frozenset(b.year for w in windows for b in (w.start, w.end) if b.kind == "year" and b.year)
         self.root_plans: tuple[Plan, ...] = tuple(self.plans[measure.id] for measure in policy.measures)
         self.index = {measure.id: index for index, measure in enumerate(policy.measures)}
         self.goals = tuple((goal.id, self.fns[id(goal.count)]) for goal in policy.goals)
@@ -129,7 +139,8 @@ class Compiler:
         if flags is None:
             if len(self._in_force) >= _WINDOW_CACHE_SIZE:
                 self._in_force.clear()
-            flags = tuple(measure.window.contains(as_of) for measure in self.policy.measures)
+            flags = tuple(any(v.window.contains(as_of) for v in measure.versions) if measure.versions
+                          else measure.window.contains(as_of) for measure in self.policy.measures)
             self._in_force[as_of] = flags
         return flags
 
@@ -186,6 +197,27 @@ class Compiler:
 
     # ---- measures and benefits
     def plan(self, measure: m.Measure) -> Plan:
+        """A measure's plan; a measure in versions runs the version in force, a scored measure adds
+        its score to the row (a seventh element: the measure applied and its score)."""
+        if measure.versions:
+            return lambda ctx: ctx.versioned_row(measure)
+        base = self.status_plan(measure)
+        if measure.score is None:
+            return base
+        self._one_condition.pop(id(measure), None)  # its row needs the score: run the plan
+        self.score_fns[measure.id] = tuple(self.fns[id(i.expr)] for i in measure.score.indicators)
+
+        def scored(ctx: CompiledEvaluation) -> Row:
+            row = base(ctx)
+            score = ctx.score_of(measure)
+            unknowns = row[4]
+            if score.unknowns:
+                unknowns = tuple(sorted({*unknowns, *score.unknowns}))
+            return (*row[:4], unknowns, row[5], (measure, score))  # type: ignore[return-value]
+
+        return scored
+
+    def status_plan(self, measure: m.Measure) -> Plan:
         """A measure's plan. Its conditions are computed when a benefit reads them (once per
         evaluation, `shared`); its agencies and targets are compiled (`agencies`, `target`)."""
         singles = tuple(self.benefit(measure, b) for b in measure.benefits if b.for_each is None)
@@ -501,6 +533,17 @@ class Compiler:
             self._shared_clauses[key] = once
         return once
 
+    def indicator_clauses(self, measure: m.Measure) -> tuple[Clause, ...]:
+        """The clauses of a scored measure's indicators, prepared once."""
+        key = ("indicators", measure.id)
+        clauses = self._shared_clauses.get(key)
+        if clauses is None:
+            assert measure.score is not None
+            fns = self.traced_fns()
+            clauses = self._shared_clauses[key] = tuple(  # type: ignore[assignment]
+                clause_of(fns, "indicator", f"{i.name}: {i.label}", i.expr) for i in measure.score.indicators)
+        return clauses  # type: ignore[return-value]
+
     def definition_clause(self, name: str) -> Clause:
         """A definition's clause as the explanations show it, prepared once."""
         clause = self._definition_clauses.get(name)
@@ -651,6 +694,22 @@ class Compiler:
             return at_least(value(ctx, env), minimum, lambda: ctx.dependencies(expr, env))
 
         return within
+
+    def outcome(self, expr: m.Outcome) -> Fn:
+        function, measure, group = expr.function, expr.measure, expr.group
+        if not self._tracing:
+            return lambda ctx, env: ctx.outcome(function, measure, group)
+        read_as = f"{function}({measure}{', ' + group if group else ''})"
+        show_value = shower(expr.type)
+
+        def outcome_read(ctx: CompiledEvaluation, env: Env) -> object:
+            value = ctx.outcome(function, measure, group)
+            if ctx._reads:
+                shown = show_value(value) if expr.type.kind == "bool" else show_points(value)
+                ctx._reads[-1].append(Read(read_as, None, shown))
+            return value
+
+        return outcome_read
 
     def parameter_base(self, parameter: m.Parameter) -> Fn:
         name, default = parameter.name, parameter.default
@@ -1047,6 +1106,7 @@ class CompiledEvaluation:
         self._definitions: dict[str, object] = {}
         self._params: dict[str, object] = {}
         self._conditions: dict[tuple[str, str], object] = {}
+        self._outcomes: dict[object, object] = {}  # scores and rows other measures read (`outcome`)
         self._tracer: CompiledEvaluation | None = None
         self._tracer_lock: threading.Lock | None = None  # made when an explanation is first asked for
         if trace:
@@ -1073,22 +1133,182 @@ class CompiledEvaluation:
                     rows[index] = of_unknown(value)  # type: ignore[arg-type]
         for index, plan in others:
             rows[index] = plan(self)
+        if compiler.bound_years and as_of.year in compiler.bound_years:
+            in_force = self._year_windows(rows)
         goals = tuple((ident, truth(count(self, EMPTY_ENV))) for ident, count in compiler.goals)
         warnings: tuple[str, ...] = ()
         if not in_force:
             warnings = (f"the policy is not in force on {as_of}: it is valid {policy.header.window.describe()}",)
+        elif compiler.bound_years and policy.header.window.state(as_of, self.params) is None:
+            days = ", ".join(policy.header.window.day_params()) or "its start day"
+            warnings = (f"whether the policy is in force on {as_of} depends on {days}: it is valid "
+                        f"{policy.header.window.describe()}",)
         return Result(policy.header.id, as_of, _Rows(self, rows), in_force, warnings, goals)  # type: ignore[arg-type]
+
+    def _year_windows(self, rows: list[Row | None]) -> bool:
+        """Windows with a bound known only to its year, read with the parameters (semantics.in_force):
+        out of force, or undetermined naming the parameter that gives the day. Returns whether the
+        policy is in force (False only when surely not)."""
+        policy, params, as_of = self.policy, self.params, self.as_of
+        for index, measure in enumerate(policy.measures):
+            if measure.versions:
+                continue  # its plan chooses the version with the parameters
+            state = semantics.in_force(policy, measure, as_of, params)
+            if state is False:
+                rows[index] = NOT_IN_FORCE
+            elif state is None:
+                rows[index] = self.undetermined_window(measure)
+        return policy.header.window.state(as_of, params) is not False
+
+    def undetermined_window(self, measure: m.Measure) -> Row:
+        """The row of a measure that may or may not be in force (a year bound's own year)."""
+        names = semantics.window_unknowns(self.policy, measure)
+        return ("undetermined", (), (), None, names, (), (measure, _WINDOW))  # type: ignore[return-value]
+
+    def versioned_row(self, measure: m.Measure) -> Row:
+        """The row of a measure in versions: the version in force decides (semantics.version_in_force)."""
+        version, undecided = semantics.version_in_force(self.policy, measure, self.as_of, self.params)
+        if version is None:
+            if undecided:
+                names = sorted({n for v in measure.versions for n in semantics.window_unknowns(self.policy, v)})
+                return ("undetermined", (), (), None, tuple(names), (), (measure, _WINDOW))  # type: ignore[return-value]
+            return NOT_IN_FORCE
+        row = self._compiler.plans[version.id](self)
+        return row if len(row) > 6 else (*row, (version, None))  # type: ignore[return-value]
+
+    # ---- what other measures read of a measure: `score(m)`, `eligible(m)`, …
+    def score_of(self, measure: m.Measure) -> ScoreResult:
+        """A scored measure's score, computed once per evaluation."""
+        key = ("score", measure.id)
+        score = self._outcomes.get(key)
+        if score is None:
+            assert measure.score is not None
+            fns = self._compiler.score_fns[measure.id]
+            values = [fn(self, EMPTY_ENV) for fn in fns]
+            score = self._outcomes[key] = semantics.score_of(measure.score, values)
+        return score  # type: ignore[return-value]
+
+    def row_of(self, measure: m.Measure) -> Row:
+        """A measure's row as `result()` computes it, once per evaluation."""
+        key = ("row", measure.id)
+        row = self._outcomes.get(key)
+        if row is None:
+            state = semantics.in_force(self.policy, measure, self.as_of, self.params) if not measure.versions else True
+            if state is False:
+                row = NOT_IN_FORCE
+            elif state is None:
+                row = self.undetermined_window(measure)
+            else:
+                row = self._compiler.plans[measure.id](self)
+            self._outcomes[key] = row
+        return row  # type: ignore[return-value]
+
+    def outcome(self, function: str, name: str, group: str | None) -> object:
+        measure = self.policy.all_measures[name]
+        if function == "eligible":
+            row = self.row_of(measure)
+            status = row[0]
+            if status == "eligible":
+                return True
+            if status == "undetermined":
+                return Unknown(frozenset(row[4]))
+            return False
+        if measure.versions:
+            version, _ = semantics.version_in_force(self.policy, measure, self.as_of, self.params)
+            if version is None or version.score is None:
+                return Unknown(frozenset(), f"{name} has no score in force on {self.as_of}")
+            measure = version
+        score = self.score_of(measure)
+        if function == "score":
+            return score.total
+        if function == "floors_met":
+            return semantics.floors_met(score)
+        return next(g.value for g in score.subtotals if g.name == group)
 
     def materialise(self, measure: m.Measure, row: Row) -> MeasureResult:
         """The MeasureResult of a row; its explanation is traced on demand."""
-        status, agencies, benefits, total, unknowns, targets = row
+        status, agencies, benefits, total, unknowns, targets = row[:6]
+        applied, score = row[6] if len(row) > 6 else (measure, None)  # type: ignore[misc]
+        version = applied.version if status != "not_in_force" else None
+        versioned = bool(measure.versions) or measure.version is not None
+        if score is _WINDOW:
+            return measure_result(measure.name, measure.title, status, (), (), None, unknowns, (), (),
+                                  lambda: self.explain_open_window(measure), None, None, versioned)
         if status == "not_in_force":  # the window alone explains it: nothing to trace
-            return measure_result(measure.id, measure.title, status, (), (), None, (), (), (),
-                                  lambda: self.explain_out_of_force(measure))
-        return measure_result(measure.id, measure.title, status, agencies, benefits, total, unknowns, targets,
-                              measure.directives, lambda: self.explain_traced(measure, row))
+            return measure_result(measure.name, measure.title, status, (), (), None, (), (), (),
+                                  lambda: self.explain_out_of_force(measure), None, None, versioned)
+        if applied is not measure and row[:6] == NOT_IN_FORCE[:6]:
+            applied = measure
+        return measure_result(measure.name, measure.title, status, agencies, benefits, total, unknowns, targets,
+                              applied.directives, lambda: self.explain_traced(applied, row), version, score, versioned)
+
+    def explain_open_window(self, measure: m.Measure) -> Node:
+        names = semantics.window_unknowns(self.policy, measure) or sorted(
+            {n for v in measure.versions for n in semantics.window_unknowns(self.policy, v)})
+        window = measure.own_window or self.policy.header.window
+        note = ("只知道年份的日期界限：评估日在该年内，是否已生效取决于具体日期"
+                + (f"（参数 {'、'.join(names)} 可给出该日期）" if names else ""))
+        node = Node("window", f"in force {window.describe()}", "unknown",
+                    reads=(Read("as_of", "评估日期", self.as_of.isoformat()),), note=note)
+        return Node("measure", f"{measure.name} {measure.title}", "undetermined", None, (), (node,), measure.quotes,
+                    f"source: {measure.ref}" if measure.ref else None)
+
+    def score_node(self, measure: m.Measure, score: ScoreResult) -> Node:
+        """The score: each indicator with its value and what it read, each group's subtotal once
+        with its floor, the total."""
+        assert measure.score is not None
+        clauses = self._compiler.indicator_clauses(measure)
+        made: dict[str | None, list[Node]] = {}
+        tracer = self._tracing_evaluation()
+        for indicator, clause in zip(measure.score.indicators, clauses, strict=True):
+            value, node = clause(tracer, EMPTY_ENV)
+            made.setdefault(indicator.group, []).append(node._replace(value=show_points(value)))
+        children = list(made.get(None, ()))
+        for group in score.subtotals:
+            floor = "" if group.floor is None else f"，下限 {show_points(group.floor)}"
+            met = {True: "达到", False: "未达到", None: "不确定是否达到"}[group.floor_met]
+            note = None if group.floor is None else f"小计{met}下限"
+            children.append(Node("group", f"{group.name}: {group.label}（小计{floor}）", show_points(group.value),
+                                 children=tuple(made.get(group.name, ())), note=note))
+        note = f"得分未定，取决于 {'、'.join(score.unknowns)}" if score.unknowns else None
+        return Node("score", f"{score.label}（各指标得分之和）", show_points(score.total), children=tuple(children),
+                    note=note)
+
+    def _tracing_evaluation(self) -> CompiledEvaluation:
+        if self.trace:
+            return self
+        tracer = self._tracer
+        if tracer is None:
+            tracer = self._tracer = CompiledEvaluation(self._compiler, self.facts, self.params, self.as_of, trace=True)
+        return tracer
 
     def explain_traced(self, measure: m.Measure, row: Row) -> Node:
+        node = self._explain_status(measure, row)
+        score = row[6][1] if len(row) > 6 else None  # type: ignore[misc]
+        extra: list[Node] = []
+        if isinstance(score, ScoreResult):
+            with self._lock():
+                extra.append(self.score_node(measure, score))
+        label = node.label
+        if measure.version is not None:
+            label = f"{measure.public} {measure.title}（版本 {measure.version}）"
+        if measure.benefits and all(b.kind == "designation" for b in measure.benefits):
+            extra.append(Node("note", "评估结论", None, note="符合条件仅为按所述标准的预评估，不等于认定；"
+                              "仍需主管部门审核、公示后认定"))
+        if not extra and label == node.label:
+            return node
+        return node._replace(label=label, children=(*node.children, *extra))
+
+    def _lock(self) -> threading.Lock:
+        lock = self._tracer_lock
+        if lock is None:
+            with _LOCK:
+                if self._tracer_lock is None:
+                    self._tracer_lock = threading.Lock()
+                lock = self._tracer_lock
+        return lock
+
+    def _explain_status(self, measure: m.Measure, row: Row) -> Node:
         """The explanation of a measure, compiled (explain.py); one tracing evaluation serves every
         measure of a result, so each definition's node and each read is built once."""
         explain = self._compiler.explainer(measure)

@@ -91,6 +91,11 @@ class Domain(Protocol[V, S]):
         give that year (or the series); where the year is unknown, unknown with its paths and the
         series' name."""
 
+    def outcome(self, expr: m.Outcome) -> V:
+        """`score(m)`, `subtotal(m, g)`, `floors_met(m)`, `eligible(m)`: what a measure concluded
+        on the evaluation day (the version in force); the checker orders measures so none reads
+        its own outcome through a cycle."""
+
     def parameter_base(self, parameter: m.Parameter) -> V:
         """A parameter's value before its amendments: supplied, else default, else unknown."""
 
@@ -164,6 +169,8 @@ class Builder(Generic[V, S]):
                                        domain.compare(below, measured, build(expr.high, scope))])
         if isinstance(expr, m.Index):
             return domain.series_at(expr, build(expr.year, scope), scope)
+        if isinstance(expr, m.Outcome):
+            return domain.outcome(expr)
         if isinstance(expr, m.DefRef):
             return self.definition(expr.name)
         if isinstance(expr, m.ParamRef):

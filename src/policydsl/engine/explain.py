@@ -163,7 +163,7 @@ def measure_explainer(fns: dict[int, Fn], measure: m.Measure, shared: Callable[[
     windows: dict[datetime.date, Node] = {}  # the window's node depends on the day only: built once a day
 
     def explain(ctx: CompiledEvaluation, row: Row) -> Node:
-        status, agencies, _, total, _, _ = row
+        status, agencies, total = row[0], row[1], row[3]
         window = windows.get(ctx.as_of)
         if window is None:
             if len(windows) >= WINDOW_DAYS:

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from policydsl import model as m
-from policydsl.result import BenefitResult
+from policydsl.result import BenefitResult, ScoreResult, SubtotalResult
 from policydsl.values import Money, Unknown, merge_unknown, money
 
 Env = Mapping[str, tuple[dict[str, object], str]]  # loop variable → (item, its profile path)
@@ -57,7 +57,103 @@ def choose(condition: object, then: object, otherwise: object) -> object:
         return unbounded(otherwise)
     if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
         return otherwise
-    return merge_unknown(condition, then, otherwise)
+    merged = merge_unknown(condition, then, otherwise)
+    # Two numbers (or bounded unknown numbers) either side: the value lies between them. This is
+    # what makes `if x then 15 else 0` an indicator of [0, 15] when x is unknown.
+    low_then, high_then = bounds(then)
+    low_else, high_else = bounds(otherwise)
+    if None not in (low_then, high_then, low_else, high_else):
+        return Unknown(merged.paths, low=min(low_then, low_else), high=max(high_then, high_else))  # type: ignore[type-var]
+    return merged
+
+
+def bounds(value: object) -> tuple[Any, Any]:
+    """The inclusive bounds of a number: itself twice when known, an unknown's `low`/`high`
+    (None where unbounded), (None, None) for anything that is not a number."""
+    if isinstance(value, Unknown):
+        return value.low, value.high
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return value, value
+    return None, None
+
+
+def points_sum(values: list[object]) -> object:
+    """A score or subtotal: the sum of its indicators. Known when all are; else an unknown naming
+    every indicator's unknowns, bounded by the sums of the bounds where all of them are bounded."""
+    if not any(isinstance(v, Unknown) for v in values):
+        return sum((Decimal(v) for v in values), Decimal(0))  # type: ignore[arg-type]
+    lows, highs = zip(*(bounds(v) for v in values), strict=True)
+    low = None if None in lows else sum((Decimal(v) for v in lows), Decimal(0))
+    high = None if None in highs else sum((Decimal(v) for v in highs), Decimal(0))
+    return Unknown(merge_unknown(*values).paths, low=low, high=high)
+
+
+def reaches(value: object, floor: Decimal) -> object:
+    """`value >= floor` for a score or subtotal: decided by its bounds when it is unknown."""
+    if not isinstance(value, Unknown):
+        return value >= floor  # type: ignore[operator]
+    if value.low is not None and value.low >= floor:  # type: ignore[operator]
+        return True
+    if value.high is not None and value.high < floor:  # type: ignore[operator]
+        return False
+    return Unknown(value.paths)
+
+
+def score_of(score: m.Score, values: list[object]) -> ScoreResult:
+    """A measure's score from its indicators' values (in `score.indicators` order): the total,
+    each group's subtotal and whether its floor is met, and the unknowns that keep any open."""
+    by_name = {i.name: v for i, v in zip(score.indicators, values, strict=True)}
+    total = points_sum(values)
+    groups = []
+    for group in score.groups:
+        subtotal = points_sum([by_name[i.name] for i in group.indicators])
+        met = True if group.floor is None else reaches(subtotal, group.floor)
+        groups.append(SubtotalResult(group.name, group.label, subtotal, group.floor, truth(met)))
+    open_paths = merge_unknown(*values).paths
+    indicators = tuple((i.name, i.label, i.group, v) for i, v in zip(score.indicators, values, strict=True))
+    return ScoreResult(score.label, total, tuple(groups), tuple(sorted(open_paths)), indicators)
+
+
+def floors_met(result: ScoreResult) -> object:
+    """Every group's subtotal at least its floor (Kleene `and`)."""
+    unknown = [g for g in result.subtotals if g.floor_met is None]
+    if any(g.floor_met is False for g in result.subtotals):
+        return False
+    if unknown:
+        return merge_unknown(*(g.value for g in unknown))
+    return True
+
+
+def in_force(policy: m.Policy, measure: m.Measure, day: datetime.date,
+             params: Mapping[str, object]) -> bool | None:
+    """Whether a measure is in force on a day: its own window and, for the policy's own measures,
+    the policy's; None where a bound known only to its year leaves it open (semantics.md §11)."""
+    own = measure.own_window.state(day, params) if measure.own_window is not None else True
+    whole = policy.header.window.state(day, params) if measure.policy == policy.header.id else True
+    if own is False or whole is False:
+        return False
+    return None if own is None or whole is None else True
+
+
+def window_unknowns(policy: m.Policy, measure: m.Measure) -> tuple[str, ...]:
+    """The date parameters that would decide a window left open by a year bound."""
+    names = list(measure.own_window.day_params()) if measure.own_window is not None else []
+    if measure.policy == policy.header.id:
+        names += policy.header.window.day_params()
+    return tuple(sorted(set(names)))
+
+
+def version_in_force(policy: m.Policy, measure: m.Measure, day: datetime.date,
+                     params: Mapping[str, object]) -> tuple[m.Measure | None, bool]:
+    """The version of a measure in versions in force on a day (None: none is), and whether a year
+    bound leaves that open."""
+    undecided = False
+    for version in measure.versions:
+        state = in_force(policy, version, day, params)
+        if state is True:
+            return version, False
+        undecided = undecided or state is None
+    return None, undecided
 
 
 @attrs.frozen

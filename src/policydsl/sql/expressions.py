@@ -986,6 +986,9 @@ class ExpressionCompiler:
         either = any_of(*(null_test(a) for a in args if a.u is not None))
         return Val(value, self.paths.choose([(either, unknowns)], impossible))
 
+    def outcome(self, expr: m.Outcome) -> Val:
+        raise SqlUnsupported(f"{expr.function}(…) of another measure's outcome (scores, eligibility)")
+
     def call(self, expr: m.Func, args: list[Val]) -> Val:
         if expr.name in ("year", "date"):
             return self.calendar(expr, args)

@@ -22,7 +22,7 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
-from policydsl.engine.semantics import fixed_status, list_source
+from policydsl.engine.semantics import fixed_status, in_force, list_source, window_unknowns
 from policydsl.sql.dialects import (
     Item,
     all_of,
@@ -177,6 +177,16 @@ class SqlCompiler(ExpressionCompiler):
         empty = self.dialect.strings([])
         no_total = cast(exp.Null(), decimal(*TOTAL_TYPE))
         status = self.dialect.status
+        if measure.versions or measure.score is not None:
+            raise SqlUnsupported(f"measure {measure.name}: dated versions and scores (their `.version` and "
+                                 "`.score` columns)")
+        # A bound known only to its year: the window is read with the day and the parameters, once
+        # for the whole query (semantics.in_force); in its year, without the day, undetermined.
+        state = in_force(self.policy, measure, self.as_of, self.params)
+        if state is False:
+            return status("not_in_force"), no_total, empty
+        if state is None:
+            return status("undetermined"), no_total, self.dialect.strings(list(window_unknowns(self.policy, measure)))
         fixed = fixed_status(measure, self.as_of)
         if fixed is not None:
             return status(fixed), no_total, empty

@@ -216,9 +216,11 @@ ARITHMETIC = frozenset({"+", "-", "*", "/"})
 
 @attrs.frozen
 class Bound:
-    kind: Literal["date", "open", "unknown"]
+    kind: Literal["date", "open", "unknown", "year"]
     date: datetime.date | None = None
     span: Span | None = _span()
+    year: int | None = None  # `valid from 2022`: a bound known only to its year
+    day: str | None = None  # `2022 day sanmenxia.issued_on`: the date parameter that gives the day
 
 
 @attrs.frozen
@@ -401,6 +403,33 @@ class Amendment:
 
 
 @attrs.frozen
+class Indicator:
+    name: str
+    label: str
+    expr: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ScoreGroup:
+    name: str
+    label: str
+    floor: Expr | None
+    indicators: tuple[Indicator, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Score:
+    """`score "…" { group … { indicator … } … }` or ungrouped `score "…" { indicator … }`."""
+
+    label: str
+    groups: tuple[ScoreGroup, ...]
+    indicators: tuple[Indicator, ...]  # those outside any group
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Measure:
     id: str
     title: str
@@ -415,6 +444,8 @@ class Measure:
     directives: tuple[str, ...] = ()
     amendments: tuple[Amendment, ...] = ()
     span: Span | None = _span()
+    version: str | None = None  # `measure srdi "…" version "2022"`
+    score: Score | None = None
 
 
 @attrs.frozen
@@ -437,6 +468,11 @@ class Expect:
     unknowns: tuple[str, ...] | None = None
     span: Span | None = _span()
     status_span: Span | None = _span()
+    version: str | None = None  # `version "2022"`
+    no_version: bool = False  # `version none`
+    score: tuple[Decimal, Decimal] | None = None  # `score 75分` (both equal) or `score 46分..61分`
+    no_score: bool = False  # `score none`
+    subtotals: tuple[tuple[str, Decimal, Decimal], ...] = ()  # `subtotal innovation 30分`
 
 
 @attrs.frozen

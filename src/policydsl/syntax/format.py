@@ -212,7 +212,7 @@ _ITEM_RULES = frozenset(
         "table_row", "ref", "quote", "guidance", "agencies", "condition", "benefit", "target",
         "directive", "amend_decl", "for_each", "when", "amount", "cap", "match", "reference",
         "require", "amend_set", "goal_count", "goal_least", "goal_by", "ex_profile", "ex_as_of",
-        "ex_param", "expect",
+        "ex_param", "expect", "score", "score_group", "indicator",
     }
 )  # fmt: skip
 
@@ -248,7 +248,13 @@ def _type(type_expr: ast.TypeExpr) -> str:
 
 
 def _bound(bound: ast.Bound) -> str:
+    if bound.kind == "year":
+        return f"{bound.year:04d}" + (f" day {bound.day}" if bound.day else "")
     return bound.date.isoformat() if bound.kind == "date" and bound.date is not None else bound.kind
+
+
+def _points(low: Decimal, high: Decimal) -> str:
+    return f"{_decimal(low)}分" if low == high else f"{_decimal(low)}分..{_decimal(high)}分"
 
 
 def _window(window: ast.Window) -> str:
@@ -349,7 +355,24 @@ class _Builder:
         for index, target in enumerate(item.targets):
             body.append(self.target(target, places.get("target", index)))
         body += self.strings("directive", item.directives, places)
-        return _stmt([f"measure {item.id} {_string(item.title)} {{"], tree, body)
+        if item.score is not None:
+            body.append(self.score(item.score, places.get("score")))
+        version = "" if item.version is None else f" version {_string(item.version)}"
+        return _stmt([f"measure {item.id} {_string(item.title)}{version} {{"], tree, body)
+
+    def score(self, item: ast.Score, tree: Tree[Token] | None) -> _Stmt:
+        places = _Places(tree)
+        body = [self.indicator(i, places.get("indicator", index), 4) for index, i in enumerate(item.indicators)]
+        for index, group in enumerate(item.groups):
+            inner = _Places(places.get("score_group", index))
+            rows = [self.indicator(i, inner.get("indicator", n), 6) for n, i in enumerate(group.indicators)]
+            floor = "" if group.floor is None else f" at least {format_expr(group.floor)}"
+            body.append(_stmt([f"group {group.name} {_string(group.label)}{floor} {{"],
+                              places.get("score_group", index), rows))
+        return _stmt([f"score {_string(item.label)} {{"], tree, body)
+
+    def indicator(self, item: ast.Indicator, tree: Tree[Token] | None, indent: int) -> _Stmt:
+        return _stmt(_expr_lines(f"indicator {item.name} {_string(item.label)} = ", item.expr, "", indent), tree)
 
     def strings(self, keyword: str, values: Iterable[str], places: _Places) -> list[_Stmt]:
         return [_stmt([f"{keyword} {_string(value)}"], places.get(keyword, i)) for i, value in enumerate(values)]
@@ -424,6 +447,16 @@ class _Builder:
             parts.append("total none")
         if expect.at_most is not None:
             parts.append(f"at most {format_expr(expect.at_most)}")
+        if expect.version is not None:
+            parts.append(f"version {_string(expect.version)}")
+        if expect.no_version:
+            parts.append("version none")
+        if expect.score is not None:
+            parts.append(f"score {_points(*expect.score)}")
+        if expect.no_score:
+            parts.append("score none")
+        for group, low, high in expect.subtotals:
+            parts.append(f"subtotal {group} {_points(low, high)}")
         if expect.unknowns is not None:  # () is `unknowns none`
             parts.append("unknowns " + (", ".join(_string(name) for name in expect.unknowns) or "none"))
         return " ".join(parts)

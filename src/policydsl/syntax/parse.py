@@ -535,6 +535,17 @@ class _Builder(Transformer[Token, Any]):
     def unknown_bound(self, meta: Meta, _: list[Any]) -> ast.Bound:
         return ast.Bound("unknown", None, self._span(meta))
 
+    @v_args(meta=True)
+    def year_bound(self, meta: Meta, children: list[Any]) -> ast.Bound:
+        token, *day = children
+        text = str(token)
+        if not re.fullmatch(r"\d{4}", text):
+            self.problems.append(Diagnostic(
+                "PD150", f"'{text}' is not a year or a date", self._span(token),
+                hint="write a day as YYYY-MM-DD (2025-12-31) or a bound known only to its year as YYYY (2022)"))
+        return ast.Bound("year", None, self._span(meta), year=int(text) if re.fullmatch(r"\d{4}", text) else None,
+                         day=day[0].dotted if day else None)
+
     @v_args(inline=True, meta=True)
     def import_decl(self, meta: Meta, token: Token) -> ast.Import:
         return ast.Import(self._string(token), self._span(meta))
@@ -627,6 +638,9 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True)
     def measure_decl(self, meta: Meta, children: list[Any]) -> ast.Measure:
         name, title, *items = children
+        version = None
+        if items and isinstance(items[0], ast.StringLit):  # measure_version
+            version, items = items[0].value, items[1:]
         grouped = self._single(f"measure {name.dotted}", items)
         return ast.Measure(
             id=name.dotted,
@@ -642,7 +656,34 @@ class _Builder(Transformer[Token, Any]):
             directives=tuple(grouped.get("directive", ())),
             amendments=tuple(grouped.get("amendment", ())),
             span=self._span(meta),
+            version=version,
+            score=grouped.get("score"),
         )
+
+    @v_args(inline=True, meta=True)
+    def measure_version(self, meta: Meta, token: Token) -> ast.StringLit:
+        return ast.StringLit(self._string(token), self._span(meta))
+
+    @v_args(meta=True)
+    def score(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
+        label, *items = children
+        span = self._span(meta)
+        groups = tuple(i for i in items if isinstance(i, ast.ScoreGroup))
+        loose = tuple(i for i in items if isinstance(i, ast.Indicator))
+        return ("score", ast.Score(self._string(label), groups, loose, span), span)
+
+    @v_args(meta=True)
+    def score_group(self, meta: Meta, children: list[Any]) -> ast.ScoreGroup:
+        name, label, *rest = children
+        self._not_keyword(name)
+        floor = rest[0] if rest and not isinstance(rest[0], ast.Indicator) else None
+        indicators = tuple(i for i in rest if isinstance(i, ast.Indicator))
+        return ast.ScoreGroup(str(name), self._string(label), floor, indicators, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def indicator(self, meta: Meta, name: Token, label: Token, expr: ast.Expr) -> ast.Indicator:
+        self._not_keyword(name)
+        return ast.Indicator(str(name), self._string(label), expr, self._span(meta))
 
     @v_args(meta=True)
     def agencies(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
@@ -839,8 +880,37 @@ class _Builder(Transformer[Token, Any]):
             unknowns=grouped.get("unknowns"),
             span=span,
             status_span=self._span(status),
+            version=grouped.get("version"),
+            no_version="no_version" in grouped,
+            score=grouped.get("score"),
+            no_score="no_score" in grouped,
+            subtotals=tuple(grouped.get("subtotal", ())),
         )
         return ("expect", node, span)
+
+    @v_args(inline=True, meta=True)
+    def expect_version(self, meta: Meta, token: Token) -> tuple[str, Any, Span | None]:
+        return ("version", self._string(token), self._span(meta))
+
+    @v_args(meta=True)
+    def expect_no_version(self, meta: Meta, _: list[Any]) -> tuple[str, Any, Span | None]:
+        return ("no_version", True, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def expect_score(self, meta: Meta, bounds: tuple[Decimal, Decimal]) -> tuple[str, Any, Span | None]:
+        return ("score", bounds, self._span(meta))
+
+    @v_args(meta=True)
+    def expect_no_score(self, meta: Meta, _: list[Any]) -> tuple[str, Any, Span | None]:
+        return ("no_score", True, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def expect_subtotal(self, meta: Meta, group: Token, bounds: tuple[Decimal, Decimal]) -> tuple[str, Any, Span | None]:
+        return ("subtotal", (str(group), *bounds), self._span(meta))
+
+    def points_range(self, children: list[Token]) -> tuple[Decimal, Decimal]:
+        values = [self._number(t, str(t).removesuffix("分")) for t in children]
+        return (values[0], values[-1])
 
     @v_args(meta=True)
     def expect_total(self, meta: Meta, children: list[Any]) -> tuple[str, Any, Span | None]:
@@ -1013,7 +1083,7 @@ class _Builder(Transformer[Token, Any]):
 _LONGEST_DURATION = 5  # digits of a duration's count: 99999 days is beyond any policy's window
 _IN_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10_000)}
 _REPEATABLE = {"quote", "guidance", "condition", "benefit", "target", "directive",
-               "amendment", "param", "expect"}
+               "amendment", "param", "expect", "subtotal"}
 _ITEM_WORDS = {"window": "valid", "for_each": "for each", "as_of": "as of", "number": "number"}
 
 

@@ -330,4 +330,7 @@ def _differences(expect: model.Expectation, measure: MeasureResult) -> list[str]
         parts = ([f"not unknown: {', '.join(missing)}"] if missing else []) + (
             [f"also unknown: {', '.join(extra)}"] if extra else [])
         out.append("unknowns: " + "; ".join(parts))
+    from policydsl.examples import outcome_differences
+
+    out += outcome_differences(expect, measure)
     return out

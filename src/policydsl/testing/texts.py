@@ -466,6 +466,13 @@ class _Writer:
         for index in range(self.draw(st.integers(0, 2))):
             body.append(f"  condition c{index} {self.label()} = {self.condition(inner, 1)}\n")
             inner = inner.add(Atom(f"c{index}", "bool"))
+        scored = self.chance(4)
+        if scored:  # a score its own condition reads: `score(M) >= n`, `floors_met(M)`
+            reads = f"score({measure_id}) >= {self.draw(st.integers(0, 40))}"
+            if self.chance():
+                reads += f" and floors_met({measure_id})"
+            body.append(f"  condition cs {self.label()} = {reads}\n")
+            inner = inner.add(Atom("cs", "bool"))
         agencies = [f'"{self.pick(AGENCIES)}"' + (f" when {self.condition(inner, 0)}" if self.chance() else "")]
         if tables and self.chance():
             agencies.append(tables[0] + (f" when {self.condition(inner, 0)}" if self.chance(3) else ""))
@@ -492,7 +499,30 @@ class _Writer:
                         f"    require {self.condition(inner, 1)}\n  }}\n")
         if directive_only or self.chance():
             body.append('  directive "各县(市、区)政府结合实际制定措施"\n')
+        if scored:
+            body.append(self.score(scope))
         return f"measure {measure_id} {self.label()} {{\n{''.join(body)}}}\n"
+
+    def score(self, scope: Scope) -> str:
+        """A score block: one or two groups with floors, or ungrouped; indicators are points given
+        by a condition (`if … then 15 else 5`) or an integer expression."""
+        def indicator(name: str, indent: str) -> str:
+            if self.chance(3):
+                value = self.value(scope, "integer", 1)
+            else:
+                value = (f"if {self.condition(scope, 0)} then {self.draw(st.integers(0, 20))} "
+                         f"else {self.draw(st.integers(0, 20))}")
+            return f"{indent}indicator {name} {self.label()} = {value}\n"
+
+        if self.chance():
+            rows = "".join(indicator(f"i{n}", "    ") for n in range(self.draw(st.integers(1, 3))))
+            return f"  score {self.label()} {{\n{rows}  }}\n"
+        groups = []
+        for g in range(self.draw(st.integers(1, 2))):
+            rows = "".join(indicator(f"g{g}i{n}", "      ") for n in range(self.draw(st.integers(1, 2))))
+            floor = f" at least {self.draw(st.integers(0, 20))}" if self.chance() else ""
+            groups.append(f"    group g{g} {self.label()}{floor} {{\n{rows}    }}\n")
+        return f"  score {self.label()} {{\n{''.join(groups)}  }}\n"
 
     def benefit(self, benefit_id: str, scope: Scope) -> tuple[str, str]:
         kind = self.pick(("grant", "grant", "matching", "service", "priority", "reward"))
