@@ -82,6 +82,7 @@ class Fact:
     entity: str
     minimum: Decimal | None = None
     span: Span | None = _span()
+    maximum: Decimal | None = None  # `integer 0..4`: inclusive; money in 万元, as the minimum
 
 
 @attrs.frozen
@@ -302,6 +303,7 @@ class Parameter:
     default: object | None  # a runtime value, or None when the parameter has no default
     span: Span | None = _span()
     minimum: Decimal | None = None  # a supplied value below it is refused (PD304), as a fact's
+    maximum: Decimal | None = None  # … and one above it (`integer 0..15`)
 
 
 @attrs.frozen

@@ -12,7 +12,8 @@ from policydsl.diagnostics import Diagnostic, Span, did_you_mean
 from policydsl.syntax import ast
 from policydsl.values import Money
 
-FUNCTIONS = ("count", "min", "max", "contains")
+FUNCTIONS = ("count", "min", "max", "contains", "floor", "ceil", "round", "sqrt")
+NUMBER_FUNCTIONS = ("floor", "ceil", "round", "sqrt")
 
 
 @attrs.frozen
@@ -435,6 +436,14 @@ class Typer:
                            f"not {second.type}", node.args[1].span)
                 return None
             return m.Func("contains", (typed[0], second), m.BOOL, node.span)
+        if name in NUMBER_FUNCTIONS:
+            if len(typed) != 1 or typed[0].type.kind not in ("integer", "decimal", "ratio"):
+                shown = ", ".join(str(a.type) for a in typed) or "nothing"
+                self.error("PD141", f"{name}(…) takes one number (integer, decimal or ratio), not {shown}",
+                           node.span, hint=f"e.g. {name}(employees / 10); an amount of money is a number once "
+                                           "divided by an amount: revenue / 1万元")
+                return None
+            return m.Func(name, tuple(typed), m.DECIMAL if name == "sqrt" else m.INTEGER, node.span)
         if len(typed) < 2:
             self.error("PD202", f"{name}(…) takes two or more values", node.span)
             return None

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from policydsl import model as m
+from policydsl.engine import intervals
 from policydsl.result import BenefitResult
 from policydsl.values import Money, Unknown, merge_unknown, money
 
@@ -51,7 +52,20 @@ def choose(condition: object, then: object, otherwise: object) -> object:
         return otherwise
     if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
         return otherwise
+    # Two numbers (known or bounded): the value lies between them (docs/semantics.md, intervals).
+    kind = _number_kind(then) or _number_kind(otherwise)
+    if kind is not None:
+        within = intervals.hull(condition, then, otherwise, kind)
+        if within is not None:
+            return within
     return merge_unknown(condition, then, otherwise)
+
+
+def _number_kind(value: object) -> str | None:
+    """The kind of a number, or of an unknown number's bounds; None for anything else."""
+    if isinstance(value, Unknown):
+        value = value.low if value.low is not None else value.high
+    return intervals.kind_of(value) if intervals.is_number(value) else None
 
 
 @attrs.frozen

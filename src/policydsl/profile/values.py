@@ -189,8 +189,29 @@ def _enum_reader(subject: str, enum: EnumType, limits: Limits) -> ScalarReader:
     return read
 
 
-def scalar_reader(subject: str, typ: Type, minimum: Decimal | None, limits: Limits) -> ScalarReader | None:
-    """The reader of one value of a scalar type; None for a set or a list."""
+def scalar_reader(subject: str, typ: Type, minimum: Decimal | None, limits: Limits,
+                  maximum: Decimal | None = None) -> ScalarReader | None:
+    """The reader of one value of a scalar type; None for a set or a list. A declared range's top
+    (`integer 0..15`) is checked after the type's own reader."""
+    read = _scalar_reader(subject, typ, minimum, limits)
+    if read is None or maximum is None:
+        return read
+    top = maximum * WAN if typ.kind == "money" else maximum
+    shown_range = f"{minimum}..{maximum}" if minimum is not None else f"at most {maximum}"
+    inner = read
+
+    def within(raw: object) -> object:
+        value = inner(raw)
+        number = value.yuan if isinstance(value, Money) else value
+        if isinstance(number, int | Decimal) and number > top:
+            raise Invalid("PD304", f"{subject} must be within {shown_range}, not {number_text(value) if not isinstance(value, Money) else value}",
+                          f"the largest allowed value is {maximum}{'万元' if typ.kind == 'money' else ''}")
+        return value
+
+    return within
+
+
+def _scalar_reader(subject: str, typ: Type, minimum: Decimal | None, limits: Limits) -> ScalarReader | None:
     kind = typ.kind
     if kind == "enum" and typ.enum is not None:
         return _enum_reader(subject, typ.enum, limits)
@@ -310,7 +331,7 @@ def entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: Mappi
     composites: dict[str, CompositeReader] = {}
     for fact in entity.facts:
         subject, typ = fact.label or fact.name, fact.type
-        scalar = scalar_reader(subject, typ, fact.minimum, limits)
+        scalar = scalar_reader(subject, typ, fact.minimum, limits, fact.maximum)
         if scalar is not None:
             scalars[fact.name] = scalar
         elif typ.kind == "set" and typ.enum is not None:
@@ -382,12 +403,13 @@ def from_text(typ: Type, text: str, subject: str) -> object:
     return text  # money, ratio, date, text and enum values are strings in a profile too
 
 
-def value_reader(typ: Type, subject: str, limits: Limits, minimum: Decimal | None = None) -> CompositeReader:
+def value_reader(typ: Type, subject: str, limits: Limits, minimum: Decimal | None = None,
+                 maximum: Decimal | None = None) -> CompositeReader:
     """The reader of one value of any type but a list (not below `minimum`, a parameter's), reporting
     its problems at the path given."""
     if typ.kind == "set" and typ.enum is not None:
         return set_reader(subject, typ.enum, limits)
-    scalar = scalar_reader(subject, typ, minimum, limits)
+    scalar = scalar_reader(subject, typ, minimum, limits, maximum)
 
     def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
         try:

@@ -218,6 +218,7 @@ class FactDecl:
     type: TypeExpr
     minimum: Decimal | None = None
     span: Span | None = _span()
+    maximum: Decimal | None = None  # `integer 0..4`: the range's inclusive upper end
 
 
 @attrs.frozen
@@ -244,6 +245,7 @@ class ParamDecl:
     default: Expr | None = None
     span: Span | None = _span()
     minimum: Decimal | None = None  # `: money >= 0`, as a fact's
+    maximum: Decimal | None = None  # `: integer 0..15`, as a fact's
 
 
 @attrs.frozen

@@ -248,8 +248,7 @@ class _Builder:
             return _stmt(_expr_lines(f"define {item.name}{_opt_label(item.label)} = ", item.expr, "", 0), tree)
         if isinstance(item, ast.ParamDecl):
             declared = f"parameter {item.name} {_string(item.label)} : {_type(item.type)}"
-            if item.minimum is not None:
-                declared += f" >= {_decimal(item.minimum)}"
+            declared += _declared_bounds(item.minimum, item.maximum)
             if item.default is None:
                 return _stmt([declared], tree)
             return _stmt(_expr_lines(declared + " = ", item.default, "", 0), tree)
@@ -298,7 +297,7 @@ class _Builder:
 
     def fact(self, fact: ast.FactDecl) -> str:
         text = f"fact {fact.name} {_string(fact.label)} : {_type(fact.type)}"
-        return text if fact.minimum is None else f"{text} >= {_decimal(fact.minimum)}"
+        return text + _declared_bounds(fact.minimum, fact.maximum)
 
     def row(self, row: ast.TableRow) -> str:
         key = "unknown" if row.key is None else row.key
@@ -629,3 +628,12 @@ def _first_difference(before: ast.Module, after: ast.Module) -> str:
         if old != new:
             return f"declaration {index + 1}: {old!r} became {new!r}"
     return f"{len(before.items)} declarations became {len(after.items)}"
+
+
+def _declared_bounds(minimum: Decimal | None, maximum: Decimal | None) -> str:
+    """` >= 0` or ` 0..4` after a declared type (a range needs both ends)."""
+    if minimum is None:
+        return ""
+    if maximum is None:
+        return f" >= {_decimal(minimum)}"
+    return f" {_decimal(minimum)}..{_decimal(maximum)}"

@@ -565,12 +565,16 @@ class _Builder(Transformer[Token, Any]):
     def fact_decl(self, meta: Meta, children: list[Any]) -> ast.FactDecl:
         name, label, type_expr, *rest = children
         self._not_keyword(name)
-        minimum = rest[0] if rest else None
-        return ast.FactDecl(str(name), self._string(label), type_expr, minimum, self._span(meta))
+        minimum, maximum = _bounds(rest[0] if rest else None)
+        return ast.FactDecl(str(name), self._string(label), type_expr, minimum, self._span(meta), maximum)
 
     @v_args(inline=True)
     def fact_min(self, _ge: Token, value: Decimal) -> Decimal:
         return value
+
+    @v_args(inline=True)
+    def fact_range(self, low: Decimal, high: Decimal) -> tuple[Decimal, Decimal]:
+        return (low, high)
 
     @v_args(meta=True)
     def signed_number(self, meta: Meta, children: list[Token]) -> Decimal:
@@ -598,9 +602,11 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True)
     def param_decl(self, meta: Meta, children: list[Any]) -> ast.ParamDecl:
         name, label, type_expr, *rest = children
-        minimum = rest.pop(0) if rest and isinstance(rest[0], Decimal) else None  # `>= 0` (fact_min)
+        declared = rest.pop(0) if rest and isinstance(rest[0], Decimal | tuple) else None  # `>= 0`, `0..15`
+        minimum, maximum = _bounds(declared)
         default = rest[0] if rest else None
-        return ast.ParamDecl(name.dotted, self._string(label), type_expr, default, self._span(meta), minimum)
+        return ast.ParamDecl(name.dotted, self._string(label), type_expr, default, self._span(meta), minimum,
+                             maximum)
 
     @v_args(meta=True)
     def table_decl(self, meta: Meta, children: list[Any]) -> ast.TableDecl:
@@ -1147,3 +1153,10 @@ def _parse_with_recovery(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
 
 def parse_text(text: str, path: str = "<text>") -> tuple[ast.Module, list[Diagnostic]]:
     return parse_source(Source(path, text))
+
+
+def _bounds(declared: Decimal | tuple[Decimal, Decimal] | None) -> tuple[Decimal | None, Decimal | None]:
+    """A declared `>= n` (minimum only) or `lo..hi` range as (minimum, maximum)."""
+    if isinstance(declared, tuple):
+        return declared
+    return declared, None
