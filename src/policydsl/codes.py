@@ -24,6 +24,8 @@ CODES: dict[str, str] = {
     "PD118": "a number in policy text too large or too precise (the limits of profile values)",
     "PD119": "a .pol file larger than the limit (policydsl.syntax.limits.MAX_SOURCE_CHARS)",
     "PD120": "comparisons chained as in mathematics (`50% <= x < 70%`)",
+    "PD140": "a declared range that is empty or, for an integer, has an end that is not a whole number",
+    "PD141": "floor, ceil, round or sqrt applied to something that is not one number",
     "PD201": "an unknown name (fact, definition, parameter, measure, table or loop field)",
     "PD202": "a type error: an operator or clause applied to values of the wrong type",
     "PD203": "a unit error: money, ratios and plain numbers mixed",
