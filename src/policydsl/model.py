@@ -14,9 +14,9 @@ from policydsl.prepared import Prepared
 from policydsl.values import Money
 
 TypeKind = Literal[
-    "bool", "integer", "decimal", "money", "ratio", "date", "text", "enum", "set", "list", "entity"
+    "bool", "integer", "decimal", "money", "ratio", "date", "text", "enum", "set", "list", "entity", "points"
 ]
-SCALAR_TYPES: tuple[str, ...] = ("bool", "integer", "decimal", "money", "ratio", "date", "text")
+SCALAR_TYPES: tuple[str, ...] = ("bool", "integer", "decimal", "money", "ratio", "date", "text", "points")
 BENEFIT_KINDS: dict[str, str] = {
     "grant": "a sum of money computed by a formula, optionally capped",
     "matching": "matching funds: a ratio of another amount (`match X at 1:1`)",
@@ -69,6 +69,7 @@ INTEGER = Type("integer")
 DECIMAL = Type("decimal")
 MONEY = Type("money")
 RATIO = Type("ratio")
+POINTS = Type("points")  # points (分) of a score: an exact Decimal, a unit of its own
 DATE = Type("date")
 TEXT = Type("text")
 NUMERIC = frozenset({"integer", "decimal"})

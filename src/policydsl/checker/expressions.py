@@ -147,6 +147,8 @@ class Typer:
             return m.Const(Money.of(node.amount, node.unit), m.MONEY, node.span)
         if isinstance(node, ast.PercentLit):
             return m.Const(node.percent / 100, m.RATIO, node.span)
+        if isinstance(node, ast.PointsLit):
+            return m.Const(node.value, m.POINTS, node.span)
         if isinstance(node, ast.NumberLit):
             if node.is_integer:
                 return m.Const(int(node.value), m.INTEGER, node.span)
@@ -204,7 +206,7 @@ class Typer:
         typed = self.expr(node.operand, scope)
         if typed is None:
             return None
-        if typed.type.kind not in ("integer", "decimal", "money", "ratio"):
+        if typed.type.kind not in ("integer", "decimal", "money", "ratio", "points"):
             self.error("PD202", f"cannot negate {typed.type}", node.span)
             return None
         return m.Neg(typed, typed.type, node.span)
@@ -277,10 +279,12 @@ class Typer:
                     severity="warning",
                 ))
         elif lk != rk:
-            unit_kinds = {"money", "ratio"}
+            unit_kinds = {"money", "ratio", "points"}
             code = "PD203" if lk in unit_kinds or rk in unit_kinds else "PD202"
             hint = None
-            if "money" in (lk, rk) and ({lk, rk} & m.NUMERIC):
+            if "points" in (lk, rk):
+                hint = _POINTS_HINT
+            elif "money" in (lk, rk) and ({lk, rk} & m.NUMERIC):
                 hint = "write the unit with the number, e.g. 150万元"
             elif {lk, rk} == {"money", "ratio"}:
                 hint = "compare money with money and ratios with ratios (e.g. rd_ratio >= 3%)"
@@ -316,9 +320,11 @@ class Typer:
         result = _arith_type(node.op, left.type.kind, right.type.kind)
         if result is None:
             kinds = {left.type.kind, right.type.kind}
-            code = "PD203" if kinds & {"money", "ratio"} else "PD202"
+            code = "PD203" if kinds & {"money", "ratio", "points"} else "PD202"
             hint = None
-            if node.op in "+-" and "money" in kinds and kinds & m.NUMERIC:
+            if "points" in kinds:
+                hint = _POINTS_HINT
+            elif node.op in "+-" and "money" in kinds and kinds & m.NUMERIC:
                 hint = "write the unit with the number, e.g. `revenue + 10万元`"
             elif node.op in "+-" and kinds == {"money", "ratio"}:
                 hint = "to take a share of an amount, multiply: `investment * 40%`"
@@ -400,7 +406,7 @@ class Typer:
         elif "ratio" in kinds and len(kinds - m.NUMERIC) == 1:
             result = m.RATIO
         else:
-            code = "PD203" if kinds & {"money", "ratio"} else "PD202"
+            code = "PD203" if kinds & {"money", "ratio", "points"} else "PD202"
             self.error(code, f"the two values of `if` must be of one type, but `then` gives {then.type} and "
                        f"`else` gives {otherwise.type}", node.span,
                        hint="give both branches values of the same kind, e.g. `if x then 40% else 30%`")
@@ -437,6 +443,8 @@ class Typer:
                 return None
             return m.Func("contains", (typed[0], second), m.BOOL, node.span)
         if name in NUMBER_FUNCTIONS:
+            if len(typed) == 1 and typed[0].type.kind == "points" and name != "sqrt":
+                return m.Func(name, tuple(typed), m.POINTS, node.span)  # whole points: floor(x) → points
             if len(typed) != 1 or typed[0].type.kind not in ("integer", "decimal", "ratio"):
                 shown = ", ".join(str(a.type) for a in typed) or "nothing"
                 self.error("PD141", f"{name}(…) takes one number (integer, decimal or ratio), not {shown}",
@@ -450,10 +458,10 @@ class Typer:
         kinds = {a.type.kind for a in typed}
         if kinds <= m.NUMERIC:
             result = m.DECIMAL if "decimal" in kinds else m.INTEGER
-        elif len(kinds) == 1 and kinds <= {"money", "ratio", "date"}:
+        elif len(kinds) == 1 and kinds <= {"money", "ratio", "date", "points"}:
             result = typed[0].type
         else:
-            code = "PD203" if kinds & {"money", "ratio"} else "PD202"
+            code = "PD203" if kinds & {"money", "ratio", "points"} else "PD202"
             self.error(code, f"{name}(…) needs values of one kind, got {', '.join(sorted(kinds))}", node.span)
             return None
         return m.Func(name, tuple(typed), result, node.span)
@@ -486,10 +494,24 @@ def _is_reference(node: ast.Name, scope: Scope, typer: Typer) -> bool:
     return len(node.parts) == 1 and (head in scope.conditions or typer.schema.root.fact(head) is not None)
 
 
+_POINTS_HINT = ("points (分) go with points: write the number with its unit (e.g. 15分), or turn a measured "
+                "amount into points with a band (`band rd_ratio { [5%, ..) => 20分 … }`)")
+
+
 def _arith_type(op: str, lk: str, rk: str) -> m.Type | None:
     numeric = m.NUMERIC
     if lk in numeric and rk in numeric:
         return m.INTEGER if lk == rk == "integer" and op != "/" else m.DECIMAL
+    if "points" in (lk, rk):
+        # points ± points, points × number (either side), points ÷ number → points; points ÷ points → a number
+        other = rk if lk == "points" else lk
+        if op in "+-":
+            return m.POINTS if lk == rk else None
+        if op == "*":
+            return m.POINTS if other in numeric else None
+        if lk == "points":
+            return m.POINTS if rk in numeric else m.DECIMAL if rk == "points" else None
+        return None
     if op in "+-":
         if lk == rk and lk in ("money", "ratio"):
             return m.MONEY if lk == "money" else m.RATIO

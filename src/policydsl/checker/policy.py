@@ -26,6 +26,7 @@ SIMPLE_TYPES = {
     "decimal": m.DECIMAL,
     "money": m.MONEY,
     "ratio": m.RATIO,
+    "points": m.POINTS,
     "date": m.DATE,
     "text": m.TEXT,
 }
@@ -311,7 +312,9 @@ class PolicyChecker:
             hint = "write the unit with the number, e.g. 500万元" if typ.kind == "money" else None
             if typ.kind == "ratio":
                 hint = "write a percentage such as 30%"
-            code = "PD203" if typ.kind in ("money", "ratio") else "PD202"
+            if typ.kind == "points":
+                hint = "write points with their unit, e.g. 15分"
+            code = "PD203" if typ.kind in ("money", "ratio", "points") else "PD202"
             self.error(code, f"{what} must be a {typ} literal", node.span, hint)
             return None
 

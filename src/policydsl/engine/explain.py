@@ -43,6 +43,8 @@ def show(value: object, typ: m.Type | None = None) -> str:
         return "true" if value else "false"
     if isinstance(value, Money):
         return str(value)
+    if typ is not None and typ.kind == "points" and isinstance(value, int | Decimal):
+        return f"{plain(Decimal(value))}分"
     if isinstance(value, Decimal):
         if typ is not None and typ.kind == "ratio":
             return f"{plain(value * 100)}%"

@@ -212,7 +212,7 @@ def fast_entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: 
             enums.append((name, frozenset(typ.enum.values)))
         elif kind == "integer":
             integers.append((name, None if fact.minimum is None else math.ceil(fact.minimum)))
-        elif kind in ("money", "decimal", "ratio") and scalar is not None:
+        elif kind in ("money", "decimal", "ratio", "points") and scalar is not None:
             scalars.append((name, fast_money(fact.minimum, scalar, longest) if kind == "money"
                             else _fast_number(fact.minimum, scalar)))
         elif kind == "date" and scalar is not None:

@@ -74,6 +74,9 @@ def _integer_reader(subject: str, minimum: Decimal | None) -> ScalarReader:
     return read
 
 
+_POINTS_TEXT = re.compile(r"(-?\d+(?:\.\d+)?)\s*分?")
+
+
 def _decimal_reader(subject: str, minimum: Decimal | None, kind: str, limits: Limits) -> ScalarReader:
     longest = limits.max_text_length
 
@@ -87,6 +90,14 @@ def _decimal_reader(subject: str, minimum: Decimal | None, kind: str, limits: Li
                 raise Invalid("PD305", f"{subject}: {describe(raw)} is not a ratio", HINTS["ratio"]) from None
             precise_text(raw, subject, kind)
             value = checked(value, MAX_NUMBER, subject, kind)
+        elif isinstance(raw, str) and kind == "points":  # "15分": points with their unit
+            if len(raw) > longest:
+                raise too_long(subject, raw, limits)
+            found = _POINTS_TEXT.fullmatch(raw.strip())
+            if found is None:
+                raise Invalid("PD305", f"{subject}: {describe(raw)} is not a number of points", HINTS["points"])
+            precise_text(found[1], subject, kind)
+            value = checked(Decimal(found[1]), MAX_NUMBER, subject, kind)
         else:
             value = exact_number(raw, subject, kind, MAX_NUMBER)
         if minimum is not None and value < minimum:
@@ -215,7 +226,7 @@ def _scalar_reader(subject: str, typ: Type, minimum: Decimal | None, limits: Lim
     kind = typ.kind
     if kind == "enum" and typ.enum is not None:
         return _enum_reader(subject, typ.enum, limits)
-    if kind in ("decimal", "ratio"):
+    if kind in ("decimal", "ratio", "points"):
         return _decimal_reader(subject, minimum, kind, limits)
     if kind == "integer":
         return _integer_reader(subject, minimum)

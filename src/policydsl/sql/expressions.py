@@ -103,7 +103,7 @@ def is_constant(expr: exp.Expression) -> bool:
 def sql_type(typ: m.Type, schema: m.Schema) -> exp.DataType:
     """The SQL type of a fact in the input table, and of values of that type in the query."""
     kind = typ.kind
-    if kind in ("money", "decimal", "ratio"):
+    if kind in ("money", "decimal", "ratio", "points"):
         return decimal(*(MONEY_TYPE if kind == "money" else NUMBER_TYPE))
     simple = {"bool": "BOOLEAN", "integer": "BIGINT", "date": "DATE"}.get(kind)
     if simple is not None:
@@ -132,7 +132,8 @@ def input_types(schema: m.Schema) -> dict[str, exp.DataType]:
 
 
 def fact_num(kind: str) -> tuple[int, int] | None:
-    return {"money": MONEY_TYPE, "decimal": NUMBER_TYPE, "ratio": NUMBER_TYPE, "integer": INTEGER_TYPE}.get(kind)
+    return {"money": MONEY_TYPE, "decimal": NUMBER_TYPE, "ratio": NUMBER_TYPE, "points": NUMBER_TYPE,
+            "integer": INTEGER_TYPE}.get(kind)
 
 
 def digits(value: Decimal) -> tuple[int, int]:

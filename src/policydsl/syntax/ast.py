@@ -34,6 +34,14 @@ class PercentLit:
 
 
 @attrs.frozen
+class PointsLit:
+    """Points (分) of a score: `15分`, `0.5分`."""
+
+    value: Decimal
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class NumberLit:
     value: Decimal
     is_integer: bool

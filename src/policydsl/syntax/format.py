@@ -106,6 +106,8 @@ def _expr(expr: ast.Expr) -> str:
         return _decimal(expr.amount) + expr.unit
     if isinstance(expr, ast.PercentLit):
         return _decimal(expr.percent) + "%"
+    if isinstance(expr, ast.PointsLit):
+        return _decimal(expr.value) + "分"
     if isinstance(expr, ast.NumberLit):
         text = _decimal(expr.value)
         if expr.is_integer and "." in text and expr.value == expr.value.to_integral_value():

@@ -49,6 +49,7 @@ _TERMINAL_NAMES = {
     "NUMBER": "a number",
     "MONEY": "an amount of money such as 150万元",
     "PERCENT": "a percentage such as 30%",
+    "POINTS": "points such as 15分",
     "DATE": "a date such as 2025-12-31",
     "$END": "the end of the file",
 }
@@ -176,8 +177,8 @@ def _operator_as_name(text: str, position: int) -> tuple[int, int, str, str] | N
 
 _COMPARISONS = frozenset({"EQ", "NE", "LT", "LE", "GT", "GE"})
 # What may stand inside one operand of a comparison (a sum of names, literals and products).
-_OPERAND_TOKENS = frozenset({"NAME", "DIGIT_NAME", "NUMBER", "MONEY", "PERCENT", "DATE", "STRING", "PLUS", "MINUS",
-                             "STAR", "SLASH", "DOT"})
+_OPERAND_TOKENS = frozenset({"NAME", "DIGIT_NAME", "NUMBER", "MONEY", "PERCENT", "POINTS", "DATE", "STRING", "PLUS",
+                             "MINUS", "STAR", "SLASH", "DOT"})
 
 
 def _chained_comparison(text: str, token: Token) -> str | None:
@@ -932,6 +933,11 @@ class _Builder(Transformer[Token, Any]):
         return ast.PercentLit(self._number(token, written, magnitude=percent.scaleb(-2)), self._span(meta))
 
     @v_args(inline=True, meta=True)
+    def points_lit(self, meta: Meta, token: Token) -> ast.PointsLit:
+        written = str(token)[:-1]
+        return ast.PointsLit(self._number(token, written), self._span(meta))
+
+    @v_args(inline=True, meta=True)
     def number_lit(self, meta: Meta, token: Token) -> ast.NumberLit:
         whole = "." not in str(token)
         return ast.NumberLit(self._number(token, str(token), whole=whole), whole, self._span(meta))
@@ -963,7 +969,7 @@ _ITEM_WORDS = {"window": "valid", "for_each": "for each", "as_of": "as of", "num
 # Names and literals are depth 0; brackets add nothing (they only group).
 _OPERATIONS = frozenset({"or_op", "and_op", "not_op", "negate", "compare", "binary", "member", "not_member",
                          "set_literal", "call", "quantified"})
-_EXPRESSION_LEAVES = frozenset({"name_ref", "money_lit", "percent_lit", "number_lit", "date_lit",
+_EXPRESSION_LEAVES = frozenset({"name_ref", "money_lit", "percent_lit", "points_lit", "number_lit", "date_lit",
                                 "string_lit", "true_lit", "false_lit"})
 _BRACKETS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*|[(){}]')  # a string, a comment, a bracket
 
