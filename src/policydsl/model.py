@@ -250,9 +250,36 @@ class Func:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class BandRow:
+    """One row of a band: its interval (edges are values of the subject's type, None where
+    unbounded), its value, and `test`: the subject within the interval, as comparisons."""
+
+    low: object | None
+    low_closed: bool
+    high: object | None
+    high_closed: bool
+    value: TExpr
+    test: TExpr
+    text: str  # the interval as written: `[3%, 5%)`
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Band:
+    """`band subject { [lo, hi) => value … }` (docs/semantics.md, "Bands"): the value of the row the
+    subject falls in. The checker has made the rows cover the subject's declared range without
+    overlapping, so exactly one row holds for a known subject."""
+
+    subject: TExpr
+    rows: tuple[BandRow, ...]
+    type: Type
+    span: Span | None = _span()
+
+
 TExpr: TypeAlias = (
     Const | FactRef | FieldRef | VarRef | DefRef | CondRef | ParamRef | Not | Neg | Logic | Arith
-    | Compare | In | Quant | Func | If
+    | Compare | In | Quant | Func | If | Band
 )
 
 # ---- declarations ----------------------------------------------------------------------
@@ -517,6 +544,8 @@ def children(expr: TExpr) -> tuple[TExpr, ...]:
         return expr.args
     if isinstance(expr, If):
         return (expr.condition, expr.then, expr.otherwise)
+    if isinstance(expr, Band):
+        return (expr.subject, *(row.test for row in expr.rows), *(row.value for row in expr.rows))
     return ()
 
 

@@ -231,7 +231,38 @@ class Interpreter:
         if isinstance(expr, m.If):  # §4: `choose` on the condition
             return choose(self.value(expr.condition, env), self.value(expr.then, env),
                           self.value(expr.otherwise, env), expr.type.kind)
+        if isinstance(expr, m.Band):
+            return self.band(expr, env)
         raise Unsupported(f"no meaning for {type(expr).__name__}")
+
+    def band(self, expr: m.Band, env: Env) -> object:
+        """§ Bands: the value of the row the subject is in. An unknown subject may be in the rows its
+        bounds meet: one such row, or rows all giving one value, decide it; numbers between the
+        least and greatest of theirs otherwise, naming the subject's unknowns and the values'."""
+        subject = self.value(expr.subject, env)
+        span = bounds.edges(subject)
+        low, high = span if span is not None else (-bounds.BIG, bounds.BIG)
+
+        def meets(row: m.BandRow) -> bool:
+            above_low = row.low is None or high > bounds.plain(row.low) or (
+                high == bounds.plain(row.low) and row.low_closed)
+            below_high = row.high is None or low < bounds.plain(row.high) or (
+                low == bounds.plain(row.high) and row.high_closed)
+            return above_low and below_high
+
+        reachable = [row for row in expr.rows if meets(row)]
+        values = [self.value(row.value, env) for row in reachable]
+        if len(values) == 1:
+            return values[0]
+        if not any(isinstance(v, Unknown) for v in values) and all(v == values[0] for v in values):
+            return values[0]
+        paths = unknowns_of(subject, *values).paths
+        spans = [bounds.edges(v) for v in values]
+        if expr.type.kind in bounds.NUMBERS and all(s is not None for s in spans) and all(
+                not isinstance(v, Unknown) or v.bounded for v in values):
+            return bounds.unknown_between(paths, min(s[0] for s in spans), max(s[1] for s in spans),  # type: ignore[index]
+                                          expr.type.kind)
+        return unknowns_of(subject, *values)
 
     def compare(self, expr: m.Compare, env: Env) -> object:
         left, right = self.value(expr.left, env), self.value(expr.right, env)

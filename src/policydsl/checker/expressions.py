@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 import attrs
 
 from policydsl import model as m
+from policydsl.checker import bands
+from policydsl.checker.literals import NotALiteral, literal
 from policydsl.diagnostics import Diagnostic, Span, did_you_mean
 from policydsl.syntax import ast
+from policydsl.syntax.format import band_interval, format_expr
 from policydsl.values import Money
 
 FUNCTIONS = ("count", "min", "max", "contains", "floor", "ceil", "round", "sqrt")
@@ -175,6 +178,8 @@ class Typer:
             return self.quantified(node, scope)
         if isinstance(node, ast.Call):
             return self.call(node, scope)
+        if isinstance(node, ast.Band):
+            return self.band(node, scope, expected)
         if isinstance(node, ast.If):
             return self.conditional(node, scope, expected)
         if isinstance(node, ast.SetLit):
@@ -413,6 +418,68 @@ class Typer:
             return None
         return m.If(condition, then, otherwise, result, node.span)
 
+    def band(self, node: ast.Band, scope: Scope, expected: m.Type | None) -> m.TExpr | None:
+        """`band subject { [lo, hi) => value … }`: edges written out in the subject's type, values
+        of one type, rows that cover the subject's declared range once (checker/bands.py)."""
+        subject = self.expr(node.subject, scope)
+        values = [self.expr(row.value, scope, expected) for row in node.rows]
+        if subject is None or any(v is None for v in values):
+            return None
+        kind = subject.type.kind
+        if kind not in BAND_SUBJECTS:
+            self.error("PD202", f"a band sorts a number, money, a ratio or points into rows, not {subject.type}",
+                       node.subject.span, hint="band rd_ratio { [5%, ..) => 20分  (.., 5%) => 0分 }")
+            return None
+        ok = True
+        edges: list[tuple[object | None, object | None]] = []
+        for row in node.rows:
+            pair: list[object | None] = []
+            for edge in (row.low, row.high):
+                if edge is None:
+                    pair.append(None)
+                    continue
+                try:
+                    if kind == "ratio" and not isinstance(edge, ast.PercentLit) and not (
+                            isinstance(edge, ast.NumberLit) and edge.value == 0):
+                        raise NotALiteral
+                    pair.append(literal(edge, subject.type))
+                except NotALiteral:
+                    example = {"ratio": "5%", "money": "150万元", "points": "15分", "integer": "3"}.get(kind, "1.5")
+                    self.error("PD142", f"a band edge must be a {subject.type} written out, as the subject "
+                               f"{format_expr(node.subject)} is", edge.span, hint=f"e.g. [{example}, ..)")
+                    pair.append(None)
+                    ok = False
+            edges.append((pair[0], pair[1]))
+        typed = [v for v in values if v is not None]
+        first = typed[0].type
+        result = first
+        for row, value in zip(node.rows, typed, strict=True):
+            if value.type == first:
+                continue
+            if value.type.kind in m.NUMERIC and first.kind in m.NUMERIC:
+                result = m.DECIMAL
+                continue
+            self.error("PD146", f"the rows of a band give values of different types: the first row gives {first}, "
+                       f"the row {band_interval(row)} gives {value.type}", row.value.span,
+                       hint="give every row a value of one type, e.g. points in each: 20分, 15分, 0分")
+            ok = False
+        if not ok:
+            return None
+        minimum, maximum = _declared_range(subject, self.parameters)
+        rows = [bands.Row(None if low is None else bands.number(low), row.low_closed,
+                          None if high is None else bands.number(high), row.high_closed, band_interval(row), index)
+                for index, (row, (low, high)) in enumerate(zip(node.rows, edges, strict=True))]
+        found = bands.problems(rows, kind, minimum, maximum, format_expr(node.subject))
+        for problem in found:
+            self.error(problem.code, problem.message, node.rows[problem.row].span, hint=problem.hint)
+        if found:
+            return None
+        built = tuple(m.BandRow(low, row.low_closed, high, row.high_closed, value,
+                                _band_test(subject, low, row.low_closed, high, row.high_closed, row.span),
+                                band_interval(row), row.span)
+                      for row, (low, high), value in zip(node.rows, edges, typed, strict=True))
+        return m.Band(subject, built, result, node.span)
+
     def call(self, node: ast.Call, scope: Scope) -> m.TExpr | None:
         name = node.function
         if name not in FUNCTIONS:
@@ -465,6 +532,34 @@ class Typer:
             self.error(code, f"{name}(…) needs values of one kind, got {', '.join(sorted(kinds))}", node.span)
             return None
         return m.Func(name, tuple(typed), result, node.span)
+
+
+BAND_SUBJECTS = ("integer", "decimal", "money", "ratio", "points")
+
+
+def _declared_range(subject: m.TExpr, parameters: Mapping[str, m.Parameter]) -> tuple[Decimal | None, Decimal | None]:
+    """The range a band's subject is declared with (a fact's or parameter's minimum and maximum)."""
+    if isinstance(subject, m.FactRef | m.FieldRef):
+        return subject.fact.minimum, subject.fact.maximum
+    if isinstance(subject, m.ParamRef) and subject.name in parameters:
+        parameter = parameters[subject.name]
+        return parameter.minimum, parameter.maximum
+    return None, None
+
+
+def _band_test(subject: m.TExpr, low: object | None, low_closed: bool, high: object | None, high_closed: bool,
+               span: Span | None) -> m.TExpr:
+    """The subject within a row's interval, as comparisons with the edges."""
+    tests: list[m.TExpr] = []
+    if low is not None:
+        tests.append(m.Compare(">=" if low_closed else ">", subject, m.Const(low, subject.type, span),
+                               subject.type, m.BOOL, span))
+    if high is not None:
+        tests.append(m.Compare("<=" if high_closed else "<", subject, m.Const(high, subject.type, span),
+                               subject.type, m.BOOL, span))
+    if not tests:
+        return m.Const(True, m.BOOL, span)
+    return tests[0] if len(tests) == 1 else m.Logic("and", tuple(tests), m.BOOL, span)
 
 
 def _zero_as_money(expr: m.TExpr, other: m.Type | None = None) -> m.TExpr:

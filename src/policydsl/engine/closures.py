@@ -21,7 +21,7 @@ from typing import Any
 from policydsl import model as m
 from policydsl.engine import exact, intervals
 from policydsl.engine.domain import Builder
-from policydsl.engine.explain import Clause, Explainer, clause_of, measure_explainer, show, shower
+from policydsl.engine.explain import Clause, Explainer, band_noter, clause_of, measure_explainer, show, shower
 from policydsl.engine.numbers import ROUNDINGS, root, rounded
 from policydsl.engine.semantics import (
     UNKNOWN_ITEM,
@@ -636,6 +636,38 @@ class Compiler:
             return choose(holds, then(ctx, env), otherwise(ctx, env))
 
         return chosen
+
+    def band(self, expr: m.Band, subject: Fn, tests: list[Fn], values: list[Fn]) -> Fn:
+        rows = list(zip(tests, values, strict=True))
+
+        def banded(ctx: CompiledEvaluation, env: Env) -> object:
+            open_: list[tuple[object, Fn]] = []
+            for test, value in rows:
+                holds = test(ctx, env)
+                if holds is True:
+                    return value(ctx, env)
+                if holds is not False:
+                    open_.append((holds, value))
+            if not open_:  # pragma: no cover - the checker makes the rows cover every value
+                return Unknown(frozenset(), "no row of the band holds")
+            result = open_[-1][1](ctx, env)
+            for holds, value in reversed(open_[:-1]):
+                result = choose(holds, value(ctx, env), result)
+            return result
+
+        if not self._tracing:
+            return banded
+        note = band_noter(expr)
+
+        def traced_band(ctx: CompiledEvaluation, env: Env) -> object:
+            result = banded(ctx, env)
+            if ctx._children:
+                measured = subject(ctx, env)
+                holding = [row for row, test in zip(expr.rows, tests, strict=True) if test(ctx, env) is not False]
+                ctx._children[-1].append(note(measured, holding, result))
+            return result
+
+        return traced_band
 
     def shared(self, key: tuple[str, ...], build: Callable[[], Fn]) -> Fn:
         """Definitions, amended parameters and conditions: computed when first read and kept for

@@ -745,6 +745,16 @@ class ExpressionCompiler:
         return Val(value, unknowns, num, guarded=self.guarded(*args))
 
     # ---- amendments
+    def band(self, expr: m.Band, subject: Val, tests: list[Val], values: list[Val]) -> Val:
+        """A band in SQL: `choose` over the rows in order, the last row where no other holds (the
+        checker makes the rows cover the subject's values once). SQL knows no bounds of unknowns:
+        where the subject is unknown the value is unknown unless every row gives the same; the
+        batch evaluates such rows again in Python (batch/duckdb_engine.py)."""
+        value = values[-1]
+        for test, row_value in zip(reversed(tests[:-1]), reversed(values[:-1]), strict=True):
+            value = self.choose(test, row_value, value, expr.type)
+        return value
+
     def choose(self, condition: Val, then: Val, otherwise: Val, typ: m.Type) -> Val:
         """`semantics.choose` in SQL: `then` where the condition is true, `otherwise` where it is
         false; where it is unknown, `otherwise` if both are known and equal, else NULL naming the

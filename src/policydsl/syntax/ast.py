@@ -141,8 +141,31 @@ class Quantified:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class BandRow:
+    """`[3%, 5%) => 15分`: the edges (None where unbounded, `..`), whether each is included, the value."""
+
+    low: Expr | None
+    low_closed: bool
+    high: Expr | None
+    high_closed: bool
+    value: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Band:
+    """`band rd_ratio { [5%, ..) => 20分 … }`: the value of the row the subject falls in."""
+
+    subject: Expr
+    rows: tuple[BandRow, ...]
+    span: Span | None = _span()
+
+
 Expr: TypeAlias = (
     MoneyLit
+    | PointsLit
+    | Band
     | PercentLit
     | NumberLit
     | DateLit

@@ -98,6 +98,8 @@ def _expr(expr: ast.Expr) -> str:
         return f"{expr.quantifier} {expr.var} in {format_expr(expr.collection)}: ({format_expr(expr.body)})"
     if isinstance(expr, ast.SetLit):
         return "{" + ", ".join(format_expr(item) for item in expr.items) + "}"
+    if isinstance(expr, ast.Band):
+        return format_band(expr)
     if isinstance(expr, ast.Call):
         return f"{expr.function}(" + ", ".join(format_expr(arg) for arg in expr.args) + ")"
     if isinstance(expr, ast.Name):
@@ -120,6 +122,19 @@ def _expr(expr: ast.Expr) -> str:
     if isinstance(expr, ast.BoolLit):
         return "true" if expr.value else "false"
     raise TypeError(f"not an expression: {expr!r}")
+
+
+def format_band(expr: ast.Band, indent: str = "") -> str:
+    """A band, one row per line (the rows indented two spaces more than the line it starts on)."""
+    rows = [f"{indent}  {band_interval(row)} => {format_expr(row.value)}" for row in expr.rows]
+    return "band " + format_expr(expr.subject, OR) + " {\n" + "\n".join(rows) + f"\n{indent}}}"
+
+
+def band_interval(row: ast.BandRow) -> str:
+    """`[3%, 5%)`: the row's interval as written (an unbounded end is `(..` or `..)`)."""
+    low = "(.." if row.low is None else ("[" if row.low_closed else "(") + format_expr(row.low, OR)
+    high = "..)" if row.high is None else format_expr(row.high, OR) + ("]" if row.high_closed else ")")
+    return f"{low}, {high}"
 
 
 def _decimal(value: Decimal) -> str:
@@ -545,6 +560,7 @@ class _Printer:
     def head_lines(self, head: list[str], comments: Sequence[ast.Comment | None], indent: str) -> None:
         for index, line in enumerate(head):
             comment = comments[index] if index < len(comments) else None
+            line = line.replace("\n", "\n" + indent)  # a band's rows, one per line, under the statement
             self.lines.append(indent + line + ("" if comment is None else "  " + comment.text))
 
 

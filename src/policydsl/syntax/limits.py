@@ -18,4 +18,4 @@ MAX_DIGITS = 28  # significant digits: what the default decimal context computes
 MAX_INTEGER = 2**63 - 1  # a whole number without a decimal point or unit
 MAX_MAGNITUDE = Decimal(10) ** 18  # other numbers, ratios (as fractions) and money (in 万元)
 # Words of expressions that can never be names (none/open/unknown stay usable as enum values).
-RESERVED = frozenset({"and", "or", "not", "in", "true", "false", "any", "all", "if", "then", "else"})
+RESERVED = frozenset({"and", "or", "not", "in", "true", "false", "any", "all", "if", "then", "else", "band"})

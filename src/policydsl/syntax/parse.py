@@ -877,6 +877,34 @@ class _Builder(Transformer[Token, Any]):
     def if_expr(self, meta: Meta, condition: ast.Expr, then: ast.Expr, otherwise: ast.Expr) -> ast.If:
         return ast.If(condition, then, otherwise, self._span(meta))
 
+    @v_args(meta=True)
+    def band(self, meta: Meta, children: list[Any]) -> ast.Band:
+        subject, *rows = children
+        return ast.Band(subject, tuple(rows), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def band_row(self, meta: Meta, low: tuple[ast.Expr | None, bool], high: tuple[ast.Expr | None, bool],
+                 value: ast.Expr) -> ast.BandRow:
+        return ast.BandRow(low[0], low[1], high[0], high[1], value, self._span(meta))
+
+    def low_closed(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return children[-1], True
+
+    def low_open(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return children[-1], False
+
+    def low_none(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return None, False  # `..` is unbounded: no edge to include
+
+    def high_closed(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return children[0], True
+
+    def high_open(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return children[0], False
+
+    def high_none(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return None, False
+
     @v_args(inline=True, meta=True)
     def negate(self, meta: Meta, _minus: Token, operand: ast.Expr) -> ast.Unary:
         return ast.Unary("-", operand, self._span(meta))
@@ -968,7 +996,7 @@ _ITEM_WORDS = {"window": "valid", "for_each": "for each", "as_of": "as of", "num
 # Parse-tree rules that are operations of an expression: each nests its operands one level deeper.
 # Names and literals are depth 0; brackets add nothing (they only group).
 _OPERATIONS = frozenset({"or_op", "and_op", "not_op", "negate", "compare", "binary", "member", "not_member",
-                         "set_literal", "call", "quantified"})
+                         "set_literal", "call", "quantified", "band"})
 _EXPRESSION_LEAVES = frozenset({"name_ref", "money_lit", "percent_lit", "points_lit", "number_lit", "date_lit",
                                 "string_lit", "true_lit", "false_lit"})
 _BRACKETS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*|[(){}]')  # a string, a comment, a bracket
