@@ -54,3 +54,15 @@ def test_duckdb_batch_statuses_are_evaluate(tmp_path: Path, capsys: pytest.Captu
     assert got == [(m1[0], m1[1], m2[0], m2[1]) for _, m1, m2 in ROWS]
     if fmt == ".parquet":
         assert pq.read_table(tmp_path / "duckdb.parquet").num_rows == len(ROWS)
+
+
+def test_number_functions_are_refused_by_sql_not_miscompiled() -> None:
+    # floor/ceil/round/sqrt are not lowered to SQL yet: PD406 (use --engine python), not GREATEST(…)
+    from policydsl.sql.query import compile_policy
+    from policydsl.sql.shapes import SqlUnsupported
+    from policydsl.testing import load_text
+
+    for name in ("floor", "ceil", "round", "sqrt"):
+        policy = load_text(POLICY.replace("employees >= 10", f"{name}(employees / 10) >= 1")).policy
+        with pytest.raises(SqlUnsupported, match=name):
+            compile_policy(policy, {}, __import__("datetime").date(2024, 6, 1))
