@@ -88,7 +88,7 @@ class PolicySet:
                 continue
             try:
                 values[name] = read_value(parameter.type, raw, name, from_text=from_text, limits=self.limits,
-                                          minimum=parameter.minimum)
+                                          minimum=parameter.minimum, maximum=parameter.maximum)
             except ProfileError as error:
                 problems.extend(error.diagnostics)
         if problems:

@@ -15,9 +15,9 @@ from policydsl.values import Money
 
 TypeKind = Literal[
     "bool", "integer", "decimal", "money", "ratio", "date", "text", "enum", "set", "list", "entity", "series",
-    "duration",
+    "duration", "points",
 ]
-SCALAR_TYPES: tuple[str, ...] = ("bool", "integer", "decimal", "money", "ratio", "date", "text")
+SCALAR_TYPES: tuple[str, ...] = ("bool", "integer", "decimal", "money", "ratio", "date", "text", "points")
 BENEFIT_KINDS: dict[str, str] = {
     "grant": "a sum of money computed by a formula, optionally capped",
     "matching": "matching funds: a ratio of another amount (`match X at 1:1`)",
@@ -79,6 +79,7 @@ INTEGER = Type("integer")
 DECIMAL = Type("decimal")
 MONEY = Type("money")
 RATIO = Type("ratio")
+POINTS = Type("points")  # points (分) of a score: an exact Decimal, a unit of its own
 DATE = Type("date")
 TEXT = Type("text")
 DURATION = Type("duration")
@@ -94,6 +95,7 @@ class Fact:
     entity: str
     minimum: Decimal | None = None
     span: Span | None = _span()
+    maximum: Decimal | None = None  # `integer 0..4`: inclusive; money in 万元, as the minimum
 
 
 @attrs.frozen
@@ -336,6 +338,21 @@ class Index:
 
 
 @attrs.frozen
+class BandRow:
+    """One row of a band: its interval (edges are values of the subject's type, None where
+    unbounded), its value, and `test`: the subject within the interval, as comparisons."""
+
+    low: object | None
+    low_closed: bool
+    high: object | None
+    high_closed: bool
+    value: TExpr
+    test: TExpr
+    text: str  # the interval as written: `[3%, 5%)`
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Outcome:
     """What another measure (or this one) concluded: `score(m)`, `subtotal(m, g)` (points, a
     bounded unknown while open), `floors_met(m)` and `eligible(m)` (bool). `measure` is the public
@@ -348,9 +365,21 @@ class Outcome:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class Band:
+    """`band subject { [lo, hi) => value … }` (docs/semantics.md, "Bands"): the value of the row the
+    subject falls in. The checker has made the rows cover the subject's declared range without
+    overlapping, so exactly one row holds for a known subject."""
+
+    subject: TExpr
+    rows: tuple[BandRow, ...]
+    type: Type
+    span: Span | None = _span()
+
+
 TExpr: TypeAlias = (
     Const | FactRef | FieldRef | VarRef | DefRef | CondRef | ParamRef | Not | Neg | Logic | Arith
-    | Compare | In | Quant | Func | If | Aggregate | RecordRef | Today | Shift | Between | Index | Outcome
+    | Compare | In | Quant | Func | If | Aggregate | RecordRef | Today | Shift | Between | Index | Outcome | Band
 )
 
 # ---- declarations ----------------------------------------------------------------------
@@ -435,6 +464,7 @@ class Parameter:
     default: object | None  # a runtime value, or None when the parameter has no default
     span: Span | None = _span()
     minimum: Decimal | None = None  # a supplied value below it is refused (PD304), as a fact's
+    maximum: Decimal | None = None  # … and one above it (`integer 0..15`)
 
 
 @attrs.frozen
@@ -707,6 +737,8 @@ def children(expr: TExpr) -> tuple[TExpr, ...]:
         return (expr.value, expr.low, expr.high)
     if isinstance(expr, Index):
         return (expr.series, expr.year)
+    if isinstance(expr, Band):
+        return (expr.subject, *(row.test for row in expr.rows), *(row.value for row in expr.rows))
     return ()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from policydsl import model as m
+from policydsl.batch.exact import refine_rows
 from policydsl.batch.inputs import facts_table
 from policydsl.engine import closures as compiled
 from policydsl.sql.query import compile_policy
@@ -89,7 +90,7 @@ def run_sql(policy: m.Policy, facts: Sequence[Mapping[str, object]], params: Map
     table = connection.sql(sql).to_arrow_table()
     connection.close()
     rows: list[dict[str, Any]] = table.rename_columns([renamed.get(n, n) for n in table.column_names]).to_pylist()
-    return rows
+    return refine_rows(policy, facts, params, as_of, rows)  # exact unknowns: undetermined rows by Python
 
 
 def expected(result: Any) -> dict[str, Any]:

@@ -42,13 +42,13 @@ CASES: list[tuple[bool | None, bool | None, int, int | None, str, list[str]]] = 
     (False, False, 120, None, "not_eligible", []),  # 200
     (None, True, 120, None, "eligible", []),  # lowest decides whatever a is
     (True, None, 120, None, "undetermined", ["b"]),  # 150 or 100: b decides
-    (True, None, 160, None, "undetermined", ["b"]),  # strict: an unknown threshold is unknown
-    (None, None, 120, None, "undetermined", ["a", "b"]),
+    (True, None, 160, None, "eligible", []),  # 150 or 100: 160 passes both (the hull [100, 150])
+    (None, None, 120, None, "undetermined", ["b"]),  # b → 100 passes; not b → 150 or 200 fail: a cannot matter
     (False, None, 120, None, "undetermined", ["b"]),  # 200 or 100
-    (None, False, 120, None, "undetermined", ["a"]),  # 200 or 150
+    (None, False, 120, None, "not_eligible", []),  # 200 or 150: 120 fails both
     (None, False, 160, 150, "eligible", []),  # supplied 150: `lower` would not change it
     (None, False, 120, 150, "not_eligible", []),  # 150 whatever a is
-    (None, None, 90, 100, "undetermined", ["a", "b"]),  # 100 or 150 (strict: no ranges yet)
+    (None, None, 90, 100, "not_eligible", []),  # 100 or 150: 90 fails both
     (False, None, 120, 100, "eligible", []),  # 100 either way
 ]
 

@@ -38,7 +38,7 @@ CASES: list[tuple[str | None, int | None, int | None, str, str | None, list[str]
     ("innovative", 200, 500, "eligible", "60", []),  # 200 × 30% = 60
     ("none", 300, 50, "not_eligible", None, []),
     (None, 100, 500, "undetermined", None, ["level"]),  # the condition itself is unknown
-    ("innovative", 100, None, "eligible", None, ["employees"]),  # 30万元, cap 200 or 100: strict min
+    ("innovative", 100, None, "eligible", "30", []),  # 30万元 below the cap, 200 or 100 (the hull [100, 200])
     ("provincial", None, 50, "eligible", None, ["revenue"]),
 ]
 

@@ -137,7 +137,9 @@ def test_unknown_amendment_condition_makes_the_parameter_unknown(policy) -> None
     result = run(policy, {"projects": (project(Money.of(800)),)}, {"cap": Money.of(500)})
     m2 = result["M2"]
     assert m2.status == "undetermined"
-    assert set(m2.unknowns) == {"level", "threshold"}
+    # SRDI: the threshold is 150万元 and 800万元 passes; not SRDI: the condition fails. The
+    # unsupplied threshold cannot change the outcome, so only level is named (exact unknowns).
+    assert set(m2.unknowns) == {"level"}
 
 
 def test_division_by_zero_is_unknown(policy) -> None:  # type: ignore[no-untyped-def]

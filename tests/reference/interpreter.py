@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ import attrs
 
 from policydsl import model as m
 from policydsl.values import Money, Unknown
+from tests.reference import bounds
 from tests.reference.outcome import BenefitOutcome, MeasureOutcome, Outcome, TargetOutcome
 
 
@@ -170,7 +172,7 @@ def arithmetic(op: str, left: Any, right: Any) -> object | None:
     return Decimal(left) / divisor
 
 
-def choose(condition: object, then: object, otherwise: object) -> object:
+def choose(condition: object, then: object, otherwise: object, kind: str = "") -> object:
     """One amendment over the value below it (§9): its value when its condition is true, the value
     below when false; when unknown, a value both sides agree on, else unknown with the condition's
     names and those of whichever side is unknown."""
@@ -181,11 +183,14 @@ def choose(condition: object, then: object, otherwise: object) -> object:
     assert isinstance(condition, Unknown)
     if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
         return then
-    both = unknowns_of(condition, then, otherwise)
-    (low_a, high_a), (low_b, high_b) = number_bounds(then), number_bounds(otherwise)
-    if any(v is None for v in (low_a, high_a, low_b, high_b)):
-        return both
-    return Unknown(both.paths, low=min(low_a, low_b), high=max(high_a, high_b))
+    # Between two numbers each known or bounded, the value lies in the hull of both.
+    sides = [bounds.edges(side) for side in (then, otherwise)]
+    if kind in bounds.NUMBERS and all(
+            span is not None and (not isinstance(side, Unknown) or side.bounded)
+            for span, side in zip(sides, (then, otherwise), strict=True)):
+        return bounds.unknown_between(unknowns_of(condition, then, otherwise).paths, min(s[0] for s in sides),  # type: ignore[index]
+                                      max(s[1] for s in sides), kind)  # type: ignore[index]
+    return unknowns_of(condition, then, otherwise)
 
 
 def amendment_orders(policy: m.Policy) -> dict[str, tuple[m.Amendment, ...]]:
@@ -256,13 +261,20 @@ class Interpreter:
             return expr.value
         if isinstance(expr, m.FactRef):
             fact = self.facts.get(expr.fact.name)
-            return unknown([expr.fact.name]) if fact is None else fact
+            declared = expr.fact
+            if fact is None:
+                return bounds.declared(frozenset([declared.name]), declared.type, declared.minimum, declared.maximum)
+            return fact
         if isinstance(expr, m.FieldRef):
             bound = env[expr.var]
+            declared = expr.fact
             if bound.item is STAND_IN:
-                return unknown([bound.path])
+                return bounds.declared(frozenset([bound.path]), declared.type, declared.minimum, declared.maximum)
             field = bound.item.get(expr.fact.name)
-            return unknown([f"{bound.path}.{expr.fact.name}"]) if field is None else field
+            if field is None:
+                return bounds.declared(frozenset([f"{bound.path}.{declared.name}"]), declared.type, declared.minimum,
+                                       declared.maximum)
+            return field
         if isinstance(expr, m.VarRef):
             return env[expr.var].item
         if isinstance(expr, m.RecordRef):  # a record's field; absent record or field: unknown (§5)
@@ -279,14 +291,14 @@ class Interpreter:
         if isinstance(expr, m.Neg):
             operand = self.value(expr.operand, env)
             if isinstance(operand, Unknown):
-                return plain(operand)
+                return bounds.combine("-", 0, operand, expr.type.kind, operand.paths)
             return Money(-operand.yuan) if isinstance(operand, Money) else -operand  # type: ignore[operator]
         if isinstance(expr, m.Compare):
             return self.compare(expr, env)
         if isinstance(expr, m.Arith):
             left, right = self.value(expr.left, env), self.value(expr.right, env)
             if isinstance(left, Unknown) or isinstance(right, Unknown):
-                return unknowns_of(left, right)
+                return bounds.combine(expr.op, left, right, expr.type.kind, unknowns_of(left, right).paths)
             result = arithmetic(expr.op, left, right)
             # A division by zero is unknown, named by what the divisor reads (§5).
             return unknown(self.reads(expr.right, env)) if result is None else result
@@ -309,7 +321,7 @@ class Interpreter:
             return self.value(condition.expr, NO_ENV)
         if isinstance(expr, m.If):  # §4: `choose` on the condition
             return choose(self.value(expr.condition, env), self.value(expr.then, env),
-                          self.value(expr.otherwise, env))
+                          self.value(expr.otherwise, env), expr.type.kind)
         if isinstance(expr, m.Today):  # §5: the evaluation day
             return self.as_of
         if isinstance(expr, m.Shift):
@@ -321,7 +333,38 @@ class Interpreter:
             return self.series_value(expr, env)
         if isinstance(expr, m.Outcome):
             return self.outcome_of(expr)
+        if isinstance(expr, m.Band):
+            return self.band(expr, env)
         raise Unsupported(f"no meaning for {type(expr).__name__}")
+
+    def band(self, expr: m.Band, env: Env) -> object:
+        """§ Bands: the value of the row the subject is in. An unknown subject may be in the rows its
+        bounds meet: one such row, or rows all giving one value, decide it; numbers between the
+        least and greatest of theirs otherwise, naming the subject's unknowns and the values'."""
+        subject = self.value(expr.subject, env)
+        span = bounds.edges(subject)
+        low, high = span if span is not None else (-bounds.BIG, bounds.BIG)
+
+        def meets(row: m.BandRow) -> bool:
+            above_low = row.low is None or high > bounds.plain(row.low) or (
+                high == bounds.plain(row.low) and row.low_closed)
+            below_high = row.high is None or low < bounds.plain(row.high) or (
+                low == bounds.plain(row.high) and row.high_closed)
+            return above_low and below_high
+
+        reachable = [row for row in expr.rows if meets(row)]
+        values = [self.value(row.value, env) for row in reachable]
+        if len(values) == 1:
+            return values[0]
+        if not any(isinstance(v, Unknown) for v in values) and all(v == values[0] for v in values):
+            return values[0]
+        paths = unknowns_of(subject, *values).paths
+        spans = [bounds.edges(v) for v in values]
+        if expr.type.kind in bounds.NUMBERS and all(s is not None for s in spans) and all(
+                not isinstance(v, Unknown) or v.bounded for v in values):
+            return bounds.unknown_between(paths, min(s[0] for s in spans), max(s[1] for s in spans),  # type: ignore[index]
+                                          expr.type.kind)
+        return unknowns_of(subject, *values)
 
     def shifted(self, expr: m.Shift, env: Env) -> object:
         """§5: years and months move the month, keeping the day (at most the month's last day);
@@ -360,6 +403,10 @@ class Interpreter:
     def compare(self, expr: m.Compare, env: Env) -> object:
         left, right = self.value(expr.left, env), self.value(expr.right, env)
         if isinstance(left, Unknown) or isinstance(right, Unknown):
+            if expr.operand_type.kind in bounds.NUMBERS:
+                decided = bounds.decide(expr.op, left, right)
+                if decided is not None:
+                    return decided
             return self.compare_intervals(expr.op, left, right)
         if expr.operand_type.kind in ("list", "entity"):  # §4: whole items and lists
             same = self.same(left, self.whole_path(expr.left, env), right, self.whole_path(expr.right, env))
@@ -493,7 +540,25 @@ class Interpreter:
     def function(self, expr: m.Func, env: Env) -> object:
         args = [self.value(arg, env) for arg in expr.args]
         if any(isinstance(arg, Unknown) for arg in args):
+            paths = unknowns_of(*args).paths
+            spans = [bounds.edges(arg) for arg in args]
+            if expr.name in ("min", "max") and all(span is not None for span in spans):
+                pick = min if expr.name == "min" else max
+                return bounds.unknown_between(paths, pick(s[0] for s in spans), pick(s[1] for s in spans),  # type: ignore[index]
+                                              expr.type.kind)
+            if expr.name in bounds.ROUND and spans[0] is not None:
+                low, high = spans[0]
+                return bounds.unknown_between(
+                    paths, low if low.is_infinite() else Decimal(bounds.number_function(expr.name, low)),  # type: ignore[arg-type]
+                    high if high.is_infinite() else Decimal(bounds.number_function(expr.name, high)),  # type: ignore[arg-type]
+                    expr.type.kind)
+            if expr.name == "sqrt" and spans[0] is not None and spans[0][0] >= 0:
+                low, high = spans[0]
+                top = high if high.is_infinite() else bounds.number_function("sqrt", high)
+                return bounds.unknown_between(paths, bounds.number_function("sqrt", low), top, "decimal")  # type: ignore[arg-type]
             return unknowns_of(*args)
+        if expr.name in ("floor", "ceil", "round", "sqrt"):
+            return bounds.number_function(expr.name, args[0])
         if expr.name == "count":
             return len(args[0])  # type: ignore[arg-type]
         if expr.name == "contains":
@@ -593,7 +658,8 @@ class Interpreter:
                     shown = new.in_unit() if isinstance(new, Money) else new
                     if shown < parameter.minimum:  # type: ignore[operator]
                         new = unknown(self.reads(set_to, NO_ENV))
-                value = choose(condition, new, value)
+                value = choose(condition, new, value, self.policy.parameters[name].type.kind
+                               if name in self.policy.parameters else self.policy.definitions[name].type.kind)
         finally:
             self.computing.pop()
         if self.orders.get(name):  # a name read through amendments keeps no bounds, whichever holds (§6)
@@ -610,7 +676,7 @@ class Interpreter:
             return self.params[name]
         if parameter.default is not None:
             return parameter.default
-        return unknown([name])
+        return bounds.declared(frozenset([name]), parameter.type, parameter.minimum, parameter.maximum)
 
     # ---- outcomes of measures read in expressions, scores, versions (§21, §22)
     def outcome_of(self, expr: m.Outcome) -> object:
@@ -692,6 +758,81 @@ class Interpreter:
             status = "not_eligible"
         unknowns = tuple(sorted({name for outcome in outcomes for name in outcome.unknowns}))
         return MeasureOutcome(measure.id, status, agencies, outcomes, self.total(decided), unknowns, targets)
+
+    def exactly(self, measure: m.Measure, outcome: MeasureOutcome) -> MeasureOutcome:
+        """An undetermined measure tried on every completion of its unknowns that have finitely many
+        values (at most 4096 completions): all completions alike decide it, else only the unknowns
+        whose value changes the status are named, with the others of the undetermined completions."""
+        if outcome.status != "undetermined" or not outcome.unknowns:
+            return outcome
+        choices: dict[str, list[object]] = {}
+        looked: set[str] = set()
+        todo = set(outcome.unknowns)
+        results: dict[tuple[object, ...], MeasureOutcome] = {}
+        while todo - looked:
+            for path in sorted(todo - looked):
+                looked.add(path)
+                values = self.choices(path)
+                if values is not None:
+                    choices[path] = values
+            count = 1
+            for values in choices.values():
+                count *= len(values)
+            if not choices or count > 4096:
+                return outcome
+            results = {}
+            for picked in itertools.product(*choices.values()):
+                facts, params = dict(self.facts), dict(self.params)
+                for path, value in zip(choices, picked, strict=True):
+                    self.fill(facts, params, path, value)
+                results[picked] = Interpreter(self.policy, facts, params, self.as_of, self.orders).measure(measure)
+            todo = {u for r in results.values() if r.status == "undetermined" for u in r.unknowns}
+        statuses = {r.status for r in results.values()}
+        if statuses != {"undetermined"} and len(statuses) == 1:
+            first = next(iter(results.values()))
+            total = first.total if len({r.total for r in results.values()}) == 1 else None
+            return attrs.evolve(outcome, status=first.status, total=total, unknowns=())
+        names = list(choices)
+        named: set[str] = set()
+        for position, name in enumerate(names):
+            for picked, result in results.items():
+                for other in choices[name]:
+                    changed = (*picked[:position], other, *picked[position + 1:])
+                    if {result.status, results[changed].status} != {result.status} or result.status == "undetermined":
+                        named.add(name)
+        named |= {u for r in results.values() if r.status == "undetermined" for u in r.unknowns if u not in choices}
+        return attrs.evolve(outcome, unknowns=tuple(sorted(named)))
+
+    def choices(self, path: str) -> list[object] | None:
+        """The values an absent fact, parameter or item field can take, when finitely many."""
+        if path in self.policy.parameters:
+            p = self.policy.parameters[path]
+            return None if self.params.get(path) is not None else bounds.values_of(p.type, p.minimum, p.maximum)
+        fact = self.policy.schema.root.fact(path)
+        if fact is not None:
+            return None if self.facts.get(path) is not None else bounds.values_of(fact.type, fact.minimum, fact.maximum)
+        head, _, field = path.partition("].")
+        name, _, index = head.partition("[")
+        items = self.facts.get(name)
+        list_fact = self.policy.schema.root.fact(name)
+        if not field or not index.isdigit() or list_fact is None or not isinstance(items, tuple):
+            return None
+        if int(index) >= len(items) or items[int(index)].get(field) is not None or list_fact.type.entity is None:
+            return None
+        declared = self.policy.schema.entities[list_fact.type.entity].fact(field)
+        return None if declared is None else bounds.values_of(declared.type, declared.minimum, declared.maximum)
+
+    def fill(self, facts: dict[str, object], params: dict[str, object], path: str, value: object) -> None:
+        if path in self.policy.parameters:
+            params[path] = value
+        elif "[" not in path:
+            facts[path] = value
+        else:
+            head, _, field = path.partition("].")
+            name, _, index = head.partition("[")
+            items = list(facts[name])  # type: ignore[call-overload]
+            items[int(index)] = {**items[int(index)], field: value}
+            facts[name] = tuple(items)
 
     @staticmethod
     def total(decided: list[tuple[m.Benefit, BenefitOutcome]]) -> Money | None:
@@ -789,7 +930,7 @@ class Interpreter:
         return TargetOutcome(target.id, applies, met)
 
     def outcome(self) -> Outcome:
-        measures = tuple(self.measure(measure) for measure in self.policy.measures)
+        measures = tuple(self.exactly(measure, self.measure(measure)) for measure in self.policy.measures)
         goals = tuple((goal.id, truth(self.value(goal.count, NO_ENV))) for goal in self.policy.goals)
         return Outcome(self.as_of, window_state(self.policy.header.window, self.as_of, self.params) is not False,
                        measures, goals)

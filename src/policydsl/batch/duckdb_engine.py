@@ -7,6 +7,13 @@ the file itself, marking in it the rows SQL cannot vouch for, so that valid inpu
 batch — is read once; the file is then tallied and the goals counted. Where some row is left to
 Python, the results stream through Python instead, which evaluates the other rows
 (`batch_output.evaluate_row`) and writes the merged rows over the same (temporary) file.
+
+SQL is Kleene's logic without the bounds of unknown numbers or the completions of finite unknowns
+(docs/semantics.md, "Exact unknowns"): a row whose measures name unknowns may be decided, or name
+fewer, in Python. So such rows are evaluated again by the Python engine as the results stream
+(`_refined`), and when DuckDB wrote the file itself and the tally finds such rows, the results are
+streamed through Python over the same (temporary) file before it is renamed: the statuses, totals
+and unknowns of a batch are `evaluate()`'s.
 """
 
 from __future__ import annotations
@@ -75,7 +82,7 @@ def run_duckdb(reader: RowReader, source: Source, output: Path, out_format: str,
         schema = output_schema(policy)
         as_named = list(statements.columns) == schema.names[2:]
         if out_format == ".parquet" and as_named and _all_in_sql(connection, statements, output, policy, as_of, tally,
-                                                                 report, source.count):
+                                                                 report, source.count) and not tally.open_rows:
             _count_goals(connection, statements, policy, tally, every_row_clean=True)
             return 0
         # Some rows are left to Python: they are evaluated there and merged back in row order.
@@ -83,7 +90,7 @@ def run_duckdb(reader: RowReader, source: Source, output: Path, out_format: str,
         tally.statuses.clear()
         tally.totals.clear()
         by_python = _count_goals(connection, statements, policy, tally, every_row_clean=False)
-        stream = _stream(connection, statements, schema)
+        stream = _refined(_stream(connection, statements, schema), reader, source, params, as_of)
         fallback = _python_rows(reader, source, by_python, params, as_of, tally.goals)
         with Writer(output, out_format, schema, shown=shown).open() as writer:
             for batch in _merge(stream, fallback, schema):
@@ -218,6 +225,7 @@ def _tally_file(connection: duckdb.DuckDBPyConnection, statements: Plan, output:
         if whole is not None:
             fraction = SUM_CONTEXT.scaleb(Decimal(int(decimals)), -TOTAL_TYPE[1])
             tally.totals[measure.id] = SUM_CONTEXT.add(Decimal(int(whole)), fraction)
+    tally.open_rows = int(next(values) or 0)
 
 
 def _stream(connection: duckdb.DuckDBPyConnection, statements: Plan, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
@@ -233,6 +241,52 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     arrays = [column if column.type == field.type else column.cast(field.type)
               for column, field in zip(batch.columns, schema, strict=True)]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _refined(stream: Iterator[pa.RecordBatch], reader: RowReader, source: Source, params: Mapping[str, object],
+             as_of: datetime.date) -> Iterator[pa.RecordBatch]:
+    """The SQL batches with each row whose measures name unknowns evaluated again by the Python
+    engine (its bounds and completions may decide it, or name fewer unknowns). The input is read
+    for them in one pass, in row order, and only once a batch has such a row."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    policy = reader.policy
+    raw_rows: Iterator[tuple[int, object]] | None = None
+    for batch in stream:
+        named = [pc.fill_null(pc.greater(pc.list_value_length(batch.column(f"{m_.id}_unknowns")), 0), False)
+                 for m_ in policy.measures]
+        if not named or not pc.any(_either(named)).as_py():
+            yield batch
+            continue
+        raw_rows = raw_rows if raw_rows is not None else source.rows(policy.schema)
+        flags = _either(named).to_pylist()
+        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        for position, number in enumerate(columns[0]):
+            if not flags[position]:
+                continue
+            raw = next((raw for found, raw in raw_rows if found == number), _MISSING)
+            if raw is _MISSING:  # pragma: no cover - a broken invariant: the input has every output row
+                raise RuntimeError(f"row {number} is not in the input")
+            again = evaluate_row(reader, number, raw, params, as_of)  # goals: SQL counted this clean row
+            if again[1] is not None:  # pragma: no cover - SQL and Python check rows alike
+                raise RuntimeError(f"row {number}: SQL found it valid, Python did not: {again[1]}")
+            for column, value in zip(columns[2:], again[2:], strict=True):
+                column[position] = value
+        yield pa.RecordBatch.from_arrays([pa.array(values, field.type) for values, field in
+                                          zip(columns, batch.schema, strict=True)], schema=batch.schema)
+
+
+_MISSING = object()
+
+
+def _either(flags: list[pa.Array]) -> pa.Array:
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    result = flags[0]
+    for flag in flags[1:]:
+        result = pc.or_(result, flag)
+    return result
 
 
 def _python_rows(reader: RowReader, source: Source, wanted: Sequence[int], params: Mapping[str, object],

@@ -63,7 +63,7 @@ def arrow_type(typ: m.Type, schema: m.Schema) -> pa.DataType:
     import pyarrow as pa  # type: ignore[import-untyped]
 
     kind = typ.kind
-    if kind in ("money", "decimal", "ratio"):
+    if kind in ("money", "decimal", "ratio", "points"):
         return pa.decimal128(*(MONEY_TYPE if kind == "money" else NUMBER_TYPE))
     simple = {"bool": pa.bool_(), "integer": pa.int64(), "date": pa.date32(), "text": pa.string(),
               "enum": pa.string(), "set": pa.list_(pa.string())}
@@ -89,7 +89,7 @@ def sql_value(value: object, typ: m.Type, schema: m.Schema) -> object:
     if kind == "money":
         assert isinstance(value, Money)
         return _fixed(value.in_unit(), _MONEY_QUANTUM, _MONEY_LIMIT)
-    if kind in ("decimal", "ratio"):
+    if kind in ("decimal", "ratio", "points"):
         assert isinstance(value, Decimal | int)
         return _fixed(Decimal(value), _NUMBER_QUANTUM, _NUMBER_LIMIT)
     if kind == "integer":
@@ -144,7 +144,7 @@ def cell_value(text: str | None, typ: m.Type) -> object:
     if kind == "integer" and _INTEGER_TEXT.fullmatch(text):
         digits = text.strip()
         return int(digits) if len(digits) <= 4000 else text
-    if kind in ("decimal", "ratio") and _DECIMAL_TEXT.fullmatch(text):
+    if kind in ("decimal", "ratio", "points") and _DECIMAL_TEXT.fullmatch(text):
         return Decimal(text.strip())
     if kind in ("set", "list", "entity", "series"):
         return structured(text, typ)

@@ -323,6 +323,7 @@ class Tally:
     statuses: dict[str, dict[str, int]] = attrs.Factory(dict)
     totals: dict[str, Decimal] = attrs.Factory(dict)
     goals: dict[str, int] = attrs.Factory(dict)
+    open_rows: int = 0  # rows of a file DuckDB wrote whose measures name unknowns (`duckdb_engine._refined`)
 
     def add(self, batch: pa.RecordBatch) -> None:
         import pyarrow as pa  # type: ignore[import-untyped]

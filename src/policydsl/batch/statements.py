@@ -19,7 +19,7 @@ from policydsl.batch.plan import CHECKED, RAW, RAW_FILE, RESULTS, ROW, UNCHECKED
 from policydsl.batch.validate import CLEAN, canonical
 from policydsl.engine.loop_work import loop_nests
 from policydsl.profile import Limits
-from policydsl.sql.dialects import TEXT, all_of, binary, call, case, cast, is_null, number, text, write
+from policydsl.sql.dialects import TEXT, all_of, any_of, binary, call, case, cast, is_null, number, text, write
 from policydsl.sql.query import CompiledQuery, compile_policy
 from policydsl.sql.shapes import KEY, TOTAL_TYPE
 
@@ -89,7 +89,8 @@ def _tally(policy: m.Policy, query: CompiledQuery, as_of: datetime.date) -> exp.
     """Rows, errors, then per measure the rows with a status, those of each possible status but
     the last (the rest have the last), and the total: the sum of the whole 万元 and the sum of the
     ten decimals (as whole numbers), which `duckdb_engine` adds up exactly. A sum of DECIMAL(38, 10)
-    stops the query with an overflow from 10^28 on; these sums reach 10^38 (HUGEINT)."""
+    stops the query with an overflow from 10^28 on; these sums reach 10^38 (HUGEINT). Last, the
+    rows whose measures name unknowns, which Python evaluates again (`duckdb_engine._refined`)."""
     columns: list[exp.Expression] = [call("count", exp.Star()), call("count", exp.column("error", quoted=True))]
     for measure, names in zip(policy.measures, query.measures, strict=True):
         status = exp.column(names.status, quoted=True)
@@ -101,6 +102,8 @@ def _tally(policy: m.Policy, query: CompiledQuery, as_of: datetime.date) -> exp.
         columns.append(call("sum", cast(whole, HUGEINT)))
         columns.append(call("sum", cast(binary(exp.Mul, binary(exp.Sub, total.copy(), whole.copy()),
                                                number(10**TOTAL_TYPE[1])), HUGEINT)))
+    named = [binary(exp.GT, call("len", exp.column(names.unknowns, quoted=True)), number(0)) for names in query.measures]
+    columns.append(call("count_if", any_of(*named)) if named else number(0))
     return exp.select(*columns).from_(exp.to_table(WRITTEN))
 
 

@@ -216,6 +216,9 @@ class Reader:
     def _decimal(self, raw: exp.Expression, kind: str, origin: str, typ: m.Type, minimum: object) -> Read:
         return self._number(raw, kind, origin, NUMBER_TYPE, minimum, None)
 
+    # Points are read as plain numbers; a string ("15分") is left to the Python reader.
+    _points = _decimal
+
     def _ratio(self, raw: exp.Expression, kind: str, origin: str, typ: m.Type, minimum: object) -> Read:
         def strings(value: exp.Expression) -> Read:
             whole, scale = NUMBER_TYPE[0] - NUMBER_TYPE[1], NUMBER_TYPE[1]
@@ -400,11 +403,11 @@ class Reader:
             return when("BOOLEAN", Read(exp.true(), binary(exp.EQ, shown, text("true"))))
         if k == "integer":
             return when("BIGINT", self._integer(try_cast(shown, BIGINT), "int", "BIGINT", typ, minimum))
-        if k in ("decimal", "ratio", "money"):
+        if k in ("decimal", "ratio", "money", "points"):
             read = getattr(self, f"_{k}")
             options = [when("BIGINT", read(try_cast(shown, BIGINT), "int", "BIGINT", typ, minimum)),
                        when("DOUBLE", self._from_json_double(shown, typ, minimum))]
-            if k != "decimal":
+            if k not in ("decimal", "points"):
                 options.append(when("VARCHAR", read(shown, "string", "VARCHAR", typ, minimum)))
             return choose(*options)
         if k in ("date", "text", "enum"):

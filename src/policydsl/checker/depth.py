@@ -46,6 +46,9 @@ def references(expr: ast.Expr, names: Collection[str]) -> list[str]:
             stack.append((node.collection, bound))
         elif isinstance(node, ast.If):
             stack.extend(((node.otherwise, bound), (node.then, bound), (node.condition, bound)))
+        elif isinstance(node, ast.Band):
+            stack.extend((row.value, bound) for row in reversed(node.rows))
+            stack.append((node.subject, bound))
     return found
 
 

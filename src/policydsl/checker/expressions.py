@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 import attrs
 
 from policydsl import model as m
+from policydsl.checker import bands
+from policydsl.checker.literals import NotALiteral, literal
 from policydsl.diagnostics import Diagnostic, Span, did_you_mean
 from policydsl.syntax import ast
+from policydsl.syntax.format import band_interval, format_expr
 from policydsl.values import Duration, Money, make_date
 
-FUNCTIONS = ("count", "min", "max", "contains", "year", "date")
+FUNCTIONS = ("count", "min", "max", "contains", "year", "date", "floor", "ceil", "round", "sqrt")
+NUMBER_FUNCTIONS = ("floor", "ceil", "round", "sqrt")
 _UNORDERED = ("bool", "text", "set", "list", "entity", "series", "duration")
 
 
@@ -159,6 +163,8 @@ class Typer:
             return m.Const(Money.of(node.amount, node.unit), m.MONEY, node.span)
         if isinstance(node, ast.PercentLit):
             return m.Const(node.percent / 100, m.RATIO, node.span)
+        if isinstance(node, ast.PointsLit):
+            return m.Const(node.value, m.POINTS, node.span)
         if isinstance(node, ast.NumberLit):
             if node.is_integer:
                 return m.Const(int(node.value), m.INTEGER, node.span)
@@ -200,6 +206,8 @@ class Typer:
             return self.call(node, scope)
         if isinstance(node, ast.Aggregate):
             return self.aggregate(node, scope)
+        if isinstance(node, ast.Band):
+            return self.band(node, scope, expected)
         if isinstance(node, ast.If):
             return self.conditional(node, scope, expected)
         if isinstance(node, ast.SetLit):
@@ -231,7 +239,7 @@ class Typer:
         typed = self.expr(node.operand, scope)
         if typed is None:
             return None
-        if typed.type.kind not in ("integer", "decimal", "money", "ratio"):
+        if typed.type.kind not in ("integer", "decimal", "money", "ratio", "points"):
             self.error("PD202", f"cannot negate {typed.type}", node.span)
             return None
         return m.Neg(typed, typed.type, node.span)
@@ -312,10 +320,12 @@ class Typer:
                     severity="warning",
                 ))
         elif lk != rk:
-            unit_kinds = {"money", "ratio"}
+            unit_kinds = {"money", "ratio", "points"}
             code = "PD203" if lk in unit_kinds or rk in unit_kinds else "PD202"
             hint = None
-            if "money" in (lk, rk) and ({lk, rk} & m.NUMERIC):
+            if "points" in (lk, rk):
+                hint = _POINTS_HINT
+            elif "money" in (lk, rk) and ({lk, rk} & m.NUMERIC):
                 hint = "write the unit with the number, e.g. 150万元"
             elif {lk, rk} == {"money", "ratio"}:
                 hint = "compare money with money and ratios with ratios (e.g. rd_ratio >= 3%)"
@@ -353,9 +363,11 @@ class Typer:
         result = _arith_type(node.op, left.type.kind, right.type.kind)
         if result is None:
             kinds = {left.type.kind, right.type.kind}
-            code = "PD203" if kinds & {"money", "ratio"} else "PD202"
+            code = "PD203" if kinds & {"money", "ratio", "points"} else "PD202"
             hint = None
-            if node.op in "+-" and "money" in kinds and kinds & m.NUMERIC:
+            if "points" in kinds:
+                hint = _POINTS_HINT
+            elif node.op in "+-" and "money" in kinds and kinds & m.NUMERIC:
                 hint = "write the unit with the number, e.g. `revenue + 10万元`"
             elif node.op in "+-" and kinds == {"money", "ratio"}:
                 hint = "to take a share of an amount, multiply: `investment * 40%`"
@@ -553,7 +565,7 @@ class Typer:
         elif "ratio" in kinds and len(kinds - m.NUMERIC) == 1:
             result = m.RATIO
         else:
-            code = "PD203" if kinds & {"money", "ratio"} else "PD202"
+            code = "PD203" if kinds & {"money", "ratio", "points"} else "PD202"
             self.error(code, f"the two values of `if` must be of one type, but `then` gives {then.type} and "
                        f"`else` gives {otherwise.type}", node.span,
                        hint="give both branches values of the same kind, e.g. `if x then 40% else 30%`")
@@ -595,6 +607,68 @@ class Typer:
         typ = m.BOOL if name in ("floors_met", "eligible") else m.DECIMAL
         return m.Outcome(name, measure, group, typ, node.span)  # type: ignore[arg-type]
 
+    def band(self, node: ast.Band, scope: Scope, expected: m.Type | None) -> m.TExpr | None:
+        """`band subject { [lo, hi) => value … }`: edges written out in the subject's type, values
+        of one type, rows that cover the subject's declared range once (checker/bands.py)."""
+        subject = self.expr(node.subject, scope)
+        values = [self.expr(row.value, scope, expected) for row in node.rows]
+        if subject is None or any(v is None for v in values):
+            return None
+        kind = subject.type.kind
+        if kind not in BAND_SUBJECTS:
+            self.error("PD202", f"a band sorts a number, money, a ratio or points into rows, not {subject.type}",
+                       node.subject.span, hint="band rd_ratio { [5%, ..) => 20分  (.., 5%) => 0分 }")
+            return None
+        ok = True
+        edges: list[tuple[object | None, object | None]] = []
+        for row in node.rows:
+            pair: list[object | None] = []
+            for edge in (row.low, row.high):
+                if edge is None:
+                    pair.append(None)
+                    continue
+                try:
+                    if kind == "ratio" and not isinstance(edge, ast.PercentLit) and not (
+                            isinstance(edge, ast.NumberLit) and edge.value == 0):
+                        raise NotALiteral
+                    pair.append(literal(edge, subject.type))
+                except NotALiteral:
+                    example = {"ratio": "5%", "money": "150万元", "points": "15分", "integer": "3"}.get(kind, "1.5")
+                    self.error("PD142", f"a band edge must be a {subject.type} written out, as the subject "
+                               f"{format_expr(node.subject)} is", edge.span, hint=f"e.g. [{example}, ..)")
+                    pair.append(None)
+                    ok = False
+            edges.append((pair[0], pair[1]))
+        typed = [v for v in values if v is not None]
+        first = typed[0].type
+        result = first
+        for row, value in zip(node.rows, typed, strict=True):
+            if value.type == first:
+                continue
+            if value.type.kind in m.NUMERIC and first.kind in m.NUMERIC:
+                result = m.DECIMAL
+                continue
+            self.error("PD146", f"the rows of a band give values of different types: the first row gives {first}, "
+                       f"the row {band_interval(row)} gives {value.type}", row.value.span,
+                       hint="give every row a value of one type, e.g. points in each: 20分, 15分, 0分")
+            ok = False
+        if not ok:
+            return None
+        minimum, maximum = _declared_range(subject, self.parameters)
+        rows = [bands.Row(None if low is None else bands.number(low), row.low_closed,
+                          None if high is None else bands.number(high), row.high_closed, band_interval(row), index)
+                for index, (row, (low, high)) in enumerate(zip(node.rows, edges, strict=True))]
+        found = bands.problems(rows, kind, minimum, maximum, format_expr(node.subject))
+        for problem in found:
+            self.error(problem.code, problem.message, node.rows[problem.row].span, hint=problem.hint)
+        if found:
+            return None
+        built = tuple(m.BandRow(low, row.low_closed, high, row.high_closed, value,
+                                _band_test(subject, low, row.low_closed, high, row.high_closed, row.span),
+                                band_interval(row), row.span)
+                      for row, (low, high), value in zip(node.rows, edges, typed, strict=True))
+        return m.Band(subject, built, result, node.span)
+
     def call(self, node: ast.Call, scope: Scope) -> m.TExpr | None:
         name = node.function
         if name in m.OUTCOME_FUNCTIONS:
@@ -629,16 +703,26 @@ class Typer:
             return m.Func("contains", (typed[0], second), m.BOOL, node.span)
         if name in ("year", "date"):
             return self.calendar(node, typed)
+        if name in NUMBER_FUNCTIONS:
+            if len(typed) == 1 and typed[0].type.kind == "points" and name != "sqrt":
+                return m.Func(name, tuple(typed), m.POINTS, node.span)  # whole points: floor(x) → points
+            if len(typed) != 1 or typed[0].type.kind not in ("integer", "decimal", "ratio"):
+                shown = ", ".join(str(a.type) for a in typed) or "nothing"
+                self.error("PD141", f"{name}(…) takes one number (integer, decimal or ratio), not {shown}",
+                           node.span, hint=f"e.g. {name}(employees / 10); an amount of money is a number once "
+                                           "divided by an amount: revenue / 1万元")
+                return None
+            return m.Func(name, tuple(typed), m.DECIMAL if name == "sqrt" else m.INTEGER, node.span)
         if len(typed) < 2:
             self.error("PD202", f"{name}(…) takes two or more values", node.span)
             return None
         kinds = {a.type.kind for a in typed}
         if kinds <= m.NUMERIC:
             result = m.DECIMAL if "decimal" in kinds else m.INTEGER
-        elif len(kinds) == 1 and kinds <= {"money", "ratio", "date"}:
+        elif len(kinds) == 1 and kinds <= {"money", "ratio", "date", "points"}:
             result = typed[0].type
         else:
-            code = "PD203" if kinds & {"money", "ratio"} else "PD202"
+            code = "PD203" if kinds & {"money", "ratio", "points"} else "PD202"
             self.error(code, f"{name}(…) needs values of one kind, got {', '.join(sorted(kinds))}", node.span)
             return None
         return m.Func(name, tuple(typed), result, node.span)
@@ -668,6 +752,34 @@ class Typer:
         return m.Func("date", tuple(typed), m.DATE, node.span)
 
 
+BAND_SUBJECTS = ("integer", "decimal", "money", "ratio", "points")
+
+
+def _declared_range(subject: m.TExpr, parameters: Mapping[str, m.Parameter]) -> tuple[Decimal | None, Decimal | None]:
+    """The range a band's subject is declared with (a fact's or parameter's minimum and maximum)."""
+    if isinstance(subject, m.FactRef | m.FieldRef):
+        return subject.fact.minimum, subject.fact.maximum
+    if isinstance(subject, m.ParamRef) and subject.name in parameters:
+        parameter = parameters[subject.name]
+        return parameter.minimum, parameter.maximum
+    return None, None
+
+
+def _band_test(subject: m.TExpr, low: object | None, low_closed: bool, high: object | None, high_closed: bool,
+               span: Span | None) -> m.TExpr:
+    """The subject within a row's interval, as comparisons with the edges."""
+    tests: list[m.TExpr] = []
+    if low is not None:
+        tests.append(m.Compare(">=" if low_closed else ">", subject, m.Const(low, subject.type, span),
+                               subject.type, m.BOOL, span))
+    if high is not None:
+        tests.append(m.Compare("<=" if high_closed else "<", subject, m.Const(high, subject.type, span),
+                               subject.type, m.BOOL, span))
+    if not tests:
+        return m.Const(True, m.BOOL, span)
+    return tests[0] if len(tests) == 1 else m.Logic("and", tuple(tests), m.BOOL, span)
+
+
 def _zero_as_money(expr: m.TExpr, other: m.Type | None = None) -> m.TExpr:
     """A bare 0 compared with money is 0 in any unit: `national_fund_received > 0` is fine."""
     if (
@@ -695,10 +807,24 @@ def _is_reference(node: ast.Name, scope: Scope, typer: Typer) -> bool:
     return len(node.parts) == 1 and (head in scope.conditions or typer.schema.root.fact(head) is not None)
 
 
+_POINTS_HINT = ("points (分) go with points: write the number with its unit (e.g. 15分), or turn a measured "
+                "amount into points with a band (`band rd_ratio { [5%, ..) => 20分 … }`)")
+
+
 def _arith_type(op: str, lk: str, rk: str) -> m.Type | None:
     numeric = m.NUMERIC
     if lk in numeric and rk in numeric:
         return m.INTEGER if lk == rk == "integer" and op != "/" else m.DECIMAL
+    if "points" in (lk, rk):
+        # points ± points, points × number (either side), points ÷ number → points; points ÷ points → a number
+        other = rk if lk == "points" else lk
+        if op in "+-":
+            return m.POINTS if lk == rk else None
+        if op == "*":
+            return m.POINTS if other in numeric else None
+        if lk == "points":
+            return m.POINTS if rk in numeric else m.DECIMAL if rk == "points" else None
+        return None
     if op in "+-":
         if lk == rk and lk in ("money", "ratio"):
             return m.MONEY if lk == "money" else m.RATIO

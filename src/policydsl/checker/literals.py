@@ -21,6 +21,8 @@ def literal(node: ast.Expr, typ: m.Type) -> object:
     kind = typ.kind
     if isinstance(node, ast.MoneyLit) and kind == "money":
         return Money.of(node.amount, node.unit)
+    if isinstance(node, ast.PointsLit) and kind == "points":
+        return node.value
     if isinstance(node, ast.PercentLit) and kind == "ratio":
         return node.percent / 100
     if isinstance(node, ast.NumberLit) and kind in ("decimal", "ratio"):

@@ -27,6 +27,7 @@ SIMPLE_TYPES = {
     "decimal": m.DECIMAL,
     "money": m.MONEY,
     "ratio": m.RATIO,
+    "points": m.POINTS,
     "date": m.DATE,
     "text": m.TEXT,
 }
@@ -248,9 +249,10 @@ class PolicyChecker:
                     continue
                 if typ.kind in ("list", "entity") and typ.entity:
                     list_targets.add(typ.entity)  # an item or a record: not the root
-                if fact.minimum is not None and (typ.element or typ.kind) not in ("integer", "decimal", "money", "ratio"):
+                if fact.minimum is not None and (typ.element or typ.kind) not in _BOUNDED_KINDS:
                     self.error("PD202", f"a minimum applies to numbers and money, not {typ}", fact.span)
-                facts.append(m.Fact(fact.name, fact.label, typ, node.name, fact.minimum, fact.span))
+                self.range_ends(fact.name, fact.minimum, fact.maximum, typ, fact.span)
+                facts.append(m.Fact(fact.name, fact.label, typ, node.name, fact.minimum, fact.span, fact.maximum))
             entities.setdefault(node.name, m.Entity(node.name, node.label, tuple(facts), node.span))
         roots = [e for name, e in entities.items() if name not in list_targets]
         if not entities and any(self.syntax_broken(f) for f in self.loaded.files):
@@ -270,6 +272,18 @@ class PolicyChecker:
                        "the rest is the root")
             return None
         return m.Schema(roots[0], entities, enums)
+
+    def range_ends(self, name: str, minimum: Decimal | None, maximum: Decimal | None, typ: m.Type,
+                   span: Span | None) -> None:
+        """A declared range `lo..hi`: its ends in order, and whole numbers for an integer."""
+        if maximum is None or minimum is None:
+            return
+        if minimum > maximum:
+            self.error("PD140", f"the range of {name} is empty: {minimum} is above {maximum}", span,
+                       hint=f"write the smaller end first: {maximum}..{minimum}")
+        elif typ.kind == "integer" and (minimum != minimum.to_integral_value() or maximum != maximum.to_integral_value()):
+            self.error("PD140", f"the range of integer {name} has an end that is not a whole number: "
+                       f"{minimum}..{maximum}", span, hint="write whole numbers, e.g. 0..15")
 
     def type_of(self, node: ast.TypeExpr, enums: dict[str, m.EnumType], entities: set[str]) -> m.Type | None:
         if node.kind == "list":
@@ -313,9 +327,10 @@ class PolicyChecker:
             if typ.kind in ("list", "set", "entity", "series"):
                 self.error("PD202", "a parameter holds one value, not a list, set, record or series", node.type.span)
                 continue
-            if node.minimum is not None and typ.kind not in ("integer", "decimal", "money", "ratio"):
+            if node.minimum is not None and typ.kind not in _BOUNDED_KINDS:
                 self.error("PD202", f"a minimum applies to numbers and money, not {typ}", node.type.span)
                 continue
+            self.range_ends(node.name, node.minimum, node.maximum, typ, node.span)
             default = None
             if node.default is not None:
                 default = self.constant(node.default, typ, "the default of a parameter")
@@ -323,7 +338,12 @@ class PolicyChecker:
                     shown = f"{node.minimum}万元" if typ.kind == "money" else str(node.minimum)
                     self.error("PD234", f"the default of {node.name} is below its minimum {shown}",
                                node.default.span, hint="raise the default, or lower the minimum")
-            out.setdefault(node.name, m.Parameter(node.name, node.label, typ, default, node.span, node.minimum))
+                if default is not None and node.maximum is not None and _above(default, node.maximum):
+                    shown = f"{node.maximum}万元" if typ.kind == "money" else str(node.maximum)
+                    self.error("PD234", f"the default of {node.name} is above its maximum {shown}",
+                               node.default.span, hint="lower the default, or widen the range")
+            out.setdefault(node.name, m.Parameter(node.name, node.label, typ, default, node.span, node.minimum,
+                                                  node.maximum))
         return out
 
     def constant(self, node: ast.Expr, typ: m.Type, what: str) -> object | None:
@@ -334,7 +354,9 @@ class PolicyChecker:
             hint = "write the unit with the number, e.g. 500万元" if typ.kind == "money" else None
             if typ.kind == "ratio":
                 hint = "write a percentage such as 30%"
-            code = "PD203" if typ.kind in ("money", "ratio") else "PD202"
+            if typ.kind == "points":
+                hint = "write points with their unit, e.g. 15分"
+            code = "PD203" if typ.kind in ("money", "ratio", "points") else "PD202"
             self.error(code, f"{what} must be a {typ} literal", node.span, hint)
             return None
 
@@ -1079,6 +1101,15 @@ def _literal_or_none(node: ast.Expr, typ: m.Type) -> object:
         return literal(node, typ)
     except NotALiteral:
         return None
+
+
+_BOUNDED_KINDS = ("integer", "decimal", "money", "ratio", "points")
+
+
+def _above(value: object, maximum: Decimal) -> bool:
+    """Whether a parameter's value is above the top of its range (money in 万元)."""
+    number = value.in_unit() if isinstance(value, Money) else value
+    return isinstance(number, int | Decimal) and not isinstance(number, bool) and number > maximum
 
 
 def _below(value: object, minimum: Decimal) -> bool:

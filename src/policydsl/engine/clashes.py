@@ -25,7 +25,8 @@ from policydsl.engine.explain import show
 from policydsl.values import Money, plain
 
 MAX_TRIES = 4096  # profiles evaluated per pair of amendments: well under a second
-_STEP = {"money": Decimal("0.01"), "ratio": Decimal("0.0001"), "decimal": Decimal("0.01"), "integer": Decimal(1)}
+_STEP = {"money": Decimal("0.01"), "ratio": Decimal("0.0001"), "decimal": Decimal("0.01"), "integer": Decimal(1),
+         "points": Decimal("0.01")}
 
 
 def with_witnesses(policy: m.Policy, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:

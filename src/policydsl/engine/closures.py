@@ -19,9 +19,10 @@ from decimal import Decimal
 from typing import Any
 
 from policydsl import model as m
-from policydsl.engine import semantics
+from policydsl.engine import exact, intervals, semantics
 from policydsl.engine.domain import Builder
-from policydsl.engine.explain import Clause, Explainer, clause_of, measure_explainer, show, shower
+from policydsl.engine.explain import Clause, Explainer, band_noter, clause_of, measure_explainer, show, shower
+from policydsl.engine.numbers import ROUNDINGS, root, rounded
 from policydsl.engine.semantics import (
     UNKNOWN_ITEM,
     Env,
@@ -31,7 +32,6 @@ from policydsl.engine.semantics import (
     capped,
     choose,
     collection_path,
-    compare_bounded,
     declared_minimum,
     equal_wholes,
     expr_text,
@@ -585,8 +585,9 @@ class Compiler:
         return lambda ctx, env: value
 
     def _fact_read(self, expr: m.FactRef) -> tuple[str, Unknown]:
-        """A root fact's name and its value where the profile does not know it."""
-        return expr.fact.name, Unknown(frozenset({expr.fact.name}))
+        """A root fact's name and its value where the profile does not know it (with the bounds
+        its declared minimum or range gives)."""
+        return expr.fact.name, _missing(frozenset({expr.fact.name}), expr.fact)
 
     def fact(self, expr: m.FactRef) -> Fn:
         name, missing = self._fact_read(expr)
@@ -635,14 +636,14 @@ class Compiler:
         return record_read
 
     def field(self, expr: m.FieldRef, scope: None) -> Fn:
-        var, field = expr.var, expr.fact.name
+        var, field, declared = expr.var, expr.fact.name, expr.fact
 
         def item_field(ctx: CompiledEvaluation, env: Env) -> object:
             item, path = env[var]
             if item is UNKNOWN_ITEM:
-                return Unknown(frozenset({path}))
+                return _missing(frozenset({path}), declared)
             value = item.get(field)
-            return Unknown(frozenset({f"{path}.{field}"})) if value is None else value
+            return _missing(frozenset({f"{path}.{field}"}), declared) if value is None else value
 
         if not self._tracing:
             return item_field
@@ -670,10 +671,12 @@ class Compiler:
         return negation
 
     def minus(self, expr: m.Neg, operand: Fn) -> Fn:
+        kind = expr.type.kind
+
         def negative(ctx: CompiledEvaluation, env: Env) -> object:
             value = operand(ctx, env)
             if isinstance(value, Unknown):
-                return merge_unknown(value) if value.bounded else value  # its bounds are not the negation's
+                return intervals.negate(value, kind) if value.bounded else value
             return Money(-value.yuan) if isinstance(value, Money) else -value  # type: ignore[operator]
 
         return negative
@@ -714,7 +717,8 @@ class Compiler:
     def parameter_base(self, parameter: m.Parameter) -> Fn:
         name, default = parameter.name, parameter.default
         if default is None:
-            default = Unknown(frozenset({name}), "parameter not supplied")
+            default = intervals.declared(frozenset({name}), parameter.type.kind, parameter.minimum, parameter.maximum,
+                                         "parameter not supplied")
 
         def plain(ctx: CompiledEvaluation, env: Env) -> object:
             return ctx.params.get(name, default)
@@ -733,6 +737,38 @@ class Compiler:
             return unbounded(value) if type(value) is Unknown else value  # chosen: no bounds (§6)
 
         return chosen
+
+    def band(self, expr: m.Band, subject: Fn, tests: list[Fn], values: list[Fn]) -> Fn:
+        rows = list(zip(tests, values, strict=True))
+
+        def banded(ctx: CompiledEvaluation, env: Env) -> object:
+            open_: list[tuple[object, Fn]] = []
+            for test, value in rows:
+                holds = test(ctx, env)
+                if holds is True:
+                    return value(ctx, env)
+                if holds is not False:
+                    open_.append((holds, value))
+            if not open_:  # pragma: no cover - the checker makes the rows cover every value
+                return Unknown(frozenset(), "no row of the band holds")
+            result = open_[-1][1](ctx, env)
+            for holds, value in reversed(open_[:-1]):
+                result = choose(holds, value(ctx, env), result)
+            return result
+
+        if not self._tracing:
+            return banded
+        note = band_noter(expr)
+
+        def traced_band(ctx: CompiledEvaluation, env: Env) -> object:
+            result = banded(ctx, env)
+            if ctx._children:
+                measured = subject(ctx, env)
+                holding = [row for row, test in zip(expr.rows, tests, strict=True) if test(ctx, env) is not False]
+                ctx._children[-1].append(note(measured, holding, result))
+            return result
+
+        return traced_band
 
     def shared(self, key: tuple[str, ...], build: Callable[[], Fn]) -> Fn:
         """Definitions, amended parameters and conditions: computed when first read and kept for
@@ -834,12 +870,18 @@ class Compiler:
         if expr.operand_type.kind in ("list", "entity"):
             return self.compare_wholes(expr, left, right)
         test = _ORDER[expr.op]
+        test, op = _ORDER[expr.op], expr.op
         enum = expr.operand_type.enum if expr.operand_type.kind == "enum" else None
         rank = {value: index for index, value in enumerate(enum.values)} if enum is not None else None
         if isinstance(expr.right, m.Const):  # the commonest comparison: with a constant, ranked once
             bound = expr.right.value if rank is None else rank[expr.right.value]  # type: ignore[index]
             if isinstance(expr.left, m.FactRef) and not self._tracing:  # … of a fact: read here
                 name, missing = self._fact_read(expr.left)
+
+                if missing.bounded and rank is None:  # decided by the fact's declared bounds, once
+                    by_bounds = intervals.compare(expr.op, missing, bound)
+                    if by_bounds is not None:
+                        missing = by_bounds  # type: ignore[assignment]
 
                 def compare_fact(ctx: CompiledEvaluation, env: Env) -> object:
                     a = ctx.facts.get(name)
@@ -849,12 +891,16 @@ class Compiler:
 
                 return compare_fact
 
-            constant, op = expr.right.value, expr.op
+            op = expr.op
 
             def compare_constant(ctx: CompiledEvaluation, env: Env) -> object:
                 a = left(ctx, env)
                 if type(a) is Unknown:
-                    return compare_bounded(op, a, constant) if a.bounded else _either(a, bound)
+                    if a.bounded and rank is None:
+                        decided = intervals.compare(op, a, bound)
+                        if decided is not None:
+                            return decided
+                    return _either(a, bound)
                 return test(a if rank is None else rank[a], bound)  # type: ignore[index]
 
             return compare_constant
@@ -868,13 +914,15 @@ class Compiler:
 
             return compare_enum
 
-        op = expr.op
+        numeric = expr.operand_type.kind in intervals.NUMBER_KINDS
 
         def compare(ctx: CompiledEvaluation, env: Env) -> object:
             a, b = left(ctx, env), right(ctx, env)
             if type(a) is Unknown or type(b) is Unknown:
-                if (type(a) is Unknown and a.bounded) or (type(b) is Unknown and b.bounded):  # type: ignore[union-attr]
-                    return compare_bounded(op, a, b)
+                if numeric:
+                    decided = intervals.compare(op, a, b)
+                    if decided is not None:
+                        return decided
                 return _either(a, b)
             return test(a, b)
 
@@ -895,11 +943,13 @@ class Compiler:
         return compare_wholes
 
     def arith(self, expr: m.Arith, left: Fn, right: Fn, scope: None) -> Fn:
-        op, divisor = expr.op, expr.right
+        op, divisor, kind = expr.op, expr.right, expr.type.kind
 
         def arith(ctx: CompiledEvaluation, env: Env) -> object:
             a, b = left(ctx, env), right(ctx, env)
             if type(a) is Unknown or type(b) is Unknown:
+                if (type(a) is Unknown and a.bounded) or (type(b) is Unknown and b.bounded):  # type: ignore[union-attr]
+                    return intervals.arith(op, a, b, kind)
                 return _either(a, b)
             return arithmetic(op, a, b, lambda: ctx.dependencies(divisor, env))
 
@@ -1021,10 +1071,17 @@ class Compiler:
         if name in ("year", "date"):
             return self._calendar(expr, args)
 
+        kind = expr.type.kind
+
         def function(ctx: CompiledEvaluation, env: Env) -> object:
             values = [arg(ctx, env) for arg in args]
             if any(isinstance(v, Unknown) for v in values):
-                return merge_unknown(*values)
+                return _function_of_unknown(name, values, kind)
+            if name in ROUNDINGS:
+                return rounded(name, values[0])
+            if name == "sqrt":
+                found = root(values[0])
+                return Unknown(frozenset(), "square root of a negative number") if found is None else found
             if name == "count":
                 return len(values[0])  # type: ignore[arg-type]
             if name == "contains":
@@ -1064,6 +1121,28 @@ def _calendar_fn(expr: m.Func, args: tuple[Fn, ...]) -> Fn:
         return made
 
     return date_of
+
+
+def _missing(paths: frozenset[str], fact: m.Fact) -> Unknown:
+    """An unknown fact or field: bounded where its declaration gives a minimum or a range."""
+    if fact.minimum is None and fact.maximum is None:
+        return Unknown(paths)
+    return intervals.declared(paths, fact.type.kind, fact.minimum, fact.maximum)
+
+
+def _function_of_unknown(name: str, values: list[object], kind: str) -> object:
+    """A function of which an argument is unknown: bounded where the bounds say enough."""
+    if name in ("min", "max") and all(intervals.is_number(v) or isinstance(v, Unknown) for v in values):
+        return intervals.extreme(name, values, kind)
+    value = values[0]
+    if name in ROUNDINGS and isinstance(value, Unknown) and value.bounded:
+        return intervals.rounding(name, value, kind)
+    if name == "sqrt" and isinstance(value, Unknown) and value.bounded:
+        low, high = intervals.low_of(value), intervals.high_of(value)
+        if low >= 0:
+            top = root(high) if high.is_finite() else intervals.INF
+            return intervals.bounded(value, root(low) or Decimal(0), top or Decimal(0), "decimal")
+    return merge_unknown(*values)
 
 
 def _either(a: object, b: object) -> Unknown:
@@ -1108,6 +1187,7 @@ class CompiledEvaluation:
         self._conditions: dict[tuple[str, str], object] = {}
         self._outcomes: dict[object, object] = {}  # scores and rows other measures read (`outcome`)
         self._tracer: CompiledEvaluation | None = None
+        self._exact = False  # True in an evaluation that completes another's unknowns (exact.py)
         self._tracer_lock: threading.Lock | None = None  # made when an explanation is first asked for
         if trace:
             # While tracing: the reads and child nodes of the clauses being evaluated, and what is fixed
@@ -1133,6 +1213,10 @@ class CompiledEvaluation:
                     rows[index] = of_unknown(value)  # type: ignore[arg-type]
         for index, plan in others:
             rows[index] = plan(self)
+        if not self._exact:
+            for index, computed in enumerate(rows):
+                if computed is not None and computed[0] == "undetermined":
+                    rows[index] = self.exact_row(policy.measures[index], computed)
         if compiler.bound_years and as_of.year in compiler.bound_years:
             in_force = self._year_windows(rows)
         goals = tuple((ident, truth(count(self, EMPTY_ENV))) for ident, count in compiler.goals)
@@ -1224,6 +1308,17 @@ class CompiledEvaluation:
         if function == "floors_met":
             return semantics.floors_met(score)
         return next(g.value for g in score.subtotals if g.name == group)
+
+    def exact_row(self, measure: m.Measure, row: Row) -> Row:
+        """engine/exact.py: the measure evaluated again over the completions of its finite unknowns."""
+        compiler, plan, as_of = self._compiler, self._compiler.plans[measure.id], self.as_of
+
+        def evaluate(facts: Mapping[str, object], params: Mapping[str, object]) -> Row:
+            completion = CompiledEvaluation(compiler, facts, params, as_of)
+            completion._exact = True  # a completion is not refined again
+            return plan(completion)
+
+        return exact.refine(row, exact.Completer(self.policy, self.facts, self.params), evaluate)
 
     def materialise(self, measure: m.Measure, row: Row) -> MeasureResult:
         """The MeasureResult of a row; its explanation is traced on demand."""

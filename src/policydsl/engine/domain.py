@@ -96,6 +96,12 @@ class Domain(Protocol[V, S]):
         on the evaluation day (the version in force); the checker orders measures so none reads
         its own outcome through a cycle."""
 
+    def band(self, expr: m.Band, subject: V, tests: list[V], values: list[V]) -> V:
+        """The value of the row whose test holds. Where the tests are unknown, the rows whose test
+        is not false are those the subject can be in: their values when all alike, else `choose`
+        joins them (the hull of numbers), naming the subject's unknowns. `subject` is for
+        explanations: the tests read it."""
+
     def parameter_base(self, parameter: m.Parameter) -> V:
         """A parameter's value before its amendments: supplied, else default, else unknown."""
 
@@ -171,6 +177,9 @@ class Builder(Generic[V, S]):
             return domain.series_at(expr, build(expr.year, scope), scope)
         if isinstance(expr, m.Outcome):
             return domain.outcome(expr)
+        if isinstance(expr, m.Band):  # docs/semantics.md "Bands": the row the subject is in
+            return domain.band(expr, build(expr.subject, scope), [build(row.test, scope) for row in expr.rows],
+                               [build(row.value, scope) for row in expr.rows])
         if isinstance(expr, m.DefRef):
             return self.definition(expr.name)
         if isinstance(expr, m.ParamRef):

@@ -47,6 +47,8 @@ def show(value: object, typ: m.Type | None = None) -> str:
         return "true" if value else "false"
     if isinstance(value, Money):
         return str(value)
+    if typ is not None and typ.kind == "points" and isinstance(value, int | Decimal):
+        return f"{plain(Decimal(value))}分"
     if isinstance(value, Decimal):
         if typ is not None and typ.kind == "ratio":
             return f"{plain(value * 100)}%"
@@ -59,6 +61,29 @@ def show(value: object, typ: m.Type | None = None) -> str:
     if isinstance(value, tuple):
         return f"{len(value)} item{'s' if len(value) != 1 else ''}"
     return str(value)
+
+
+def band_noter(expr: m.Band) -> Callable[[object, list[m.BandRow], object], Node]:
+    """The node a band adds to its clause: the measured value and the row it fell in, e.g.
+    "上年度研发费用总额占营业收入总额比重 4% → [3%, 5%) 15分" (several rows where it is unknown)."""
+    subject = expr.subject
+    if isinstance(subject, m.FactRef | m.FieldRef):
+        label = subject.fact.label
+    elif isinstance(subject, m.DefRef | m.ParamRef):
+        label = subject.name
+    else:
+        label = expr_text(subject) or "the value"
+    show_subject, show_value = shower(subject.type), shower(expr.type)
+
+    def note(measured: object, rows: list[m.BandRow], result: object) -> Node:
+        fell = " or ".join(f"{row.text} {show_value(_row_value(row))}" for row in rows)
+        return Node("band", f"{label} {show_subject(measured)} → {fell}")
+
+    return note
+
+
+def _row_value(row: m.BandRow) -> object:
+    return row.value.value if isinstance(row.value, m.Const) else Unknown(frozenset())
 
 
 def dedupe_reads(reads: list[Read]) -> tuple[Read, ...]:

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from policydsl import model as m
+from policydsl.engine import intervals
 from policydsl.result import BenefitResult, ScoreResult, SubtotalResult
 from policydsl.values import Money, Unknown, merge_unknown, money
 
@@ -49,22 +50,20 @@ def unbounded(value: object) -> object:
 def choose(condition: object, then: object, otherwise: object) -> object:
     """`then` where the condition is true, `otherwise` where it is false. Where it is unknown, the
     value is known only if both sides are known and equal; else it is unknown, naming the
-    condition's unknowns and those of each side (any of them could decide it). A chosen value keeps
-    no bounds (semantics.md §6 "List aggregates"), whichever side it is."""
+    condition's unknowns and those of each side (any of them could decide it), and bounded by the
+    hull of the two sides where both are numbers, known or bounded (semantics.md, intervals)."""
     if condition is True:
-        return unbounded(then)
+        return then
     if condition is False:
-        return unbounded(otherwise)
+        return otherwise
     if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
         return otherwise
-    merged = merge_unknown(condition, then, otherwise)
-    # Two numbers (or bounded unknown numbers) either side: the value lies between them. This is
-    # what makes `if x then 15 else 0` an indicator of [0, 15] when x is unknown.
-    low_then, high_then = bounds(then)
-    low_else, high_else = bounds(otherwise)
-    if None not in (low_then, high_then, low_else, high_else):
-        return Unknown(merged.paths, low=min(low_then, low_else), high=max(high_then, high_else))  # type: ignore[type-var]
-    return merged
+    kind = _number_kind(then) or _number_kind(otherwise)
+    if kind is not None:
+        within = intervals.hull(condition, then, otherwise, kind)
+        if within is not None:
+            return within
+    return merge_unknown(condition, then, otherwise)
 
 
 def bounds(value: object) -> tuple[Any, Any]:
@@ -154,6 +153,13 @@ def version_in_force(policy: m.Policy, measure: m.Measure, day: datetime.date,
             return version, False
         undecided = undecided or state is None
     return None, undecided
+
+
+def _number_kind(value: object) -> str | None:
+    """The kind of a number, or of an unknown number's bounds; None for anything else."""
+    if isinstance(value, Unknown):
+        value = value.low if value.low is not None else value.high
+    return intervals.kind_of(value) if intervals.is_number(value) else None
 
 
 @attrs.frozen

@@ -232,8 +232,10 @@ def fast_entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: 
     composites: list[tuple[str, FastReader]] = []  # sets and lists
     for fact in entity.facts:
         typ, kind, name = fact.type, fact.type.kind, fact.name
-        scalar = scalar_reader(fact.label or name, typ, fact.minimum, limits)
-        if kind == "bool":
+        scalar = scalar_reader(fact.label or name, typ, fact.minimum, limits, fact.maximum)
+        if fact.maximum is not None and scalar is not None:
+            scalars.append((name, scalar))  # a ranged number: the full reader checks both ends
+        elif kind == "bool":
             bools.append(name)
         elif kind == "text":
             texts.append(name)
@@ -241,7 +243,7 @@ def fast_entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: 
             enums.append((name, frozenset(typ.enum.values)))
         elif kind == "integer":
             integers.append((name, None if fact.minimum is None else math.ceil(fact.minimum)))
-        elif kind in ("money", "decimal", "ratio") and scalar is not None:
+        elif kind in ("money", "decimal", "ratio", "points") and scalar is not None:
             scalars.append((name, fast_money(fact.minimum, scalar, longest) if kind == "money"
                             else _fast_number(fact.minimum, scalar)))
         elif kind == "date" and scalar is not None:

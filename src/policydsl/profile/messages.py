@@ -69,12 +69,13 @@ HINTS = {
     "decimal": "write a number without quotes, e.g. 1.5",
     "money": MONEY_HINT,
     "ratio": 'write a fraction (0.035) or a percentage string ("3.5%")',
+    "points": 'write a number of points (49.99) or a string with the unit 分 ("15分")',
     "date": 'write an ISO date string "YYYY-MM-DD", e.g. "2024-06-01"',
     "text": 'write a string in quotes, e.g. "智能产线"',
 }
 _EXPECTED = {"bool": "true or false", "integer": "a whole number", "decimal": "a number",
-             "money": "an amount of money", "ratio": "a ratio", "date": "a date", "text": "a string"}
-_NUMERIC = ("integer", "decimal", "money", "ratio")
+             "money": "an amount of money", "ratio": "a ratio", "date": "a date", "text": "a string", "points": "points"}
+_NUMERIC = ("integer", "decimal", "money", "ratio", "points")
 
 
 def non_finite(raw: object) -> str | None:

@@ -109,7 +109,8 @@ def read_profile(schema: Schema, data: object, *, source: str = "profile", limit
 
 
 def read_value(type: Type, raw: object, path: str, *, from_text: bool = False,
-               limits: Limits = DEFAULT_LIMITS, minimum: Decimal | None = None) -> object:
+               limits: Limits = DEFAULT_LIMITS, minimum: Decimal | None = None,
+               maximum: Decimal | None = None) -> object:
     """Read one value of `type`, e.g. a parameter; raise ProfileError (PD3xx) when it is bad.
 
     `path` names the value in diagnostics. None stays None (unknown). With `from_text=True` a
@@ -127,7 +128,7 @@ def read_value(type: Type, raw: object, path: str, *, from_text: bool = False,
         except Invalid as bad:
             raise ProfileError([bad.at(path)]) from None
     problems: list[Diagnostic] = []
-    value = value_reader(type, path, limits, minimum)(raw, path, problems)
+    value = value_reader(type, path, limits, minimum, maximum)(raw, path, problems)
     if problems:
         raise ProfileError(problems)
     return value

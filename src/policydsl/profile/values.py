@@ -74,6 +74,9 @@ def _integer_reader(subject: str, minimum: Decimal | None) -> ScalarReader:
     return read
 
 
+_POINTS_TEXT = re.compile(r"(-?\d+(?:\.\d+)?)\s*分?")
+
+
 def _decimal_reader(subject: str, minimum: Decimal | None, kind: str, limits: Limits) -> ScalarReader:
     longest = limits.max_text_length
 
@@ -87,6 +90,14 @@ def _decimal_reader(subject: str, minimum: Decimal | None, kind: str, limits: Li
                 raise Invalid("PD305", f"{subject}: {describe(raw)} is not a ratio", HINTS["ratio"]) from None
             precise_text(raw, subject, kind)
             value = checked(value, MAX_NUMBER, subject, kind)
+        elif isinstance(raw, str) and kind == "points":  # "15分": points with their unit
+            if len(raw) > longest:
+                raise too_long(subject, raw, limits)
+            found = _POINTS_TEXT.fullmatch(raw.strip())
+            if found is None:
+                raise Invalid("PD305", f"{subject}: {describe(raw)} is not a number of points", HINTS["points"])
+            precise_text(found[1], subject, kind)
+            value = checked(Decimal(found[1]), MAX_NUMBER, subject, kind)
         else:
             value = exact_number(raw, subject, kind, MAX_NUMBER)
         if minimum is not None and value < minimum:
@@ -189,12 +200,33 @@ def _enum_reader(subject: str, enum: EnumType, limits: Limits) -> ScalarReader:
     return read
 
 
-def scalar_reader(subject: str, typ: Type, minimum: Decimal | None, limits: Limits) -> ScalarReader | None:
-    """The reader of one value of a scalar type; None for a set or a list."""
+def scalar_reader(subject: str, typ: Type, minimum: Decimal | None, limits: Limits,
+                  maximum: Decimal | None = None) -> ScalarReader | None:
+    """The reader of one value of a scalar type; None for a set or a list. A declared range's top
+    (`integer 0..15`) is checked after the type's own reader."""
+    read = _scalar_reader(subject, typ, minimum, limits)
+    if read is None or maximum is None:
+        return read
+    top = maximum * WAN if typ.kind == "money" else maximum
+    shown_range = f"{minimum}..{maximum}" if minimum is not None else f"at most {maximum}"
+    inner = read
+
+    def within(raw: object) -> object:
+        value = inner(raw)
+        number = value.yuan if isinstance(value, Money) else value
+        if isinstance(number, int | Decimal) and number > top:
+            raise Invalid("PD304", f"{subject} must be within {shown_range}, not {number_text(value) if not isinstance(value, Money) else value}",
+                          f"the largest allowed value is {maximum}{'万元' if typ.kind == 'money' else ''}")
+        return value
+
+    return within
+
+
+def _scalar_reader(subject: str, typ: Type, minimum: Decimal | None, limits: Limits) -> ScalarReader | None:
     kind = typ.kind
     if kind == "enum" and typ.enum is not None:
         return _enum_reader(subject, typ.enum, limits)
-    if kind in ("decimal", "ratio"):
+    if kind in ("decimal", "ratio", "points"):
         return _decimal_reader(subject, minimum, kind, limits)
     if kind == "integer":
         return _integer_reader(subject, minimum)
@@ -361,7 +393,7 @@ def entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: Mappi
     composites: dict[str, CompositeReader] = {}
     for fact in entity.facts:
         subject, typ = fact.label or fact.name, fact.type
-        scalar = scalar_reader(subject, typ, fact.minimum, limits)
+        scalar = scalar_reader(subject, typ, fact.minimum, limits, fact.maximum)
         if scalar is not None:
             scalars[fact.name] = scalar
         elif typ.kind == "set" and typ.enum is not None:
@@ -437,12 +469,13 @@ def from_text(typ: Type, text: str, subject: str) -> object:
     return text  # money, ratio, date, text and enum values are strings in a profile too
 
 
-def value_reader(typ: Type, subject: str, limits: Limits, minimum: Decimal | None = None) -> CompositeReader:
+def value_reader(typ: Type, subject: str, limits: Limits, minimum: Decimal | None = None,
+                 maximum: Decimal | None = None) -> CompositeReader:
     """The reader of one value of any type but a list (not below `minimum`, a parameter's), reporting
     its problems at the path given."""
     if typ.kind == "set" and typ.enum is not None:
         return set_reader(subject, typ.enum, limits)
-    scalar = scalar_reader(subject, typ, minimum, limits)
+    scalar = scalar_reader(subject, typ, minimum, limits, maximum)
 
     def read(raw: object, path: str, problems: list[Diagnostic]) -> object:
         try:

@@ -112,7 +112,7 @@ def is_constant(expr: exp.Expression) -> bool:
 def sql_type(typ: m.Type, schema: m.Schema) -> exp.DataType:
     """The SQL type of a fact in the input table, and of values of that type in the query."""
     kind = typ.kind
-    if kind in ("money", "decimal", "ratio"):
+    if kind in ("money", "decimal", "ratio", "points"):
         return decimal(*(MONEY_TYPE if kind == "money" else NUMBER_TYPE))
     simple = {"bool": "BOOLEAN", "integer": "BIGINT", "date": "DATE"}.get(kind)
     if simple is not None:
@@ -143,7 +143,8 @@ def input_types(schema: m.Schema) -> dict[str, exp.DataType]:
 
 
 def fact_num(kind: str) -> tuple[int, int] | None:
-    return {"money": MONEY_TYPE, "decimal": NUMBER_TYPE, "ratio": NUMBER_TYPE, "integer": INTEGER_TYPE}.get(kind)
+    return {"money": MONEY_TYPE, "decimal": NUMBER_TYPE, "ratio": NUMBER_TYPE, "points": NUMBER_TYPE,
+            "integer": INTEGER_TYPE}.get(kind)
 
 
 def digits(value: Decimal) -> tuple[int, int]:
@@ -992,6 +993,8 @@ class ExpressionCompiler:
     def call(self, expr: m.Func, args: list[Val]) -> Val:
         if expr.name in ("year", "date"):
             return self.calendar(expr, args)
+        if expr.name in ("floor", "ceil", "round", "sqrt"):  # not lowered yet: exact rounding and roots
+            raise SqlUnsupported(f"the SQL path has no {expr.name}(…) yet: {describe(expr)}")
         unknowns = self.merged(*args)
         if any(a.null for a in args):
             return self.null(expr.type, unknowns)
@@ -1019,6 +1022,16 @@ class ExpressionCompiler:
         return Val(value, unknowns, num, guarded=self.guarded(*args))
 
     # ---- amendments
+    def band(self, expr: m.Band, subject: Val, tests: list[Val], values: list[Val]) -> Val:
+        """A band in SQL: `choose` over the rows in order, the last row where no other holds (the
+        checker makes the rows cover the subject's values once). SQL knows no bounds of unknowns:
+        where the subject is unknown the value is unknown unless every row gives the same; the
+        batch evaluates such rows again in Python (batch/duckdb_engine.py)."""
+        value = values[-1]
+        for test, row_value in zip(reversed(tests[:-1]), reversed(values[:-1]), strict=True):
+            value = self.choose(test, row_value, value, expr.type)
+        return value
+
     def choose(self, condition: Val, then: Val, otherwise: Val, typ: m.Type) -> Val:
         """`semantics.choose` in SQL: `then` where the condition is true, `otherwise` where it is
         false; where it is unknown, `otherwise` if both are known and equal, else NULL naming the

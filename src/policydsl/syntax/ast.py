@@ -34,6 +34,14 @@ class PercentLit:
 
 
 @attrs.frozen
+class PointsLit:
+    """Points (分) of a score: `15分`, `0.5分`."""
+
+    value: Decimal
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class NumberLit:
     value: Decimal
     is_integer: bool
@@ -186,8 +194,31 @@ class Index:
     span: Span | None = _span()
 
 
+@attrs.frozen
+class BandRow:
+    """`[3%, 5%) => 15分`: the edges (None where unbounded, `..`), whether each is included, the value."""
+
+    low: Expr | None
+    low_closed: bool
+    high: Expr | None
+    high_closed: bool
+    value: Expr
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Band:
+    """`band rd_ratio { [5%, ..) => 20分 … }`: the value of the row the subject falls in."""
+
+    subject: Expr
+    rows: tuple[BandRow, ...]
+    span: Span | None = _span()
+
+
 Expr: TypeAlias = (
     MoneyLit
+    | PointsLit
+    | Band
     | PercentLit
     | NumberLit
     | DateLit
@@ -278,6 +309,7 @@ class FactDecl:
     type: TypeExpr
     minimum: Decimal | None = None
     span: Span | None = _span()
+    maximum: Decimal | None = None  # `integer 0..4`: the range's inclusive upper end
 
 
 @attrs.frozen
@@ -304,6 +336,7 @@ class ParamDecl:
     default: Expr | None = None
     span: Span | None = _span()
     minimum: Decimal | None = None  # `: money >= 0`, as a fact's
+    maximum: Decimal | None = None  # `: integer 0..15`, as a fact's
 
 
 @attrs.frozen

@@ -123,6 +123,8 @@ def _expr(expr: ast.Expr) -> str:
         return text
     if isinstance(expr, ast.SetLit):
         return "{" + ", ".join(format_expr(item) for item in expr.items) + "}"
+    if isinstance(expr, ast.Band):
+        return format_band(expr)
     if isinstance(expr, ast.Call):
         return f"{expr.function}(" + ", ".join(format_expr(arg) for arg in expr.args) + ")"
     if isinstance(expr, ast.Name):
@@ -131,6 +133,8 @@ def _expr(expr: ast.Expr) -> str:
         return _decimal(expr.amount) + expr.unit
     if isinstance(expr, ast.PercentLit):
         return _decimal(expr.percent) + "%"
+    if isinstance(expr, ast.PointsLit):
+        return _decimal(expr.value) + "分"
     if isinstance(expr, ast.NumberLit):
         text = _decimal(expr.value)
         if expr.is_integer and "." in text and expr.value == expr.value.to_integral_value():
@@ -143,6 +147,19 @@ def _expr(expr: ast.Expr) -> str:
     if isinstance(expr, ast.BoolLit):
         return "true" if expr.value else "false"
     raise TypeError(f"not an expression: {expr!r}")
+
+
+def format_band(expr: ast.Band, indent: str = "") -> str:
+    """A band, one row per line (the rows indented two spaces more than the line it starts on)."""
+    rows = [f"{indent}  {band_interval(row)} => {format_expr(row.value)}" for row in expr.rows]
+    return "band " + format_expr(expr.subject, OR) + " {\n" + "\n".join(rows) + f"\n{indent}}}"
+
+
+def band_interval(row: ast.BandRow) -> str:
+    """`[3%, 5%)`: the row's interval as written (an unbounded end is `(..` or `..)`)."""
+    low = "(.." if row.low is None else ("[" if row.low_closed else "(") + format_expr(row.low, OR)
+    high = "..)" if row.high is None else format_expr(row.high, OR) + ("]" if row.high_closed else ")")
+    return f"{low}, {high}"
 
 
 def _decimal(value: Decimal) -> str:
@@ -279,8 +296,7 @@ class _Builder:
             return _stmt(_expr_lines(f"define {item.name}{_opt_label(item.label)} = ", item.expr, "", 0), tree)
         if isinstance(item, ast.ParamDecl):
             declared = f"parameter {item.name} {_string(item.label)} : {_type(item.type)}"
-            if item.minimum is not None:
-                declared += f" >= {_decimal(item.minimum)}"
+            declared += _declared_bounds(item.minimum, item.maximum)
             if item.default is None:
                 return _stmt([declared], tree)
             return _stmt(_expr_lines(declared + " = ", item.default, "", 0), tree)
@@ -329,7 +345,7 @@ class _Builder:
 
     def fact(self, fact: ast.FactDecl) -> str:
         text = f"fact {fact.name} {_string(fact.label)} : {_type(fact.type)}"
-        return text if fact.minimum is None else f"{text} >= {_decimal(fact.minimum)}"
+        return text + _declared_bounds(fact.minimum, fact.maximum)
 
     def row(self, row: ast.TableRow) -> str:
         key = "unknown" if row.key is None else row.key
@@ -602,6 +618,7 @@ class _Printer:
     def head_lines(self, head: list[str], comments: Sequence[ast.Comment | None], indent: str) -> None:
         for index, line in enumerate(head):
             comment = comments[index] if index < len(comments) else None
+            line = line.replace("\n", "\n" + indent)  # a band's rows, one per line, under the statement
             self.lines.append(indent + line + ("" if comment is None else "  " + comment.text))
 
 
@@ -687,3 +704,12 @@ def _first_difference(before: ast.Module, after: ast.Module) -> str:
         if old != new:
             return f"declaration {index + 1}: {old!r} became {new!r}"
     return f"{len(before.items)} declarations became {len(after.items)}"
+
+
+def _declared_bounds(minimum: Decimal | None, maximum: Decimal | None) -> str:
+    """` >= 0` or ` 0..4` after a declared type (a range needs both ends)."""
+    if minimum is None:
+        return ""
+    if maximum is None:
+        return f" >= {_decimal(minimum)}"
+    return f" {_decimal(minimum)}..{_decimal(maximum)}"

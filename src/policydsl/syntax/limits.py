@@ -19,6 +19,6 @@ MAX_INTEGER = 2**63 - 1  # a whole number without a decimal point or unit
 MAX_MAGNITUDE = Decimal(10) ** 18  # other numbers, ratios (as fractions) and money (in 万元)
 # Words of expressions that can never be names (none/open/unknown stay usable as enum values).
 RESERVED = frozenset({"and", "or", "not", "in", "true", "false", "any", "all", "if", "then", "else",
-                       "today", "between"})
+                       "today", "between", "band"})
 # The list aggregates' words (`count p in xs where (…)`, `sum …`, `min …`, `max … default (…)`).
 RESERVED |= frozenset({"where", "default", "count", "sum", "min", "max"})

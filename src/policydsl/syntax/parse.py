@@ -49,6 +49,7 @@ _TERMINAL_NAMES = {
     "NUMBER": "a number",
     "MONEY": "an amount of money such as 150万元",
     "PERCENT": "a percentage such as 30%",
+    "POINTS": "points such as 15分",
     "DATE": "a date such as 2025-12-31",
     "$END": "the end of the file",
 }
@@ -176,8 +177,8 @@ def _operator_as_name(text: str, position: int) -> tuple[int, int, str, str] | N
 
 _COMPARISONS = frozenset({"EQ", "NE", "LT", "LE", "GT", "GE"})
 # What may stand inside one operand of a comparison (a sum of names, literals and products).
-_OPERAND_TOKENS = frozenset({"NAME", "DIGIT_NAME", "NUMBER", "MONEY", "PERCENT", "DATE", "STRING", "PLUS", "MINUS",
-                             "STAR", "SLASH", "DOT"})
+_OPERAND_TOKENS = frozenset({"NAME", "DIGIT_NAME", "NUMBER", "MONEY", "PERCENT", "POINTS", "DATE", "STRING", "PLUS",
+                             "MINUS", "STAR", "SLASH", "DOT"})
 
 
 def _chained_comparison(text: str, token: Token) -> str | None:
@@ -576,12 +577,16 @@ class _Builder(Transformer[Token, Any]):
     def fact_decl(self, meta: Meta, children: list[Any]) -> ast.FactDecl:
         name, label, type_expr, *rest = children
         self._not_keyword(name)
-        minimum = rest[0] if rest else None
-        return ast.FactDecl(str(name), self._string(label), type_expr, minimum, self._span(meta))
+        minimum, maximum = _bounds(rest[0] if rest else None)
+        return ast.FactDecl(str(name), self._string(label), type_expr, minimum, self._span(meta), maximum)
 
     @v_args(inline=True)
     def fact_min(self, _ge: Token, value: Decimal) -> Decimal:
         return value
+
+    @v_args(inline=True)
+    def fact_range(self, low: Decimal, high: Decimal) -> tuple[Decimal, Decimal]:
+        return (low, high)
 
     @v_args(meta=True)
     def signed_number(self, meta: Meta, children: list[Token]) -> Decimal:
@@ -613,9 +618,11 @@ class _Builder(Transformer[Token, Any]):
     @v_args(meta=True)
     def param_decl(self, meta: Meta, children: list[Any]) -> ast.ParamDecl:
         name, label, type_expr, *rest = children
-        minimum = rest.pop(0) if rest and isinstance(rest[0], Decimal) else None  # `>= 0` (fact_min)
+        declared = rest.pop(0) if rest and isinstance(rest[0], Decimal | tuple) else None  # `>= 0`, `0..15`
+        minimum, maximum = _bounds(declared)
         default = rest[0] if rest else None
-        return ast.ParamDecl(name.dotted, self._string(label), type_expr, default, self._span(meta), minimum)
+        return ast.ParamDecl(name.dotted, self._string(label), type_expr, default, self._span(meta), minimum,
+                             maximum)
 
     @v_args(meta=True)
     def table_decl(self, meta: Meta, children: list[Any]) -> ast.TableDecl:
@@ -945,6 +952,34 @@ class _Builder(Transformer[Token, Any]):
     def if_expr(self, meta: Meta, condition: ast.Expr, then: ast.Expr, otherwise: ast.Expr) -> ast.If:
         return ast.If(condition, then, otherwise, self._span(meta))
 
+    @v_args(meta=True)
+    def band(self, meta: Meta, children: list[Any]) -> ast.Band:
+        subject, *rows = children
+        return ast.Band(subject, tuple(rows), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def band_row(self, meta: Meta, low: tuple[ast.Expr | None, bool], high: tuple[ast.Expr | None, bool],
+                 value: ast.Expr) -> ast.BandRow:
+        return ast.BandRow(low[0], low[1], high[0], high[1], value, self._span(meta))
+
+    def low_closed(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return children[-1], True
+
+    def low_open(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return children[-1], False
+
+    def low_none(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return None, False  # `..` is unbounded: no edge to include
+
+    def high_closed(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return children[0], True
+
+    def high_open(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return children[0], False
+
+    def high_none(self, children: list[Any]) -> tuple[ast.Expr | None, bool]:
+        return None, False
+
     @v_args(inline=True, meta=True)
     def negate(self, meta: Meta, _minus: Token, operand: ast.Expr) -> ast.Unary:
         return ast.Unary("-", operand, self._span(meta))
@@ -1059,6 +1094,11 @@ class _Builder(Transformer[Token, Any]):
         return ast.PercentLit(self._number(token, written, magnitude=percent.scaleb(-2)), self._span(meta))
 
     @v_args(inline=True, meta=True)
+    def points_lit(self, meta: Meta, token: Token) -> ast.PointsLit:
+        written = str(token)[:-1]
+        return ast.PointsLit(self._number(token, written), self._span(meta))
+
+    @v_args(inline=True, meta=True)
     def number_lit(self, meta: Meta, token: Token) -> ast.NumberLit:
         whole = "." not in str(token)
         return ast.NumberLit(self._number(token, str(token), whole=whole), whole, self._span(meta))
@@ -1091,8 +1131,8 @@ _ITEM_WORDS = {"window": "valid", "for_each": "for each", "as_of": "as of", "num
 # Names and literals are depth 0; brackets add nothing (they only group).
 _OPERATIONS = frozenset({"or_op", "and_op", "not_op", "negate", "compare", "binary", "member", "not_member",
                          "set_literal", "call", "quantified",
-                         "quantified_where", "count_agg", "sum_agg", "extreme_agg", "between", "index"})
-_EXPRESSION_LEAVES = frozenset({"name_ref", "money_lit", "percent_lit", "number_lit", "date_lit",
+                         "quantified_where", "count_agg", "sum_agg", "extreme_agg", "between", "index", "band"})
+_EXPRESSION_LEAVES = frozenset({"name_ref", "money_lit", "percent_lit", "points_lit", "number_lit", "date_lit",
                                 "string_lit", "true_lit", "false_lit", "today", "duration_lit"})
 _BRACKETS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*|[(){}]')  # a string, a comment, a bracket
 
@@ -1282,3 +1322,10 @@ def _parse_with_recovery(source: Source) -> tuple[ast.Module, list[Diagnostic]]:
 
 def parse_text(text: str, path: str = "<text>") -> tuple[ast.Module, list[Diagnostic]]:
     return parse_source(Source(path, text))
+
+
+def _bounds(declared: Decimal | tuple[Decimal, Decimal] | None) -> tuple[Decimal | None, Decimal | None]:
+    """A declared `>= n` (minimum only) or `lo..hi` range as (minimum, maximum)."""
+    if isinstance(declared, tuple):
+        return declared
+    return declared, None
