@@ -83,7 +83,7 @@ POINTS = Type("points")  # points (分) of a score: an exact Decimal, a unit of 
 DATE = Type("date")
 TEXT = Type("text")
 DURATION = Type("duration")
-SERIES_ELEMENTS = ("money", "decimal", "integer", "ratio")  # what a series may hold, one per year
+SERIES_ELEMENTS = ("money", "decimal", "integer", "ratio", "points")  # what a series may hold, one per year
 NUMERIC = frozenset({"integer", "decimal"})
 
 

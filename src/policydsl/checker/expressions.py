@@ -604,7 +604,7 @@ class Typer:
                            hint=did_you_mean(group, groups) or (f"its groups are {', '.join(sorted(groups))}"
                                                                 if groups else "its score has no groups"))
                 return None
-        typ = m.BOOL if name in ("floors_met", "eligible") else m.DECIMAL
+        typ = m.BOOL if name in ("floors_met", "eligible") else m.POINTS
         return m.Outcome(name, measure, group, typ, node.span)  # type: ignore[arg-type]
 
     def band(self, node: ast.Band, scope: Scope, expected: m.Type | None) -> m.TExpr | None:

@@ -666,9 +666,9 @@ class PolicyChecker:
             typed = typer.expr(item.expr, scope)
             if typed is None:
                 return None
-            if typed.type.kind not in m.NUMERIC:  # points: the bands-intervals slice adds the `points` type
-                self.error("PD157", f"indicator {item.name} is {typed.type}; an indicator gives points (a number)",
-                           item.expr.span, hint="write the points it gives, e.g. if rd_ratio >= 3% then 15 else 0")
+            if typed.type.kind not in m.NUMERIC and typed.type.kind != "points":  # a plain number counts as points
+                self.error("PD157", f"indicator {item.name} is {typed.type}; an indicator gives points (分)",
+                           item.expr.span, hint="write the points it gives, e.g. if rd_ratio >= 3% then 15分 else 0分")
                 return None
             return m.Indicator(item.name, item.label, typed, group, item.span)
 
@@ -677,7 +677,8 @@ class PolicyChecker:
         for group in node.groups:
             floor = None
             if group.floor is not None:
-                value = self.constant(group.floor, m.DECIMAL, f"the floor of group {group.name}")
+                value = self.constant(group.floor, m.POINTS if isinstance(group.floor, ast.PointsLit) else m.DECIMAL,
+                                      f"the floor of group {group.name}")
                 if isinstance(value, int | Decimal):
                     floor = Decimal(value)
             made = [i for i in (indicator(i, group.name) for i in group.indicators) if i is not None]

@@ -144,7 +144,7 @@ def refine(row: Row, completer: Completer, evaluate: Evaluate) -> Row:
     relevant = {name for position, name in enumerate(names) if _matters(outcomes, position)}
     others = {u for out in outcomes.values() if out[0] == "undetermined" for u in out[4] if u not in domains}
     unknowns = tuple(sorted(relevant | others))
-    return (row[0], row[1], row[2], row[3], unknowns, row[5])
+    return (row[0], row[1], row[2], row[3], unknowns, row[5], *row[6:])  # type: ignore[return-value]
 
 
 def _matters(outcomes: Mapping[tuple[object, ...], Row], position: int) -> bool:
@@ -164,4 +164,4 @@ def decided(row: Row, outcomes: list[Row]) -> Row:
     first = outcomes[0]
     totals = {out[3] for out in outcomes}
     total = first[3] if len(totals) == 1 else None
-    return (first[0], row[1], row[2], total, (), row[5])
+    return (first[0], row[1], row[2], total, (), row[5], *row[6:])  # type: ignore[return-value]

@@ -261,7 +261,7 @@ def fast_entity_reader(entity: Entity, entities: Mapping[str, Entity], readers: 
             fast_element: ScalarReader = inner
             if typ.element == "money":
                 fast_element = fast_money(fact.minimum, inner, longest)
-            elif typ.element in ("decimal", "ratio"):
+            elif typ.element in ("decimal", "ratio", "points"):
                 fast_element = _fast_number(fact.minimum, inner)
             composites.append((name, _fast_series_reader(fast_element, limits.max_list_items,
                                                                 limits.max_profile_items)))

@@ -468,7 +468,7 @@ class _Writer:
             inner = inner.add(Atom(f"c{index}", "bool"))
         scored = self.chance(4)
         if scored:  # a score its own condition reads: `score(M) >= n`, `floors_met(M)`
-            reads = f"score({measure_id}) >= {self.draw(st.integers(0, 40))}"
+            reads = f"score({measure_id}) >= {self.draw(st.integers(0, 40))}分"
             if self.chance():
                 reads += f" and floors_met({measure_id})"
             body.append(f"  condition cs {self.label()} = {reads}\n")
