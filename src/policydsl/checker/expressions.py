@@ -311,7 +311,9 @@ class Typer:
         elif {lk, rk} <= {"ratio", "integer", "decimal"} and "ratio" in (lk, rk):
             operand_type = m.RATIO
             number = right if lk == "ratio" else left
-            if isinstance(number, m.Const) and isinstance(number.value, int | Decimal) and number.value > 1:
+            # `ratio >= 3`, a bare number (not `110.25%`, which says it is a percentage)
+            if (isinstance(number, m.Const) and number.type.kind != "ratio"
+                    and isinstance(number.value, int | Decimal) and number.value > 1):
                 self.report(Diagnostic(
                     "PD225",
                     f"a ratio compared with {number.value}: ratios are fractions, so this is {number.value * 100}%",
