@@ -112,12 +112,9 @@ def _fact_specs(county: Enum, level: Enum, category: Enum) -> list[tuple[tuple[s
 class _Writer:
     """Draws one policy text piece by piece; every expression is written with the type it needs."""
 
-    def __init__(self, draw: st.DrawFn, without: frozenset[str] = frozenset(), scores: bool = False) -> None:
+    def __init__(self, draw: st.DrawFn, without: frozenset[str] = frozenset()) -> None:
         self.draw = draw
         self.without = without  # constructs not to write (LEFT_OUT)
-        # Scored measures are drawn only when asked for, so the texts of `policies()` (and the
-        # derandomised examples of the tests built on it) stay what they were.
-        self.scores = scores
 
     def pick(self, options: list[str] | tuple[str, ...]) -> str:
         return self.draw(st.sampled_from(options))
@@ -447,7 +444,7 @@ class _Writer:
         for index in range(self.draw(st.integers(0, 2))):
             body.append(f"  condition c{index} {self.label()} = {self.condition(inner, 1)}\n")
             inner = inner.add(Atom(f"c{index}", "bool"))
-        scored = self.scores and self.chance(3)
+        scored = self.chance(4)
         if scored:  # a score its own condition reads: `score(M) >= n`, `floors_met(M)`
             reads = f"score({measure_id}) >= {self.draw(st.integers(0, 40))}"
             if self.chance():
@@ -531,14 +528,8 @@ class _Writer:
 
 
 @st.composite
-def _policy_text(draw: st.DrawFn, without: frozenset[str] = frozenset(), scores: bool = False) -> str:
-    return _Writer(draw, without, scores).policy()
-
-
-def scored_policies() -> st.SearchStrategy[str]:
-    """`policies()` whose measures may carry a score that their own condition reads (`score(M) >= n`,
-    `floors_met(M)`): grouped (with floors) or not, indicators from conditions and integers."""
-    return _policy_text(scores=True)
+def _policy_text(draw: st.DrawFn, without: frozenset[str] = frozenset()) -> str:
+    return _Writer(draw, without).policy()
 
 
 def policies() -> st.SearchStrategy[str]:
