@@ -16,6 +16,7 @@ UNITS = {"亿元": Decimal(10000), "万元": Decimal(1), "元": Decimal("0.0001"
 LEVELS = {"none": 0, "innovative": 1, "provincial": 2, "little_giant": 3}
 SCOPE = {"intelligent_upgrade", "green_upgrade", "technical_upgrade", "5g", "industrial_internet"}
 END = datetime.date(2025, 12, 31)
+ISSUE_YEAR = 2022  # 「自印发之日起」: issued on a day of 2022 that the text does not state
 M16_START = datetime.date(2021, 1, 1)
 GOVERNMENT = {
     "湖滨区": "湖滨区人民政府", "陕州区": "陕州区人民政府", "义马市": "义马市人民政府", "灵宝市": "灵宝市人民政府",
@@ -66,8 +67,10 @@ def evaluate_by_hand(profile: dict[str, Any], as_of: datetime.date, cap: Decimal
     county = profile.get("county")
     government = (GOVERNMENT[county],) if county is not None else COLLECTIVE
     out: dict[str, tuple[str, Decimal | None, tuple[str, ...]]] = {}
-    if as_of > END:
+    if as_of > END or as_of.year < ISSUE_YEAR:
         return {f"M{n}": ("not_in_force", None, ()) for n in range(1, 29)}
+    if as_of.year == ISSUE_YEAR:  # in force or not depends on the issue day, not given here
+        return {f"M{n}": ("undetermined", None, ()) for n in range(1, 29)}  # no agencies, as out of force
 
     def simple(n: int, applies: bool | None, agencies: tuple[str, ...]) -> None:
         out[f"M{n}"] = (status(applies), None, agencies)

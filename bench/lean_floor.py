@@ -34,6 +34,7 @@ CATEGORIES = frozenset(("intelligent_upgrade", "green_upgrade", "technical_upgra
                         "other"))
 SCOPE = frozenset(("intelligent_upgrade", "green_upgrade", "technical_upgrade", "5g", "industrial_internet"))
 END = datetime.date(2025, 12, 31)
+ISSUE_YEAR = 2022  # 「自印发之日起」: issued on a day of 2022 that the text does not state
 M16_START = datetime.date(2021, 1, 1)
 TEN_THOUSAND = Decimal(10_000)
 ZERO = Decimal(0)
@@ -61,6 +62,7 @@ AGENCIES: dict[int, tuple[str, ...]] = {
 }
 LEVEL = ("srdi_level",)
 NOT_IN_FORCE: Row = ("not_in_force", None, (), ())
+ISSUE_DAY_UNKNOWN: Row = ("undetermined", None, ("sanmenxia.issued_on",), ())
 M27: Row = ("not_applicable", None, (), COLLECTIVE)
 
 
@@ -159,8 +161,10 @@ def evaluate_lean(profile: dict[str, Any], as_of: datetime.date, cap: Decimal | 
             investment = item.get("investment")
             projects.append((category, None if investment is None else money(investment, "projects.investment"),
                              boolean(item.get("seeks_industry_fund"), "projects.seeks_industry_fund")))
-    if as_of > END:
+    if as_of > END or as_of.year < ISSUE_YEAR:
         return [NOT_IN_FORCE] * 28
+    if as_of.year == ISSUE_YEAR:  # in force or not depends on the issue day, not given here
+        return [ISSUE_DAY_UNKNOWN] * 28
 
     # ---- what several measures share
     srdi = None if rank is None else rank >= 2

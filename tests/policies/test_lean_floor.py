@@ -45,7 +45,7 @@ def test_the_floor_agrees_with_policydsl_on_every_field(policies: policydsl.Poli
                                                          threshold: Decimal | None) -> None:
     profiles = generate(2000) if case == 0 else generate(500, seed=case)  # the first: the benchmark's
     for number, profile in enumerate(profiles):
-        for day in (DAY, datetime.date(2020, 6, 1), datetime.date(2026, 1, 1)):
+        for day in (DAY, datetime.date(2020, 6, 1), datetime.date(2022, 6, 30), datetime.date(2026, 1, 1)):
             expected = rows_of(policies, profile, day, cap, threshold)
             assert evaluate_lean(profile, day, cap, threshold) == expected, (number, day, profile)
 

@@ -61,7 +61,9 @@ def test_header_and_goals(policies: policydsl.PolicySet) -> None:
     assert header.id == "sanmenxia.srdi"
     assert header.number == "三政办〔2022〕8号"
     assert header.window.end.date == datetime.date(2025, 12, 31)
-    assert header.window.start.kind == "unknown"
+    # in force from its issue day, which lies in 2022 and is given by the parameter when known
+    assert (header.window.start.kind, header.window.start.year) == ("year", 2022)
+    assert header.window.start.day == header.issued.day == "sanmenxia.issued_on"  # type: ignore[union-attr]
     goals = {g.id: g.at_least for g in policies.policy.goals}
     assert goals == {"little_giants": 20, "provincial_srdi": 100}
 
