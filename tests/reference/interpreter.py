@@ -460,14 +460,19 @@ class Interpreter:
         gives if it counts, joined with "nothing" where the filter is unknown; a value's unknown
         is bounded below by the minimum its fact declares."""
         items = self.value(expr.collection, env)
-        if isinstance(items, Unknown):
-            return Unknown(items.paths, low=0) if expr.op == "count" else unknowns_of(items)
-        path = self.collection_path(expr.collection, env)
-        assert isinstance(items, tuple)
+        try:
+            path = self.collection_path(expr.collection, env)
+        except Unsupported:
+            if not isinstance(items, Unknown):
+                raise
+            path = "list"  # the stand-in's name only: the list's own unknowns name the result
         floor = None
         if isinstance(expr.value, m.FieldRef | m.FactRef | m.RecordRef) and expr.value.fact.minimum is not None:
             floor = expr.value.fact.minimum
             floor = Money.of(floor) if expr.value.type.kind == "money" else floor
+        if isinstance(items, Unknown):
+            return self.unknown_list(expr, env, items, path, floor)
+        assert isinstance(items, tuple)
         rows: list[tuple[object, object]] = []  # (filter, value) of the items not surely left out
         for index, item in enumerate(items):
             inner = {**env, expr.var: Bound(item, f"{path}[{index}]")}
@@ -525,6 +530,39 @@ class Interpreter:
             low = None if None in lows else min(lows)
             high = None if None in highs else max(highs)
         return low if low is not None and low == high else Unknown(names.paths, low=low, high=high)
+
+    def unknown_list(self, expr: m.Aggregate, env: Env, items: Unknown, path: str, floor: object) -> object:
+        """§6 "List aggregates" over a list that is not known: it may hold any number of items,
+        each like one stand-in whose facts are unknown. A filter false for the stand-in means no
+        item matches (as an empty list); otherwise count ≥ 0, a sum is ≥ 0 when the value cannot
+        be negative (≤ 0 when it cannot be positive), a max/min lies between d and the value."""
+        inner = {**env, expr.var: Bound(STAND_IN, path)}
+        holds = True if expr.where is None else self.value(expr.where, inner)
+        zero: Any = Money(Decimal(0)) if expr.type.kind == "money" else 0 if expr.type.kind == "integer" else Decimal(0)
+        default = self.value(expr.default, env) if expr.default is not None else None
+        if holds is False:
+            if expr.op == "count":
+                return 0
+            if expr.op == "sum":
+                return zero
+            return unknowns_of(default) if isinstance(default, Unknown) else default
+        value = self.value(expr.value, inner) if expr.value is not None else 1
+        # The stand-in's facts are named by the stand-in's path; the list's own unknowns name them.
+        names = items.paths | (unknowns_of(holds, value, default).paths - {path})
+        if expr.op == "count":
+            return Unknown(names, low=0)
+        if expr.op != "sum" and isinstance(default, Unknown):
+            return Unknown(names)
+        low, high = interval(value)
+        if isinstance(value, Unknown) and low is None:
+            low = floor
+        if expr.op == "sum":
+            low = zero if low is not None and low >= zero else None
+            high = zero if high is not None and high <= zero else None
+        else:
+            low = None if low is None else min(default, low)  # type: ignore[type-var]
+            high = None if high is None else max(default, high)  # type: ignore[type-var]
+        return low if low is not None and low == high else Unknown(names, low=low, high=high)
 
     def quantified(self, expr: m.Quant, env: Env) -> object:
         """`any` is an `or` over the items, `all` an `and`; an unknown list is unknown (§6)."""

@@ -39,6 +39,7 @@ from policydsl.engine.semantics import (
     fold_count,
     fold_extreme,
     fold_sum,
+    fold_unknown_list,
     list_source,
     priced,
     status_of,
@@ -985,9 +986,13 @@ class Compiler:
 
         def aggregated(ctx: CompiledEvaluation, env: Env) -> object:
             items = collection(ctx, env)
-            if isinstance(items, Unknown):  # nothing known of the items: only a count's low
-                return Unknown(items.paths, items.reason, low=0) if op == "count" else merge_unknown(items)
             path = collection_path(source, env)
+            if isinstance(items, Unknown):  # any number of items, each like a stand-in (semantics.md §6)
+                inner = {**env, var: (UNKNOWN_ITEM, path)}
+                holds = True if where is None else where(ctx, inner)
+                found = value(ctx, inner) if value is not None and holds is not False else None
+                return fold_unknown_list(op, items, path, holds, found, minimum,
+                                         default(ctx, env) if default is not None else None, typ)
             seen: list[tuple[object, object, object | None]] = []
             entries: tuple[dict[str, object], ...] = items  # type: ignore[assignment]
             for index, entry in enumerate(entries):

@@ -470,6 +470,34 @@ def fold_extreme(op: str, items: list[tuple[object, object, object | None]], def
     return Unknown(merge_unknown(*unknowns).paths, low=low, high=high)
 
 
+def fold_unknown_list(op: str, items: Unknown, stand_in: str, holds: object, value: object,
+                      minimum: object | None, default: object, typ: m.Type) -> object:
+    """`count`/`sum`/`min`/`max` over a list that is not known, from the filter and the value on
+    one stand-in item whose fields are unknown (named `stand_in`, the list's path): any number of
+    items may be there, each like the stand-in. A filter surely false decides it as an empty list;
+    else count is [0, unbounded); sum has low 0 where the value cannot be negative and high 0
+    where it cannot be positive (else unbounded); max/min is the hull of `d` and the value's
+    bounds. Named by the list's unknowns and the other unknowns of the filter and value."""
+    if holds is False:
+        return fold_count([]) if op == "count" else fold_sum([], typ) if op == "sum" else fold_extreme(op, [], default)
+    others = merge_unknown(holds, value, default).paths - {stand_in}
+    paths = items.paths | others
+    if op == "count":
+        return Unknown(paths, items.reason, low=0)
+    if op != "sum" and isinstance(default, Unknown):
+        return Unknown(paths, items.reason)
+    a, b = value_bounds(value, minimum)
+    if op == "sum":
+        zero: Any = zero_of(typ)
+        low = zero if a is not None and a >= zero else None
+        high = zero if b is not None and b <= zero else None
+    else:
+        low, high = _lower(default, a), _upper(default, b)
+    if low is not None and low == high:
+        return low
+    return Unknown(paths, items.reason, low=low, high=high)
+
+
 def _interval(value: object) -> tuple[Any, Any]:
     if isinstance(value, Unknown):
         return value.low, value.high
