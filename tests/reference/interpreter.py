@@ -177,9 +177,9 @@ def choose(condition: object, then: object, otherwise: object, kind: str = "") -
     below when false; when unknown, a value both sides agree on, else unknown with the condition's
     names and those of whichever side is unknown."""
     if condition is True:
-        return plain(then)  # a chosen value keeps no bounds (§6 "List aggregates")
+        return then  # a chosen value keeps its bounds (§21 Intervals)
     if condition is False:
-        return plain(otherwise)
+        return otherwise
     assert isinstance(condition, Unknown)
     if not isinstance(then, Unknown) and not isinstance(otherwise, Unknown) and then == otherwise:
         return then

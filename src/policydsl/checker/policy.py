@@ -604,7 +604,7 @@ class PolicyChecker:
 
     def outcome_cycles(self, measures: dict[str, m.Measure]) -> None:
         """Measures read each other's outcomes (`eligible(m)`, `score(m)`, …): refuse a cycle, which
-        has no order to compute it in (semantics.md §21). A node is (measure, "status") or
+        has no order to compute it in (semantics.md §20). A node is (measure, "status") or
         (measure, "score"); a measure's status reads its conditions, benefits, agencies and targets,
         its score reads its indicators; definitions are followed."""
         definitions = self.typer.definitions

@@ -44,7 +44,6 @@ from policydsl.engine.semantics import (
     priced,
     status_of,
     truth,
-    unbounded,
     whole_path,
 )
 from policydsl.result import (
@@ -735,7 +734,7 @@ class Compiler:
                 value = otherwise(ctx, env)
             else:
                 return choose(holds, then(ctx, env), otherwise(ctx, env))
-            return unbounded(value) if type(value) is Unknown else value  # chosen: no bounds (§6)
+            return value
 
         return chosen
 
@@ -1485,7 +1484,9 @@ class CompiledEvaluation:
         elif parameter.default is not None:
             base, origin = parameter.default, "default"
         else:
-            base, origin = Unknown(frozenset({name}), "parameter not supplied"), "not supplied"
+            base = intervals.declared(frozenset({name}), parameter.type.kind, parameter.minimum, parameter.maximum,
+                                      "parameter not supplied")
+            origin = "not supplied"
         value, note = self.amendments(name, base, parameter.type)
         return value, note or origin
 
