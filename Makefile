@@ -29,7 +29,7 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 	$(BIN)/policydsl fmt --check policies docs/tutorial
-	$(BIN)/policydsl test policies/sanmenxia docs/tutorial/matching.pol
+	$(BIN)/policydsl test policies/sanmenxia docs/tutorial/matching.pol docs/tutorial/scoring/innovative.pol policies/national
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

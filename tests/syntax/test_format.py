@@ -24,7 +24,7 @@ from tests.syntax.strategies import expressions, modules
 
 GOLDEN = ROOT / "tests" / "golden" / "format"
 GOLDEN_INPUTS = sorted(p for p in GOLDEN.glob("*.pol") if not p.name.endswith(".formatted.pol"))
-POLICIES = sorted(SANMENXIA.glob("*.pol")) + sorted((ROOT / "docs" / "tutorial").glob("*.pol"))
+POLICIES = sorted(SANMENXIA.glob("*.pol")) + sorted((ROOT / "docs" / "tutorial").rglob("*.pol"))
 
 
 def _comments(text: str) -> Counter[str]:

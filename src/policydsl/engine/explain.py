@@ -128,8 +128,11 @@ def clause_of(fns: dict[int, Fn], kind: str, label: str, expr: m.TExpr) -> Claus
             ctx._reads.pop()
             ctx._children.pop()
         shown_reads = dedupe_reads(reads) if len(reads) > 1 else tuple(reads)
+        # A definition's node is one shared object (`traced_definition`): a clause that reads it
+        # several times (a band's rows, both sides of an `if`) shows it once.
+        shown_children = tuple({id(c): c for c in children}.values()) if len(children) > 1 else tuple(children)
         note = unknown_note(value) if isinstance(value, Unknown) else None
-        return value, Node(kind, label, show_value(value), text, shown_reads, tuple(children), (), note)
+        return value, Node(kind, label, show_value(value), text, shown_reads, shown_children, (), note)
 
     if isinstance(expr, m.DefRef):
         name = expr.name
