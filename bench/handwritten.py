@@ -3,7 +3,9 @@
 It reads the raw profile (money strings with units included), applies three-valued logic with
 None for unknown, and returns each measure's status, total (万元) and agencies, as a careful
 programmer would without a rules engine. It does not name unknown facts or build explanations,
-so it does less than policydsl; ratios against it are therefore conservative.
+so it does less than policydsl; ratios against it are therefore conservative. `threshold`, the base
+policy's threshold, changes no answer: M2 applies only to SRDI enterprises, whose threshold its
+amendment sets to 150万元.
 """
 
 from __future__ import annotations
@@ -77,7 +79,11 @@ def evaluate_by_hand(profile: dict[str, Any], as_of: datetime.date, cap: Decimal
 
     industry = ("市工业和信息化局",)
     simple(1, srdi, ("市财政局", "市工业和信息化局"))
-    # M2: per project, base threshold amended to 150万元 and ratio to 40% for SRDI enterprises
+    # M2: a grant per project for SRDI enterprises alone, on the amended terms (threshold 150万元,
+    # ratio 40%, the base cap). The base threshold is never read: where the measure applies the
+    # enterprise is SRDI, whose threshold is 150万元. So a project applies when SRDI and in scope and
+    # at least 150万元; with SRDI unknown it stays open only if it could pass as an SRDI project
+    # (an unknown category with 100万元 of investment cannot), which three-valued `and` gives.
     projects = profile.get("projects")
     cap_value = Decimal(cap) if cap is not None else None
     item_applies: list[bool | None] = []
@@ -86,14 +92,11 @@ def evaluate_by_hand(profile: dict[str, Any], as_of: datetime.date, cap: Decimal
     if projects is None:
         item_applies.append(None if srdi is not False else False)
     else:
-        limit = Decimal(150) if srdi else (threshold if srdi is False else (
-            Decimal(150) if threshold == 150 else None))
-        ratio = Decimal("0.4") if srdi else Decimal("0.3")
         for project in projects:
             category = project.get("category")
             investment = money(project.get("investment"))
             in_scope = None if category is None else category in SCOPE
-            enough = None if investment is None or limit is None else investment >= limit
+            enough = None if investment is None else investment >= 150
             applies = and3(srdi, in_scope, enough)
             item_applies.append(applies)
             if applies is True:
@@ -101,7 +104,7 @@ def evaluate_by_hand(profile: dict[str, Any], as_of: datetime.date, cap: Decimal
                 if cap_value is None:
                     complete = False
                 else:
-                    total += min(investment * ratio, cap_value)
+                    total += min(investment * Decimal("0.4"), cap_value)
     m2_total = total if complete and any(a is True for a in item_applies) else None
     out["M2"] = (status(*item_applies), m2_total, ("市工业和信息化局", "市财政局"))
     simple(3, giant, ("市工业和信息化局", "市财政局"))

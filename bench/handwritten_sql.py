@@ -9,7 +9,9 @@ M15's wish for fund investment) is computed once a row in an inner query, each p
 once per measure that reads the projects, and the statuses are an ENUM (DuckDB writes four values
 of an ENUM several times faster than as many strings). SQL's NULL is the unknown: AND, OR and
 comparisons already follow three-valued logic. It names no unknown facts and validates nothing,
-so it does less than `policydsl batch`; ratios against it are conservative. The reading of the
+so it does less than `policydsl batch`; ratios against it are conservative. `--threshold`, the base
+policy's threshold, is taken as `policydsl batch` takes it and changes no answer (M2 applies only to
+SRDI enterprises, whose threshold its amendment sets to 150万元). The reading of the
 policy is the one of bench/lean_floor.py (the Python floor); bench/batch_bench.py checks it against
 `policydsl batch` before timing it.
 """
@@ -22,7 +24,9 @@ from decimal import Decimal
 
 import duckdb
 
-START = datetime.date(2021, 1, 1)  # M16's own window starts here; the document's start is unknown (open)
+# Days when all 28 measures are surely in force: the document from its issue day, a day of 2022 not
+# stated (so from 2023 surely), until 2025-12-31; M16's own window 2021–2025 holds within.
+START = datetime.date(2023, 1, 1)
 END = datetime.date(2025, 12, 31)
 
 STATUS = "status"  # an ENUM: the statuses are four values, so no row holds a string until it is written
@@ -49,13 +53,13 @@ def status(applies: str) -> str:
             f"ELSE 'undetermined'::{STATUS} END")
 
 
-def m2_grants(cap: Decimal, threshold: Decimal) -> str:
+def m2_grants(cap: Decimal) -> str:
     """Per project, M2's support: its amount where it applies, -1 where it does not, NULL where it
-    is unknown. The threshold is 150万元 for SRDI enterprises (M2's amendment), the base threshold
-    otherwise, and unknown when SRDI is unknown and they differ; an item that applies has SRDI
-    true, so its ratio is the amended 40%."""
-    limit = f"CASE WHEN srdi THEN 150 WHEN NOT srdi THEN {threshold} WHEN {threshold} = 150 THEN 150 END"
-    item = f"(srdi AND p.category IN {SCOPE} AND p.investment >= ({limit}))"
+    is unknown. M2 applies to SRDI enterprises alone, on its amended terms: threshold 150万元, ratio
+    40%, the base cap. The base threshold is never read (where M2 applies the threshold is 150万元),
+    so with SRDI unknown a project stays open only if it could pass as an SRDI project, which
+    three-valued AND gives."""
+    item = f"(srdi AND p.category IN {SCOPE} AND p.investment >= 150)"
     return (f"list_transform(projects, lambda p: CASE WHEN {item} THEN least(p.investment * 0.4, {cap}) "
             f"WHEN NOT {item} THEN -1 END) AS grants")
 
@@ -90,7 +94,7 @@ def query(source: str, target: str, as_of: datetime.date, cap: Decimal, threshol
     quoted = source.replace("'", "''")
     read = (f"SELECT *, file_row_number + 1 AS row, srdi_level IN ('provincial', 'little_giant') AS srdi "
             f"FROM read_parquet('{quoted}', file_row_number = true)")
-    shared = ", ".join(["*", *SHARED, m2_grants(cap, threshold), m15_seeks()])
+    shared = ", ".join(["*", *SHARED, m2_grants(cap), m15_seeks()])
     select = ",\n  ".join(["row", *measure_columns()])
     return (f"COPY (SELECT\n  {select}\nFROM (SELECT {shared} FROM ({read})))\n"
             f"TO '{target.replace(chr(39), chr(39) * 2)}' (FORMAT PARQUET)")

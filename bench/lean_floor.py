@@ -8,8 +8,12 @@ with its unit or a number of 万元), refuses what is not valid with a ValueErro
 the profile, a value of the wrong type or out of its enum, a negative amount), and gives per
 measure, in order M1..M28, a row (status, total in 万元 or None, unknowns, agencies). Money is
 exact (Decimal), the logic three-valued (None is unknown, Kleene's and/or), M2's grant summed
-per project, and the unknowns name the facts that would decide an open answer, as policydsl does;
-they are built only where something is unknown, mostly from constant tuples. It builds no result
+per project, and the unknowns name the facts that would decide an open answer, as policydsl does:
+only those whose value could change the answer (docs/semantics.md, "Exact unknowns"), which this
+reading works out by hand where Kleene's logic alone would name more (M2, below); they are built
+only where something is unknown, mostly from constant tuples. `threshold`, the base policy's
+threshold, is taken as policydsl takes it but changes no row: M2 applies only to SRDI enterprises,
+whose threshold its amendment sets to 150万元. It builds no result
 objects, no explanations and no targets (M6's), so it does a little less than policydsl.
 tests/policies/test_lean_floor.py holds every field of every row equal to policydsl's on the
 generated profiles of bench/workload.py.
@@ -182,45 +186,42 @@ def evaluate_lean(profile: dict[str, Any], as_of: datetime.date, cap: Decimal | 
         sme, sme_unknowns = False, ()
     government = COLLECTIVE if county is None else GOVERNMENT[county]
 
-    # M2: per project, the threshold amended to 150万元 and the ratio to 40% for SRDI enterprises.
+    # M2: a grant per project for SRDI enterprises alone, on the amended terms: threshold 150万元,
+    # ratio 40%, the base cap. The base threshold `threshold` is never read: the measure applies only
+    # if SRDI, and then its threshold is 150万元, so no value of the base threshold changes M2.
     if srdi is False or projects == []:
         m2: Row = (N, None, (), AGENCIES[2])
+    elif projects is None:  # SRDI or possibly: what the projects are decides
+        m2 = (U, None, ("projects", *srdi_unknowns), AGENCIES[2])
     else:
-        if srdi:
-            limit: Decimal | None = AMENDED_THRESHOLD
-            limit_unknowns: tuple[str, ...] = ()
-        elif threshold == AMENDED_THRESHOLD:  # SRDI unknown, but both thresholds are 150万元
-            limit, limit_unknowns = AMENDED_THRESHOLD, ()
-        else:
-            limit = None
-            limit_unknowns = LEVEL if threshold is not None else ("srdi_level", "three_upgrades.threshold")
-        if projects is None:
-            m2 = (U, None, sorted_union(("projects",), srdi_unknowns, limit_unknowns), AGENCIES[2])
-        else:
-            eligible = undetermined = False
-            paths: set[str] = set()
-            grant = ZERO
-            for index, (category, investment, _) in enumerate(projects):
-                if category is not None and category not in SCOPE:
-                    continue
-                if investment is not None and limit is not None and investment < limit:
-                    continue
-                if category is None or investment is None or srdi is None or limit is None:
-                    undetermined = True
-                    if category is None:
-                        paths.add(f"projects[{index}].category")
-                    if investment is None:
-                        paths.add(f"projects[{index}].investment")
-                    paths.update(srdi_unknowns)
-                    paths.update(limit_unknowns)
-                elif cap is None:
-                    eligible = True
+        # The projects read as if SRDI: one that surely passes, or those that might (what they lack).
+        sure = False
+        paths: set[str] = set()
+        grant = ZERO
+        for index, (category, investment, _) in enumerate(projects):
+            if (category is not None and category not in SCOPE) or (investment is not None
+                                                                    and investment < AMENDED_THRESHOLD):
+                continue  # never passes, whatever is unknown about it
+            if category is None or investment is None:
+                if category is None:
+                    paths.add(f"projects[{index}].category")
+                if investment is None:
+                    paths.add(f"projects[{index}].investment")
+            else:
+                sure = True
+                if cap is None:
                     paths.add("three_upgrades.cap")
                 else:
-                    eligible = True
                     grant += min(investment * AMENDED_RATIO, cap)
-            m2 = (E if eligible else U if undetermined else N,
-                  grant if eligible and cap is not None else None, tuple(sorted(paths)), AGENCIES[2])
+        if srdi:  # SRDI: a project that passes makes it eligible; the open ones are named
+            m2 = (E, grant if cap is not None else None, tuple(sorted(paths)), AGENCIES[2]) if sure else (
+                (U, None, tuple(sorted(paths)), AGENCIES[2]) if paths else (N, None, (), AGENCIES[2]))
+        elif sure:  # SRDI unknown, a project passes if SRDI: the level alone decides
+            m2 = (U, None, LEVEL, AGENCIES[2])
+        elif paths:  # SRDI unknown, a project might pass if SRDI: the level and what it lacks decide
+            m2 = (U, None, tuple(sorted(paths | {"srdi_level"})), AGENCIES[2])
+        else:  # no project could pass even if SRDI: not eligible, whatever the level
+            m2 = (N, None, (), AGENCIES[2])
 
     # M4: 1:1 matching of the national key little-giant fund; having received it is the only condition.
     if fund is None:

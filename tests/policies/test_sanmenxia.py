@@ -60,6 +60,8 @@ def test_header_and_goals(policies: policydsl.PolicySet) -> None:
     header = policies.policy.header
     assert header.id == "sanmenxia.srdi"
     assert header.number == "三政办〔2022〕8号"
+    assert header.issuer == "三门峡市人民政府办公室"  # the header of the public copy (spec)
+    assert header.title == "三门峡市人民政府办公室关于三门峡市支持“专精特新”中小企业发展的实施意见"
     assert header.window.end.date == datetime.date(2025, 12, 31)
     # in force from its issue day, which lies in 2022 and is given by the parameter when known
     assert (header.window.start.kind, header.window.start.year) == ("year", 2022)
