@@ -54,11 +54,6 @@ def unknowns_of(*values: object) -> Unknown:
     return unknown(*(value.paths for value in values if isinstance(value, Unknown)))
 
 
-def plain(value: object) -> object:
-    """A value without the bounds of an unknown: every operation but a comparison drops them (§6)."""
-    return unknowns_of(value) if isinstance(value, Unknown) else value
-
-
 def interval(value: object) -> tuple[Any, Any]:
     """[low, high] of a value: a known value is both; None is unbounded (§6)."""
     return (value.low, value.high) if isinstance(value, Unknown) else (value, value)
@@ -700,8 +695,6 @@ class Interpreter:
                                if name in self.policy.parameters else self.policy.definitions[name].type.kind)
         finally:
             self.computing.pop()
-        if self.orders.get(name):  # a name read through amendments keeps no bounds, whichever holds (§6)
-            value = plain(value)
         self.known_names[name] = value
         return value
 

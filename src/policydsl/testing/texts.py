@@ -454,7 +454,15 @@ class _Writer:
             assert atom.enum is not None
             return self.pick(atom.enum.values)
         if self.chance(4):  # an expression of the facts; below a minimum it is unknown (semantics.md §8)
-            return self.condition(facts, 1) if atom.kind == "bool" else self.value(facts, atom.kind, 1)
+            if atom.kind == "bool":
+                return self.condition(facts, 1)
+            text = self.value(facts, atom.kind, 1)
+            negated = text[2:-1] if text.startswith("-(") and text.endswith(")") else None
+            if atom.bounded and negated is not None and negated not in {a.text for a in facts.of(atom.kind)}:
+                # a negated literal is a constant, and one below the minimum is refused (PD234):
+                # the literal itself, as every literal drawn is at least 0
+                return negated
+            return text
         return self.pick(AMENDED_VALUES[atom.kind])
 
     def measure(self, measure_id: str, scope: Scope, tables: list[str], amendments: list[_Amendment],
