@@ -574,7 +574,9 @@ class _Writer:
         if atom.kind == "enum":
             assert atom.enum is not None
             return self.pick(atom.enum.values)
-        if self.chance(4):  # an expression of the facts; below a minimum it is unknown (semantics.md §8)
+        # An expression of the facts; below a minimum it is unknown (semantics.md §8). Not for a
+        # parameter with a minimum or range: an expression of constants outside it is an error.
+        if self.chance(4) and atom.low is None and atom.high is None:
             return self.condition(facts, 1) if atom.kind == "bool" else self.value(facts, atom.kind, 1)
         return self.pick(AMENDED_VALUES[atom.kind])
 
