@@ -712,8 +712,8 @@ class Interpreter:
                                if name in self.policy.parameters else self.policy.definitions[name].type.kind)
         finally:
             self.computing.pop()
-        if self.orders.get(name):  # a name read through amendments keeps no bounds, whichever holds (§6)
-            value = plain(value)
+        # A name read through amendments keeps its bounds: the chosen side's, or the hull of both
+        # where a condition is undecided (semantics.md §6 "Where bounds are kept", §23).
         self.known_names[name] = value
         return value
 

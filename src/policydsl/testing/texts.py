@@ -204,7 +204,7 @@ class _Writer:
             forms += ["today", "shift", "shift"]
         if kind == "integer":
             forms += ["year", "rounded", "band"]
-        if kind == "decimal" and self.chance(4):  # rarely: a square root, exact or at 28 digits
+        if kind == "decimal" and self.chance(2):  # now and then: a square root, exact or at 28 digits
             forms += ["sqrt"]
         if kind == "points":
             forms += ["scale", "rounded", "band", "band"]
