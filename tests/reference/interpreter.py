@@ -323,7 +323,8 @@ class Interpreter:
             return self.shifted(expr, env)
         if isinstance(expr, m.Between):  # §4: low <= value and value <= high, in Kleene logic
             value, low, high = (self.value(part, env) for part in (expr.value, expr.low, expr.high))
-            return kleene("and", [_ordered(low, value, expr.operand_type), _ordered(value, high, expr.operand_type)])
+            return kleene("and", [self.ordered(low, value, expr.operand_type),
+                                  self.ordered(value, high, expr.operand_type)])
         if isinstance(expr, m.Index):
             return self.series_value(expr, env)
         if isinstance(expr, m.Outcome):
@@ -420,6 +421,17 @@ class Interpreter:
         if expr.op == ">":
             return left > right  # type: ignore[operator]
         return left >= right  # type: ignore[operator]
+
+    def ordered(self, low: object, high: object, typ: m.Type) -> object:
+        """`low <= high`, one half of `between`: decided by an unknown's bounds as a comparison is
+        (§23: `max(x, 2) between 0 and 1` is false whatever x is)."""
+        if isinstance(low, Unknown) or isinstance(high, Unknown):
+            if typ.kind in bounds.NUMBERS:
+                decided = bounds.decide("<=", low, high)
+                if decided is not None:
+                    return decided
+            return self.compare_intervals("<=", low, high)
+        return _ordered(low, high, typ)
 
     @staticmethod
     def compare_intervals(op: str, left: object, right: object) -> object:
@@ -695,6 +707,8 @@ class Interpreter:
                                if name in self.policy.parameters else self.policy.definitions[name].type.kind)
         finally:
             self.computing.pop()
+        # A name read through amendments keeps its bounds: the chosen side's, or the hull of both
+        # where a condition is undecided (semantics.md §6 "Where bounds are kept", §23).
         self.known_names[name] = value
         return value
 

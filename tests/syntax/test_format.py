@@ -275,3 +275,12 @@ def test_comments_anywhere_are_kept_and_settle(text: str) -> None:
     for line in once.splitlines():
         assert line == line.rstrip(), line
         assert re.match(r"^(  )*\S", line) or not line, line
+
+
+def test_band_row_values_that_are_not_literals_stay_in_parentheses() -> None:
+    # A bare name before the next row's `(` would read as a call (the grammar asks for brackets).
+    text = "define d = band x {\n  (.., 2) => (y)\n  [2, 5) => (y + 1分)\n  [5, ..) => -1分\n}\n"
+    formatted = format_text(text)
+    assert "(.., 2) => (y)\n" in formatted and "[2, 5) => (y + 1分)\n" in formatted
+    assert "[5, ..) => -1分\n" in formatted
+    assert format_text(formatted) == formatted

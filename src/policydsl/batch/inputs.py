@@ -69,6 +69,8 @@ def arrow_type(typ: m.Type, schema: m.Schema) -> pa.DataType:
               "enum": pa.string(), "set": pa.list_(pa.string())}
     if kind in simple:
         return simple[kind]
+    if kind == "series":  # year → value (SQL refuses reading series, PD406; the table still holds them)
+        return pa.map_(pa.int64(), arrow_type(typ.element_type(), schema))
     entity = schema.entities[typ.entity or ""]
     struct = pa.struct([pa.field(f.name, arrow_type(f.type, schema)) for f in entity.facts])
     return struct if kind == "entity" else pa.list_(struct)  # a record is one struct
@@ -106,6 +108,9 @@ def sql_value(value: object, typ: m.Type, schema: m.Schema) -> object:
     if kind == "entity":
         entity = schema.entities[typ.entity or ""]
         return {f.name: sql_value(value.get(f.name), f.type, schema) for f in entity.facts}  # type: ignore[attr-defined]
+    if kind == "series":
+        element = typ.element_type()
+        return [(year, sql_value(item, element, schema)) for year, item in sorted(value.items())]  # type: ignore[attr-defined]
     return value
 
 

@@ -151,8 +151,19 @@ def _expr(expr: ast.Expr) -> str:
 
 def format_band(expr: ast.Band, indent: str = "") -> str:
     """A band, one row per line (the rows indented two spaces more than the line it starts on)."""
-    rows = [f"{indent}  {band_interval(row)} => {format_expr(row.value)}" for row in expr.rows]
+    rows = [f"{indent}  {band_interval(row)} => {_band_value(row.value)}" for row in expr.rows]
     return "band " + format_expr(expr.subject, OR) + " {\n" + "\n".join(rows) + f"\n{indent}}}"
+
+
+_LITERALS = (ast.MoneyLit, ast.PercentLit, ast.PointsLit, ast.NumberLit, ast.DateLit, ast.StringLit, ast.BoolLit)
+
+
+def _band_value(value: ast.Expr) -> str:
+    """A row's value: a literal (or a negated one) bare, anything else in parentheses, as the grammar
+    needs (a bare name followed by the next row's `(` would read as a call)."""
+    literal = isinstance(value, _LITERALS) or (
+        isinstance(value, ast.Unary) and value.op == "-" and isinstance(value.operand, _LITERALS))
+    return format_expr(value) if literal else f"({format_expr(value)})"
 
 
 def band_interval(row: ast.BandRow) -> str:

@@ -136,7 +136,17 @@ def _points(fact: m.Fact, boundaries: Boundaries) -> list[object]:
         found.add(0)
     if fact.minimum is not None:
         found = {value for value in found if _at_least(value, fact.minimum)}
+    if fact.maximum is not None:  # `integer 0..4`: only values inside the range are valid
+        found = {value for value in found if _at_most(value, fact.maximum)}
     return sorted(found, key=_order_key)
+
+
+def _at_most(value: object, maximum: Decimal) -> bool:
+    if isinstance(value, Money):
+        return value.in_unit() <= maximum
+    if _is_number(value):
+        return value <= maximum  # type: ignore[operator]
+    return True
 
 
 def _at_least(value: object, minimum: Decimal) -> bool:
@@ -153,8 +163,47 @@ def _low(fact: m.Fact, default: Decimal) -> Decimal:
 
 
 def _range(fact: m.Fact, below_zero: Decimal, top: Decimal) -> tuple[Decimal, Decimal]:
+    """From the fact's minimum (or a little below zero) to its maximum (or `top` past the minimum)."""
     low = _low(fact, below_zero)
+    if fact.maximum is not None:
+        return low, fact.maximum
     return low, max(top, low + top)
+
+
+def _ends(fact: m.Fact) -> list[Decimal]:
+    """A ranged fact's ends (`integer 0..4`: 0 and 4), the values a range is most often wrong at."""
+    return [end for end in (fact.minimum, fact.maximum) if end is not None] if fact.maximum is not None else []
+
+
+def points_forms(value: Decimal) -> list[object]:
+    """The ways a profile may write points: a JSON number (read exactly), or a string with 分."""
+    number = _number(value)
+    return ([number] if number is not None else []) + [f"{plain(value)}分"]
+
+
+def window_days(policy: m.Policy | None) -> list[datetime.date]:
+    """The days near the policy's windows: each dated bound of the header's, the measures' and
+    their versions' windows, the days next to it, and one and three years before it (the edges
+    of `d between today - 3 years and today` when the day is at a bound)."""
+    if policy is None:
+        return []
+    measures = [version for measure in policy.measures for version in (measure, *measure.versions)]
+    windows = [policy.header.window, *(mm.own_window for mm in measures if mm.own_window is not None)]
+    days: set[datetime.date] = set()
+    for window in windows:
+        for bound in (window.start, window.end):
+            if bound.kind == "date" and bound.date is not None:
+                for years in (0, 1, 3):
+                    edge = _years_before(bound.date, years)
+                    days |= {edge - datetime.timedelta(days=1), edge, edge + datetime.timedelta(days=1)}
+    return sorted(day for day in days if DATE_RANGE[0] <= day <= DATE_RANGE[1])
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February: the 28th, as `today - 1 year` gives
+        return day.replace(year=day.year - years, day=28)
 
 
 @attrs.frozen
@@ -165,6 +214,7 @@ class _Generator:
     boundaries: Boundaries = NO_BOUNDARIES
     max_items: int = 3
     overrides: Mapping[str, st.SearchStrategy[Any]] = attrs.field(factory=dict)
+    days: tuple[datetime.date, ...] = ()  # near the windows' edges (window_days)
 
     def known(self, fact: m.Fact, prefix: str = "", depth: int = 0, unknowns: bool = True) -> st.SearchStrategy[Any]:
         """Raw values of one fact, never unknown (with `unknowns`, list items may have unknown fields)."""
@@ -175,6 +225,7 @@ class _Generator:
         if kind == "integer":
             low, high = _range(fact, Decimal(-100), INTEGER_TOP)
             whole = st.integers(math.ceil(low), int(high))
+            points = [*points, *(int(end) for end in _ends(fact))]
             return st.sampled_from(points) | whole if points else whole
         if kind == "money":
             wan = st.decimals(*_range(fact, Decimal(-1000), MONEY_TOP), places=2)
@@ -188,10 +239,18 @@ class _Generator:
             ratio = st.decimals(*_range(fact, Decimal(0), RATIO_TOP), places=4)
             ratio = st.sampled_from([p for p in points if isinstance(p, Decimal)]) | ratio if points else ratio
             return st.tuples(ratio, st.integers(0, 1)).map(lambda pair: _pick(ratio_forms(pair[0]), pair[1]))
+        if kind == "points":
+            number = st.decimals(*_range(fact, Decimal(-20), Decimal(100)), places=2)
+            near = [p for p in points if isinstance(p, Decimal)] + _ends(fact)
+            number = st.sampled_from(near) | number if near else number
+            return st.tuples(number, st.integers(0, 1)).map(lambda pair: _pick(points_forms(pair[0]), pair[1]))
+        if kind == "entity" and typ.entity in self.schema.entities:  # a record: one object of its facts
+            return self.entity(self.schema.entities[typ.entity], f"{prefix}{fact.name}.", depth + 1, unknowns)
         if kind == "date":
             day = st.dates(*DATE_RANGE)
-            if points:
-                day = st.sampled_from([p for p in points if isinstance(p, datetime.date)]) | day
+            near_days = {p for p in points if isinstance(p, datetime.date)} | set(self.days)
+            if near_days:
+                day = st.sampled_from(sorted(near_days)) | day
             return day.map(lambda value: value.isoformat())
         if kind == "text":
             return st.sampled_from(sorted({*TEXTS, *(p for p in points if isinstance(p, str))}))
@@ -206,7 +265,7 @@ class _Generator:
             return st.lists(item, max_size=size if depth < 2 else 1)
         if kind == "series":  # a few years around the generated days, each as a fact of the element type
             element = self.known(attrs.evolve(fact, type=typ.element_type()), prefix, depth, unknowns)
-            return st.dictionaries(st.integers(2019, 2026).map(str), element | st.none(), max_size=4)
+            return st.dictionaries(st.integers(2017, 2030).map(str), element | st.none(), max_size=6)
         raise TypeError(f"cannot generate a fact of type {typ}")  # pragma: no cover - the checker admits no others
 
     def entity(self, entity: m.Entity, prefix: str = "", depth: int = 0,
@@ -258,7 +317,8 @@ def _generator(policy: PolicyLike, max_items: int = 3, params: Mapping[str, obje
                overrides: Mapping[str, object] | None = None) -> _Generator:
     schema, checked = resolve(policy)
     boundaries = find_boundaries(checked, _typed_params(checked, params)) if checked is not None else NO_BOUNDARIES
-    return _Generator(schema, boundaries, max(0, max_items), _override_strategies(schema, overrides or {}))
+    return _Generator(schema, boundaries, max(0, max_items), _override_strategies(schema, overrides or {}),
+                      tuple(window_days(checked)))
 
 
 @st.composite
@@ -380,6 +440,9 @@ def _corruptions(fact: m.Fact) -> list[Corruption]:
     if kind == "series":
         return [(5, "PD320", "a number where a per-year object is expected"),
                 ({"20x4": 1}, "PD320", "a key that is not a year")]
+    if kind == "entity":
+        return [(5, "PD306", "a number where a record (an object) is expected"),
+                ([{}], "PD306", "a list where a record is expected")]
     if kind == "list":
         return [({}, "PD306", "an object where a list is expected"), ([5], "PD306", "a number as a list entry"),
                 ("x", "PD306", "a string where a list is expected")]
@@ -390,6 +453,10 @@ def _corruptions(fact: m.Fact) -> list[Corruption]:
             below = Decimal(int(minimum.to_integral_value()) - 1)
         numeric.append((int(below) if kind == "integer" else _decimal_number(below), "PD304",
                         f"{kind} below its minimum"))
+    if fact.maximum is not None:
+        above = fact.maximum + 1
+        numeric.append((int(above) if kind == "integer" else _decimal_number(above), "PD304",
+                        f"{kind} above its maximum"))
     if kind == "integer":
         return [*numeric, (320.5, "PD301", "a fraction for a whole number"), ("320", "PD301", "a quoted number"),
                 (320.0, "PD301", "a float for a whole number"), (2**63, "PD307", "beyond 64 bits")]

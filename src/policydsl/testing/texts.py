@@ -30,8 +30,20 @@ MAX_NESTING = 2  # quantifiers inside quantifiers
 AMENDED_VALUES = {
     "money": ("150万元", "100万元", "0万元"), "ratio": ("40%", "30%"), "integer": ("0", "2"),
     "bool": ("true", "false"), "date": ("2024-01-01", "2025-06-30"), "decimal": ("0.5", "2"),
-    "text": ('"智能产线"', '""'),
+    "text": ('"智能产线"', '""'), "points": ("5分", "0分"),
 }
+# Band edges by the subject's kind (each row's interval is written in the subject's type), with
+# the number each stands for (money in 万元), to keep edges inside the subject's declared range.
+BAND_EDGES = {
+    "money": (("1万元", 1), ("100万元", 100), ("150万元", 150), ("500万元", 500)),
+    "ratio": (("1%", 0.01), ("3%", 0.03), ("5%", 0.05), ("40%", 0.4)),
+    "integer": (("1", 1), ("2", 2), ("3", 3), ("300", 300)),
+    "decimal": (("0.5", 0.5), ("1.5", 1.5), ("100.25", 100.25)),
+    "points": (("5分", 5), ("10分", 10), ("15分", 15)),
+}
+DURATIONS = ("1 year", "3 years", "6 months", "1 month", "30 days", "1 day")
+# Two dated versions of one measure: disjoint windows, split at one of these days.
+VERSION_SPLITS = (datetime.date(2022, 1, 1), datetime.date(2024, 6, 1), datetime.date(2025, 12, 31))
 # Constructs a caller may ask `_policy_text` to leave out, while an engine disagrees with the
 # documented semantics on them (tests/reference/test_differential.py lists why).
 CHAINED_ARITHMETIC = "a product or quotient of a product, a quotient or a definition (x * r * r, x / n / n)"
@@ -58,6 +70,9 @@ class Atom:
     fields: tuple[Atom, ...] = ()  # a list's: the facts of its items, by their own names
     defined: bool = False  # a definition's name
     bounded: bool = False  # a parameter declared `>= 0`
+    low: float | None = None  # the declared range (minimum, `lo..hi`), for band edges inside it
+    high: float | None = None
+    record: bool = False  # a field of a record fact (`niche_market.share_domestic`), not an item's
 
     def field(self, var: str) -> Atom:
         return attrs.evolve(self, text=f"{var}.{self.text}")
@@ -106,7 +121,13 @@ def _fact_specs(county: Enum, level: Enum, category: Enum) -> list[tuple[tuple[s
         (("level",), level.name, "enum", level),
         (("county",), county.name, "enum", county),
         (("titles",), f"set of {category.name}", "set", category),
+        (("digital_level", "数字化水平"), "integer 0..4", "integer", None),
+        (("assessed", "评审得分"), "points", "points", None),
     ]
+
+
+LOWS = {"money >= 0": 0.0, "integer >= 0": 0.0, "ratio >= 0": 0.0, "integer 0..4": 0.0}
+HIGHS = {"integer 0..4": 4.0}
 
 
 class _Writer:
@@ -147,6 +168,8 @@ class _Writer:
             return self.pick(('"智能产线"', '""', '"a\\"b"'))
         if kind == "bool":
             return self.pick(("true", "false"))
+        if kind == "points":
+            return self.pick(("0分", "5分", "15分", "0.5分", "20分"))
         assert enum is not None
         return self.pick(enum.values)
 
@@ -154,10 +177,12 @@ class _Writer:
     def value(self, scope: Scope, kind: str, depth: int) -> str:
         """An expression of a numeric, date or text kind."""
         atoms = scope.of(kind)
-        if depth > 0 and kind in ("money", "integer", "decimal", "ratio", "date") and self.chance(3):
+        if depth > 0 and kind in ("money", "integer", "decimal", "ratio", "date", "points") and self.chance(3):
             compound = self.compound(scope, kind, depth - 1)
             if compound is not None:
                 return compound
+        if kind == "date" and self.chance(6):
+            return "today"
         if atoms and not self.chance(3):
             return self.draw(st.sampled_from(atoms)).text
         return self.literal(kind)
@@ -175,9 +200,19 @@ class _Writer:
             forms += ["quotient", "*"]
         if kind == "ratio":
             forms += ["share", "number"]
+        if kind == "date":
+            forms += ["today", "shift", "shift"]
+        if kind == "integer":
+            forms += ["year", "rounded", "band"]
+        if kind == "decimal" and self.chance(2):  # now and then: a square root, exact or at 28 digits
+            forms += ["sqrt"]
+        if kind == "points":
+            forms += ["scale", "rounded", "band", "band"]
         form = self.pick(forms)
         if form in ("*", "ratio", "number", "by_count", "quotient", "share"):
             return self.product(scope, kind, form, depth)
+        if form in ("today", "shift", "year", "rounded", "sqrt", "band", "scale"):
+            return self.numeric(scope, kind, form, depth)
         left = self.value(scope, kind, depth)
         if form in ("min", "max"):
             return f"{form}({left}, {self.value(scope, kind, depth)})"
@@ -189,6 +224,56 @@ class _Writer:
             return f"-({left})"
         counted = scope.of("list", "set")
         return f"count({self.draw(st.sampled_from(counted)).text})" if counted else None
+
+    def numeric(self, scope: Scope, kind: str, form: str, depth: int) -> str | None:
+        """Time (`today`, `d ± 3 years`, `year(d)`), number functions and bands."""
+        if form == "today":
+            return "today"
+        if form == "shift":
+            return f"({self.value(scope, 'date', depth)} {self.pick(('+', '-'))} {self.pick(DURATIONS)})"
+        if form == "year":
+            return f"year({self.value(scope, 'date', depth)})"
+        if form == "rounded":  # of a decimal or ratio: an integer; of points: points
+            of = kind if kind == "points" else self.pick(("decimal", "ratio"))
+            return f"{self.pick(('floor', 'ceil', 'round'))}({self.value(scope, of, depth)})"
+        if form == "sqrt":
+            return f"sqrt({self.value(scope, 'decimal', depth)})"
+        if form == "scale":  # points × number, points ÷ number
+            return f"({self.value(scope, kind, depth)} {self.pick(('*', '/'))} {self.pick(('2', '0.5', '3'))})"
+        return self.band(scope, kind, depth)
+
+    def band(self, scope: Scope, kind: str, depth: int) -> str | None:
+        """A band of `kind` values over a fact, parameter, item field or year of a series: rows
+        cut at edges inside the subject's declared range, from `(.., e1)` to `[ek, ..)`, so that
+        they cover it without gaps or overlaps (each edge belongs to the row above or below it;
+        an integer subject's to the row above, so that no row is empty)."""
+        subjects = [a for a in scope.atoms if a.kind in BAND_EDGES and not a.defined]
+        if not subjects:
+            return None
+        subject = self.draw(st.sampled_from(subjects))
+        low = subject.low if subject.low is not None else float("-inf")
+        high = subject.high if subject.high is not None else float("inf")
+        edges = [edge for edge in BAND_EDGES[subject.kind] if low < edge[1] < high]
+        if not edges:
+            return None
+        cuts = sorted(self.draw(st.lists(st.sampled_from(edges), min_size=1, max_size=3, unique=True)),
+                      key=lambda edge: edge[1])
+        rows, opening = [], "(.."
+        for text, _ in cuts:
+            upward = subject.kind == "integer" or self.chance()
+            rows.append(f"{opening}, {text}{')' if upward else ']'}")
+            opening = f"{'[' if upward else '('}{text}"
+        rows.append(f"{opening}, ..)")
+        if self.chance(4):  # rows may be written in any order
+            rows = list(self.draw(st.permutations(rows)))
+
+        def row_value() -> str:
+            if self.chance(4):  # an expression stands in parentheses
+                return f"({self.value(scope, kind, max(0, depth - 1))})"
+            return self.literal(kind)
+
+        body = "".join(f"    {row} => {row_value()}\n" for row in rows)
+        return f"band {subject.text} {{\n{body}  }}"
 
     def product(self, scope: Scope, kind: str, form: str, depth: int) -> str | None:
         """A product or quotient of `kind`; with CHAINED_ARITHMETIC left out, of facts, parameters
@@ -219,12 +304,12 @@ class _Writer:
 
     def comparison(self, scope: Scope, depth: int) -> str:
         # Inside a loop, half of the comparisons are about the item, so loop bodies read it.
-        items = [a for a in scope.atoms if "." in a.text and not a.text.startswith("gen.")]
+        items = [a for a in scope.atoms if "." in a.text and not a.text.startswith("gen.") and not a.record]
         if items and self.chance():
             atom = self.draw(st.sampled_from(items))
             return self.about(atom.kind, scope, depth, atom)
         kinds = ["money", "integer", "decimal", "ratio", "date", "text"]
-        kinds += [k for k in ("enum", "set", "list", "bool") if scope.of(k)]
+        kinds += [k for k in ("enum", "set", "list", "bool", "points") if scope.of(k)]
         if scope.of("item") and self.chance(12):  # rarely: SQL cannot compare items (PD406)
             kinds.append("item")
         return self.about(self.pick(kinds), scope, depth)
@@ -270,6 +355,10 @@ class _Writer:
                 return self.aggregate(atom, var, scope, inner, depth)
             return f"{self.pick(('any', 'all'))} {var} in {atom.text}: ({self.condition(inner, max(0, depth - 1))})"
         left = atom.text if atom is not None else self.value(scope, kind, depth)
+        if kind == "date" and self.chance(4):  # "within the last N years"
+            return f"{left} between today - {self.pick(DURATIONS)} and {self.pick(('today', 'today + 1 year'))}"
+        if kind != "text" and self.chance(8):
+            return f"{left} between {self.value(scope, kind, 0)} and {self.value(scope, kind, depth)}"
         if kind in ("integer", "money", "text") and self.chance(4):
             options = {self.literal(kind) for _ in range(self.draw(st.integers(1, 3)))}
             return f"{left} {self.pick(('in', 'not in'))} {{{', '.join(sorted(options))}}}"
@@ -332,7 +421,20 @@ class _Writer:
                 continue
             name = self.pick(names)
             decls.append(f"  fact {name} {self.label()} : {declared}\n")
-            facts.append(Atom(name, kind, of_enum))
+            facts.append(Atom(name, kind, of_enum, low=LOWS.get(declared), high=HIGHS.get(declared)))
+        if self.chance(3):  # a series, read by year: last year, the year before, a fixed year
+            name = self.pick(("sales", "销售收入"))
+            decls.append(f"  fact {name} {self.label()} : series of money >= 0\n")
+            for year in ("year(today) - 1", "year(today) - 2", "2024"):
+                facts.append(Atom(f"{name}[{year}]", "money", low=0.0))
+        if self.chance(3):  # a record: one object of an entity's facts
+            name = self.pick(("niche_market", "细分市场"))
+            decls.append(f"  fact {name} {self.label()} : niche\n")
+            lines.append(f"entity niche {self.label()} {{\n  fact share_domestic {self.label()} : ratio\n"
+                         f"  fact since {self.label()} : date\n  fact rank {self.label()} : integer 1..10\n}}\n")
+            facts += [Atom(f"{name}.share_domestic", "ratio", record=True),
+                      Atom(f"{name}.since", "date", record=True),
+                      Atom(f"{name}.rank", "integer", record=True, low=1.0, high=10.0)]
         entities = self.item_entities(category)
         if entities:
             project, text = entities
@@ -354,8 +456,20 @@ class _Writer:
         amendments = self.amendments(Scope(tuple(facts)), amendable, len(measure_ids))
         lines += [amendment.text(self.label(), "") for amendment, where in amendments if where is None]
         reusable: list[tuple[str, str, str]] = []  # (measure, benefit, kind) a later benefit may take `from`
+        versioned = self.draw(st.sampled_from(measure_ids)) if self.chance(3) else None
         for index, measure_id in enumerate(measure_ids):
             own = [amendment for amendment, where in amendments if where == index]
+            if measure_id == versioned:  # two dated versions, in force on days apart
+                split = self.draw(st.sampled_from(VERSION_SPLITS))
+                start = self.draw(st.sampled_from(STARTS[3:]))
+                start = min(start, split - datetime.timedelta(days=1))
+                end = self.pick(("open", "2030-01-01"))
+                title = self.label()
+                lines.append(self.measure(measure_id, scope, tables, own, reusable, version=(
+                    title, "a", f"valid from {start} until {split - datetime.timedelta(days=1)}")))
+                lines.append(self.measure(measure_id, scope, tables, [], reusable, version=(
+                    title, "b", f"valid from {split} until {end}")))
+                continue
             lines.append(self.measure(measure_id, scope, tables, own, reusable))
         if self.chance():
             lines.append(f"goal g1 {self.label()} {{\n  count {self.condition(scope, 1)}\n  at least 1\n"
@@ -367,7 +481,7 @@ class _Writer:
         (with its fields) and the entities' text."""
         if not self.chance(3) and self.chance(3):
             return None
-        fields = [Atom("investment", "money"), Atom("category", "enum", category), Atom("flag", "bool")]
+        fields = [Atom("investment", "money", low=0.0), Atom("category", "enum", category), Atom("flag", "bool")]
         decls = [f"  fact investment {self.label()} : money >= 0\n", f"  fact category {self.label()} : {category.name}\n",
                  f"  fact flag {self.label()} : bool\n"]
         text = ""
@@ -375,7 +489,7 @@ class _Writer:
             fields.append(Atom("name", "text"))
             decls.append(f"  fact name {self.label()} : text\n")
         if self.chance():
-            fields.append(Atom("phases", "list", fields=(Atom("cost", "money"), Atom("done", "bool"))))
+            fields.append(Atom("phases", "list", fields=(Atom("cost", "money", low=0.0), Atom("done", "bool"))))
             decls.append(f"  fact phases {self.label()} : list of phase\n")
             text = (f"entity phase {self.label()} {{\n  fact cost {self.label()} : money >= 0\n"
                     f"  fact done {self.label()} : bool\n}}\n")
@@ -387,16 +501,23 @@ class _Writer:
         amendable: list[Atom] = []
         params = [("cap", "money", None), ("rate", "ratio", None), ("limit", "integer", None),
                   ("tier", "enum", level), ("start", "date", None), ("strict", "bool", None),
-                  ("share", "decimal", None), ("tag", "text", None)]
+                  ("share", "decimal", None), ("tag", "text", None), ("bonus", "points", None),
+                  ("local", "integer 0..15", None)]
         for name, kind, enum in params:
             if self.chance(3 if kind in ("enum", "date", "bool") else 2):
-                value = f" = {self.literal(kind, enum)}" if self.chance() else ""
                 declared = enum.name if enum is not None else kind
-                bounded = kind in ("money", "ratio", "integer", "decimal") and self.chance()
+                low = high = None
+                if kind == "integer 0..15":  # a ranged parameter, its default inside the range
+                    kind, low, high = "integer", 0.0, 15.0
+                    value = f" = {self.pick(('0', '2', '15'))}" if self.chance() else ""
+                else:
+                    value = f" = {self.literal(kind, enum)}" if self.chance() else ""
+                bounded = kind in ("money", "ratio", "integer", "decimal") and low is None and self.chance()
                 if bounded:
                     declared += " >= 0"  # every literal drawn is at least 0
+                    low = 0.0
                 lines.append(f"parameter gen.{name} {self.label()} : {declared}{value}\n")
-                atom = Atom(f"gen.{name}", kind, enum, bounded=bounded)
+                atom = Atom(f"gen.{name}", kind, enum, bounded=bounded, low=low, high=high)
                 scope = scope.add(atom)
                 amendable.append(atom)
         for index in range(self.draw(st.integers(0, 2))):
@@ -453,22 +574,19 @@ class _Writer:
         if atom.kind == "enum":
             assert atom.enum is not None
             return self.pick(atom.enum.values)
-        if self.chance(4):  # an expression of the facts; below a minimum it is unknown (semantics.md §8)
-            if atom.kind == "bool":
-                return self.condition(facts, 1)
-            text = self.value(facts, atom.kind, 1)
-            negated = text[2:-1] if text.startswith("-(") and text.endswith(")") else None
-            if atom.bounded and negated is not None and negated not in {a.text for a in facts.of(atom.kind)}:
-                # a negated literal is a constant, and one below the minimum is refused (PD234):
-                # the literal itself, as every literal drawn is at least 0
-                return negated
-            return text
+        # An expression of the facts; below a minimum it is unknown (semantics.md §8). Not for a
+        # parameter with a minimum or range: an expression of constants outside it is an error.
+        if self.chance(4) and atom.low is None and atom.high is None:
+            return self.condition(facts, 1) if atom.kind == "bool" else self.value(facts, atom.kind, 1)
         return self.pick(AMENDED_VALUES[atom.kind])
 
     def measure(self, measure_id: str, scope: Scope, tables: list[str], amendments: list[_Amendment],
-                reusable: list[tuple[str, str, str]]) -> str:
+                reusable: list[tuple[str, str, str]], version: tuple[str, str, str] | None = None) -> str:
+        """A measure; with `version` (its title, version name and window), one dated version of it."""
         body: list[str] = [f'  ref "一、{measure_id[1:]}"\n'] if self.chance() else []
-        if self.chance():
+        if version is not None:
+            body.append(f"  {version[2]}\n")
+        elif self.chance():
             body.append(self.window())
         inner = scope
         for index in range(self.draw(st.integers(0, 2))):
@@ -500,7 +618,7 @@ class _Writer:
             base = self.chance(3)
             kind, text = self.benefit(f"b{index}", scope if base else inner)
             body.append(text)
-            if base:
+            if base and version is None:
                 reusable.append((measure_id, f"b{index}", kind))
         if self.chance():
             body.append(f"  target t1 {self.label()} {{\n    when {self.condition(inner, 0)}\n"
@@ -509,6 +627,8 @@ class _Writer:
             body.append('  directive "各县(市、区)政府结合实际制定措施"\n')
         if scored:
             body.append(self.score(scope))
+        if version is not None:
+            return f'measure {measure_id} {version[0]} version "{version[1]}" {{\n{"".join(body)}}}\n'
         return f"measure {measure_id} {self.label()} {{\n{''.join(body)}}}\n"
 
     def score(self, scope: Scope) -> str:
@@ -516,7 +636,9 @@ class _Writer:
         by a condition (`if … then 15 else 5`) or an integer expression."""
         def indicator(name: str, indent: str) -> str:
             if self.chance(3):
-                value = self.value(scope, "integer", 1)
+                value = self.value(scope, self.pick(("integer", "points", "points")), 1)
+            elif self.chance(3):
+                value = self.band(scope, "points", 1) or "0分"
             else:
                 value = (f"if {self.condition(scope, 0)} then {self.draw(st.integers(0, 20))} "
                          f"else {self.draw(st.integers(0, 20))}")
