@@ -56,13 +56,48 @@ def test_duckdb_batch_statuses_are_evaluate(tmp_path: Path, capsys: pytest.Captu
         assert pq.read_table(tmp_path / "duckdb.parquet").num_rows == len(ROWS)
 
 
-def test_number_functions_are_refused_by_sql_not_miscompiled() -> None:
-    # floor/ceil/round/sqrt are not lowered to SQL yet: PD406 (use --engine python), not GREATEST(…)
+def test_sqrt_is_refused_by_sql_not_miscompiled() -> None:
+    # sqrt is not lowered to SQL yet: PD406 (use --engine python)
     from policydsl.sql.query import compile_policy
     from policydsl.sql.shapes import SqlUnsupported
     from policydsl.testing import load_text
 
-    for name in ("floor", "ceil", "round", "sqrt"):
-        policy = load_text(POLICY.replace("employees >= 10", f"{name}(employees / 10) >= 1")).policy
-        with pytest.raises(SqlUnsupported, match=name):
-            compile_policy(policy, {}, __import__("datetime").date(2024, 6, 1))
+    policy = load_text(POLICY.replace("employees >= 10", "sqrt(employees / 10) >= 1")).policy
+    with pytest.raises(SqlUnsupported, match="sqrt"):
+        compile_policy(policy, {}, __import__("datetime").date(2024, 6, 1))
+
+
+ROUNDING = """policy t.rounding { title "取整" }
+entity enterprise "企业" {
+  fact a "甲" : integer
+  fact b "乙" : integer
+}
+measure F "向下" { benefit service s "服务" { when floor(a / b) = -2 } }
+measure C "向上" { benefit service s "服务" { when ceil(a / b) = 2 } }
+measure R "四舍五入" { benefit service s "服务" { when round(a / b) = -3 or round(a / b) = 3 } }
+measure D "小数" { benefit service s "服务" { when floor(a * 0.5) = 2 and ceil(b * 0.5) = -1 } }
+"""
+
+
+def test_floor_ceil_round_in_sql_are_python_s(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Quotients on both sides of zero, whole and not, halves (round: away from zero), a zero divisor.
+    (tmp_path / "p.pol").write_text(ROUNDING, encoding="utf-8")
+    pairs = [(a, b) for a in (-12, -10, -9, -8, -7, -5, -4, 0, 4, 5, 7, 8, 9, 10, 12) for b in (4, -4, 0)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"a": a, "b": b}) + "\n" for a, b in pairs), encoding="utf-8")
+    outputs = {}
+    for engine in ("duckdb", "python"):
+        out = tmp_path / f"{engine}.jsonl"
+        code = main(["batch", str(tmp_path / "p.pol"), str(source), "-o", str(out), "--as-of", "2024-06-01",
+                     "--engine", engine])
+        assert code == 0, capsys.readouterr().err
+        outputs[engine] = read_output(out)
+    assert outputs["duckdb"] == outputs["python"]
+    by_hand = {(-8, 4): "eligible", (-5, 4): "eligible", (-9, 4): "not_eligible", (8, -4): "eligible"}
+    for (a, b), row in zip(pairs, outputs["duckdb"], strict=True):
+        if (a, b) in by_hand:
+            assert row["F_status"] == by_hand[(a, b)], (a, b)
+    # round(-10 / 4) = round(-2.5) = -3 and round(10 / 4) = 3: half away from zero
+    assert outputs["duckdb"][pairs.index((-10, 4))]["R_status"] == "eligible"
+    assert outputs["duckdb"][pairs.index((10, 4))]["R_status"] == "eligible"
+    assert outputs["duckdb"][pairs.index((9, 4))]["R_status"] == "not_eligible"

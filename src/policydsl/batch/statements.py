@@ -33,8 +33,7 @@ def build(policy: m.Policy, params: Mapping[str, object], as_of: datetime.date, 
     checked = canonical(policy.schema, exp.to_table(RAW), dict(origins), limits, json_line, key=ROW,
                         loops=loop_nests(policy))
     clean = exp.column(CLEAN, quoted=True)
-    measures = [exp.column(name, quoted=True) for columns in query.measures
-                for name in (columns.status, columns.total, columns.unknowns)]
+    measures = [exp.column(name, quoted=True) for columns in query.measures for name in columns.columns()]
     statuses = tuple(columns.status for columns in query.measures)
     error = case((clean, cast(exp.Null(), TEXT)), default=text(UNCHECKED))
     results = exp.select(exp.alias_(exp.column(ROW, quoted=True), KEY, quoted=True), exp.alias_(error, "error", quoted=True),

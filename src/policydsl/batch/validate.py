@@ -51,6 +51,7 @@ DOUBLE = exp.DataType.build("DOUBLE")
 DATE = exp.DataType.build("DATE")
 JSON_LIST = exp.DataType.build("JSON[]", dialect="duckdb")
 JSON = exp.DataType.build("JSON", dialect="duckdb")
+SERIES_JSON = exp.DataType.build("MAP(VARCHAR, JSON)", dialect="duckdb")
 
 # The columns the checks add to the facts start with `$`, which no name of a policy can hold, so
 # that none is ever a fact's (a fact named `clean` made every row of its table look valid).
@@ -159,7 +160,7 @@ class Reader:
         if origin == "json":
             return self.from_json(raw, typ, minimum)
         kind = "string" if origin == "text" else _kind_of(origin)
-        if origin == "text" and typ.kind in ("set", "list", "entity"):
+        if origin == "text" and typ.kind in ("set", "list", "entity", "series"):
             return self.from_structured_text(raw, typ)
         reader = getattr(self, f"_{typ.kind}", None)
         if reader is None:
@@ -363,10 +364,10 @@ class Reader:
 
     # ---- text holding a set or a list (a CSV cell, a Parquet string)
     def from_structured_text(self, raw: exp.Expression, typ: m.Type) -> Read:
-        starts_json = call("starts_with", call("ltrim", raw), text("{" if typ.kind == "entity" else "["))
+        starts_json = call("starts_with", call("ltrim", raw), text("{" if typ.kind in ("entity", "series") else "["))
         as_json = self.from_json(try_cast(raw, JSON), typ, None)  # NULL, not an error, where it is not JSON
         json_read = Read(all_of(starts_json, self.json_trusted(raw), as_json.ok), as_json.value)
-        if typ.kind in ("list", "entity"):
+        if typ.kind in ("list", "entity", "series"):
             return json_read
         # names separated by commas: "a, b" (not JSON: no bracket, brace or quote anywhere)
         parts = call("list_filter", call("list_transform", call("string_split", raw, text(",")),
@@ -412,6 +413,8 @@ class Reader:
             return choose(*options)
         if k in ("date", "text", "enum"):
             return when("VARCHAR", getattr(self, f"_{k}")(shown, "string", "VARCHAR", typ, minimum))
+        if k == "series":
+            return when("OBJECT", self.series_from_json(j, typ, minimum))
         elements = cast(call("json_extract", j, text("$[*]")), JSON_LIST)
         if k == "set":
             var = "element"
@@ -443,6 +446,29 @@ class Reader:
         known_keys = self.known_keys(keys, names)
         item_ok = all_of(binary(exp.EQ, call("json_type", item), text("OBJECT")), known_keys)
         return when("ARRAY", self.items(elements, var, reads, entity, item_ok))
+
+    def series_from_json(self, j: exp.Expression, typ: m.Type, minimum: object | None) -> Read:
+        """A series: an object whose keys are 4-digit years (not 0000), none repeated (a TRY_CAST
+        to a map is NULL where one is), each value null (that year unknown) or of the element type.
+        The fact's minimum holds for every year (`profile.values.series_reader`)."""
+        typed = try_cast(j, SERIES_JSON)
+        var = "entry"
+        entry = exp.column(var)
+
+        def part(name: str) -> exp.Expression:
+            return node(exp.Dot, this=entry.copy(), expression=exp.to_identifier(name))
+
+        element = self.from_json(part("value"), typ.element_type(), minimum)
+        key_ok = all_of(full_match(part("key"), "[0-9]{4}"), binary(exp.NEQ, part("key"), text("0000")))
+        entry_ok = all_of(key_ok, any_of(is_null(part("value")), element.ok))
+        entries = call("map_entries", typed)
+        good = call("list_filter", entries.copy(), _lambda(entry_ok, var))
+        ok = all_of(negate(is_null(typed.copy())), binary(exp.EQ, call("len", good), call("len", entries.copy())))
+        pair = exp.Struct(expressions=[node(exp.PropertyEQ, this=exp.to_identifier("k"), expression=part("key")),
+                                       node(exp.PropertyEQ, this=exp.to_identifier("v"),
+                                            expression=case((element.ok, element.value)))])
+        built = call("map_from_entries", call("list_transform", entries.copy(), _lambda(pair, var)))
+        return Read(ok, case((ok.copy(), cast(built, sql_type(typ, self.schema)))))
 
     def _from_json_double(self, shown: exp.Expression, typ: m.Type, minimum: object | None) -> Read:
         target = MONEY_TYPE if typ.kind == "money" else NUMBER_TYPE
@@ -603,6 +629,11 @@ def sizes(schema: m.Schema, entity: m.Entity, value_of: Callable[[str], exp.Expr
     """The sizes of the lists and sets of a row (`value_of` gives a root fact) or of an item."""
     found = Sizes([], [], {})
     for fact in entity.facts:
+        if fact.type.kind == "series":  # its years count as a list's entries (`profile.fast`)
+            years = coalesce(call("cardinality", value_of(fact.name)), number(0))
+            found.ok.append(binary(exp.LTE, years, number(limits.max_list_items)))
+            found.entries.append(years)
+            continue
         if fact.type.kind not in ("set", "list"):
             continue
         value = value_of(fact.name)

@@ -28,7 +28,7 @@ from sqlglot import exp
 
 from policydsl import model as m
 from policydsl.engine.domain import Builder
-from policydsl.engine.semantics import declared_minimum, list_source
+from policydsl.engine.semantics import declared_minimum, list_source, version_in_force
 from policydsl.sql.dialects import (
     TEXT,
     TEXT_LIST,
@@ -37,6 +37,7 @@ from policydsl.sql.dialects import (
     all_of,
     any_of,
     binary,
+    call,
     case,
     cast,
     coalesce,
@@ -129,8 +130,9 @@ def sql_type(typ: m.Type, schema: m.Schema) -> exp.DataType:
         if kind == "entity":
             return struct
         return exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[struct], nested=True)
-    if kind == "series":
-        raise SqlUnsupported(f"a {typ} fact (facts by year) is read by the python engine only")
+    if kind == "series":  # facts by year: a map from the 4-digit year (text) to the year's value
+        element = sql_type(typ.element_type(), schema)
+        return exp.DataType(this=exp.DataType.Type.MAP, expressions=[TEXT.copy(), element], nested=True)
     raise SqlUnsupported(f"no SQL type for {typ}")  # pragma: no cover - the checker admits no other
 
 
@@ -239,6 +241,7 @@ class ExpressionCompiler:
         self.dialect.taken = self.names
         self.dialect.inputs = {name_key(name) for name in input_types(policy.schema)}
         self.visiting: list[tuple[str, ...]] = []
+        self.synthetic: dict[tuple[str, ...], m.TExpr] = {}  # sums of indicators (`points_sum`), kept alive
         self.builder: Builder[Val, Mapping[str, Item]] = Builder(policy, self)  # the one semantics
 
     def check_fact_names(self) -> None:
@@ -958,7 +961,20 @@ class ExpressionCompiler:
         return Val(cast(moved, exp.DataType.build("DATE")), day.u, guarded=self.guarded(day))
 
     def series_at(self, expr: m.Index, year: Val, scope: Mapping[str, Item]) -> Val:
-        raise SqlUnsupported(f"{describe(expr)}: series facts (by year) are evaluated by the python engine only")
+        """One year of a series fact of the profile, where the year is the same for every row (it is
+        computed from `today` and the parameters): the map's value for that year, NULL where the
+        profile does not give it, named `revenue.2024`."""
+        if not isinstance(expr.series, m.FactRef):
+            raise SqlUnsupported(f"{describe(expr)}: the SQL path reads series of the profile's own facts only")
+        when = fold_integer(year.v) if year.u is None else None
+        if when is None:
+            raise SqlUnsupported(f"{describe(expr)}: the SQL path reads a series at a year the same for every row")
+        name = expr.series.fact.name
+        element = expr.type.kind
+        if not 1 <= when <= 9999:
+            return self.null(expr.type, self.paths.static([f"{name}.{when}"]))
+        value = call("map_extract_value", exp.column(name, quoted=True), text(f"{when:04d}"))
+        return Val(value, self.paths.static([f"{name}.{when}"]), fact_num(element), exact=element != "integer")
 
     def calendar(self, expr: m.Func, args: list[Val]) -> Val:
         """`year(d)`; `date(y, m, d)`, NULL where the day does not exist, naming what the arguments
@@ -988,13 +1004,99 @@ class ExpressionCompiler:
         return Val(value, self.paths.choose([(either, unknowns)], impossible))
 
     def outcome(self, expr: m.Outcome) -> Val:
-        raise SqlUnsupported(f"{expr.function}(…) of another measure's outcome (scores, eligibility)")
+        """`score(m)`, `subtotal(m, g)`, `floors_met(m)` of the version in force (closures
+        `outcome`); `eligible(m)` is the query's (`SqlCompiler.outcome`)."""
+        measure = self.policy.all_measures[expr.measure]
+        if measure.versions:
+            version = self.version_in_force(measure)
+            if version is None or version.score is None:  # an unknown that names nothing
+                raise SqlUnsupported(f"{describe(expr)}: {expr.measure} has no score in force")
+            measure = version
+        if measure.score is None or expr.function == "eligible":
+            raise SqlUnsupported(f"{expr.function}(…) of another measure's outcome (scores, eligibility)")
+        if expr.function == "score":
+            return self.score_value(measure)
+        if expr.function == "subtotal":
+            group = measure.score.group(expr.group or "")
+            assert group is not None
+            return self.score_value(measure, group)
+        tests: list[m.TExpr] = [m.Compare(">=", self.points_sum(measure, g), m.Const(g.floor, m.POINTS), m.POINTS)
+                                for g in measure.score.groups if g.floor is not None]
+        if not tests:
+            return TRUE
+        return self.keep(("floors", measure.id), m.Logic("and", tuple(tests)) if len(tests) > 1 else tests[0])
+
+    def version_in_force(self, measure: m.Measure) -> m.Measure | None:
+        if self.day is None:
+            raise SqlUnsupported(f"measure {measure.name}: its version needs the evaluation day")
+        return version_in_force(self.policy, measure, self.day, self.params)[0]
+
+    def score_value(self, measure: m.Measure, group: m.ScoreGroup | None = None) -> Val:
+        """A score (or a group's subtotal): the sum of its indicators, NULL where one is, naming
+        their unknowns (`semantics.points_sum` without the bounds: the batch evaluates a row
+        whose score is open again in Python)."""
+        key = ("score", measure.id, group.name if group is not None else "")
+        return self.materialise(key, lambda: self.value(self.points_sum(measure, group), self.top()))
+
+    def points_sum(self, measure: m.Measure, group: m.ScoreGroup | None = None) -> m.TExpr:
+        """The sum of the indicators as an expression of the model, built once (kept, so the
+        hoists keyed by its nodes' ids stay its own)."""
+        assert measure.score is not None
+        indicators = group.indicators if group is not None else measure.score.indicators
+        key = ("sum", measure.id, group.name if group is not None else "")
+        if key in self.synthetic:
+            return self.synthetic[key]
+        total: m.TExpr = m.Const(Decimal(0), m.POINTS) if not indicators else indicators[0].expr
+        for indicator in indicators[1:]:
+            total = m.Arith("+", total, indicator.expr, m.POINTS)
+        self.synthetic[key] = total
+        return total
+
+    def keep(self, key: tuple[str, ...], expr: m.TExpr) -> Val:
+        self.synthetic.setdefault(key, expr)
+        return self.value(self.synthetic[key], self.top())
+
+    def rounded(self, expr: m.Func, arg: Val) -> Val:
+        """floor/ceil/round (half away from zero, as DuckDB's ROUND of a DECIMAL) of an exact
+        DECIMAL (engine/numbers.py). A quotient's value is truncated toward zero at 18 decimals,
+        which keeps round exact, floor exact for x ≥ 0 and ceil for x ≤ 0; on the other side a
+        truncated value that is whole may hide a remainder, so there it is NULL, naming what the
+        quotient reads (the batch evaluates such a row again in Python)."""
+        if arg.null:
+            return self.null(expr.type, arg.u)
+        assert arg.num is not None
+        precision, scale = arg.num
+        if scale == 0:
+            return unbounded(attrs.evolve(arg, ratio=None))
+        num = (max(1, precision - scale + 1), 0)
+        value = self.as_decimal(arg)
+        made: exp.Expression = (exp.Floor(this=value) if expr.name == "floor" else exp.Ceil(this=value)
+                                if expr.name == "ceil" else exp.Round(this=value))
+        result = cast(made, decimal(*num))
+        if arg.ratio is None or expr.name == "round":
+            return Val(result, arg.u, num, guarded=self.guarded(arg), unknown_if=arg.unknown_if)
+        if any(isinstance(part, m.FieldRef | m.VarRef) for part in m.walk(expr.args[0])):
+            raise SqlUnsupported(f"{describe(expr)}: the SQL path rounds quotients outside loops only")
+        top, bottom = arg.ratio
+        assert top.num is not None and bottom.num is not None
+        zero_top, zero_bottom = number(0), number(0)
+        negative = binary(exp.NEQ, binary(exp.LT, self.as_decimal(top), zero_top),
+                          binary(exp.LT, self.as_decimal(bottom), zero_bottom))
+        positive = all_of(negate(negative), binary(exp.NEQ, self.as_decimal(top), number(0)))
+        whole = binary(exp.EQ, value.copy(), node(exp.Floor, this=value.copy()))
+        doubtful = all_of(whole, negative if expr.name == "floor" else positive)
+        value_or_null = case((doubtful, cast(exp.Null(), decimal(*num))), default=result)
+        reads = self.dependencies(expr, {})
+        paths = reads if arg.u is None else self.paths.choose([(null_test(arg), arg.u)], reads)
+        return Val(value_or_null, paths, num)
 
     def call(self, expr: m.Func, args: list[Val]) -> Val:
         if expr.name in ("year", "date"):
             return self.calendar(expr, args)
-        if expr.name in ("floor", "ceil", "round", "sqrt"):  # not lowered yet: exact rounding and roots
-            raise SqlUnsupported(f"the SQL path has no {expr.name}(…) yet: {describe(expr)}")
+        if expr.name in ("floor", "ceil", "round"):
+            return self.rounded(expr, args[0])
+        if expr.name == "sqrt":  # a root is exact only for some values; Decimal's 28 digits elsewhere
+            raise SqlUnsupported(f"the SQL path has no sqrt(…) yet: {describe(expr)}")
         unknowns = self.merged(*args)
         if any(a.null for a in args):
             return self.null(expr.type, unknowns)
@@ -1075,6 +1177,35 @@ class ExpressionCompiler:
         if typ.kind == "set":
             return binary(exp.EQ, self.dialect.sorted_list(a.v), self.dialect.sorted_list(b.v))
         return binary(exp.EQ, a.v, b.v)
+
+
+def fold_integer(expr: exp.Expression) -> int | None:
+    """The whole number a constant SQL expression of the compiler's making has (`year(today) - 1`),
+    or None when it is not one such: literals, casts, YEAR of a date literal, + - * and negation."""
+    if isinstance(expr, exp.Paren):
+        return fold_integer(expr.this)
+    if isinstance(expr, exp.Literal) and not expr.is_string:
+        value = Decimal(expr.this)
+        return int(value) if value == value.to_integral_value() else None
+    if isinstance(expr, exp.Cast) and expr.to.is_type(*exp.DataType.INTEGER_TYPES, exp.DataType.Type.DECIMAL):
+        return fold_integer(expr.this)
+    if isinstance(expr, exp.Neg):
+        inner = fold_integer(expr.this)
+        return None if inner is None else -inner
+    if isinstance(expr, exp.Year):
+        day = expr.this
+        if isinstance(day, exp.Cast) and day.to.is_type(exp.DataType.Type.DATE) and isinstance(day.this, exp.Literal):
+            try:
+                return datetime.date.fromisoformat(day.this.this).year
+            except ValueError:
+                return None
+        return None
+    if isinstance(expr, exp.Add | exp.Sub | exp.Mul):
+        left, right = fold_integer(expr.this), fold_integer(expr.expression)
+        if left is None or right is None:
+            return None
+        return left + right if isinstance(expr, exp.Add) else left - right if isinstance(expr, exp.Sub) else left * right
+    return None
 
 
 def _larger_than(expr: exp.Expression, limit: int) -> bool:

@@ -22,8 +22,9 @@ import attrs
 from sqlglot import exp
 
 from policydsl import model as m
-from policydsl.engine.semantics import fixed_status, in_force, list_source, window_unknowns
+from policydsl.engine.semantics import fixed_status, in_force, list_source, version_in_force, window_unknowns
 from policydsl.sql.dialects import (
+    TEXT,
     Item,
     all_of,
     any_of,
@@ -47,6 +48,7 @@ from policydsl.sql.expressions import (
     ExpressionCompiler,
     Val,
     input_types,
+    is_constant,
     is_false,
     is_true,
     kleene_code,
@@ -74,6 +76,12 @@ class MeasureColumns:
     status: str
     total: str
     unknowns: str
+    # `<id>_version` (a measure in versions), `<id>_score`, `_score_min`, `_score_max` (a scored one):
+    # the output columns beyond the three, in `batch.outputs.outcome_columns` order.
+    outcome: tuple[str, ...] = ()
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.status, self.total, self.unknowns, *self.outcome)
 
 
 @attrs.frozen
@@ -87,6 +95,26 @@ class CompiledQuery:
 
     def sql(self, pretty: bool = True) -> str:
         return write(self.select, self.dialect, pretty)
+
+
+@attrs.frozen
+class MeasureOutcome:
+    """A measure's conclusion as SQL: its status, total, unknown paths, version and score."""
+
+    status: exp.Expression
+    total: exp.Expression
+    unknowns: Paths | None
+    version: str | None
+    score: Val | None
+
+
+def outcome_parts(measure: m.Measure) -> tuple[str, ...]:
+    """The output columns of a measure beyond status, total and unknowns (`batch.outputs`)."""
+    every = measure.versions or (measure,)
+    parts: tuple[str, ...] = ("version",) if measure.versions else ()
+    if any(v.score is not None for v in every):
+        parts += ("score", "score_min", "score_max")
+    return parts
 
 
 @attrs.frozen
@@ -118,19 +146,23 @@ class SqlCompiler(ExpressionCompiler):
         super().__init__(policy, params, dialect, key)
         self.as_of = self.day = as_of
         self.table = table
+        self.outcomes: dict[str, MeasureOutcome] = {}  # measure id → its conclusion (`measure_outcome`)
+        self.measuring: set[str] = set()
 
     def compile(self, goals: bool = False, measures_: bool = True, extra: Sequence[str] = ()) -> CompiledQuery:
         wanted = [f"{measure.id}_{part}" for measure in self.policy.measures if measures_
-                  for part in ("status", "total", "unknowns")]
+                  for part in ("status", "total", "unknowns", *outcome_parts(measure))]
         wanted += [f"goal_{goal.id}" for goal in self.policy.goals] if goals else []
         named = self.output_names([self.key, *extra], wanted)
         outputs: list[tuple[str, exp.Expression]] = [(name, exp.column(name, quoted=True)) for name in extra]
         measures: list[MeasureColumns] = []
         for measure in self.policy.measures if measures_ else ():
-            names = MeasureColumns(measure.id, *(named[f"{measure.id}_{part}"] for part in ("status", "total",
-                                                                                            "unknowns")))
-            status, total, unknowns = self.measure(measure)
+            parts = outcome_parts(measure)
+            names = MeasureColumns(measure.id, named[f"{measure.id}_status"], named[f"{measure.id}_total"],
+                                   named[f"{measure.id}_unknowns"], tuple(named[f"{measure.id}_{part}"] for part in parts))
+            status, total, unknowns, extra_values = self.measure(measure)
             outputs += [(names.status, status), (names.total, total), (names.unknowns, unknowns)]
+            outputs += list(zip(names.outcome, (extra_values[part] for part in parts), strict=True))
             measures.append(names)
         goal_columns: dict[str, str] = {}
         if goals:
@@ -173,28 +205,100 @@ class SqlCompiler(ExpressionCompiler):
         return exp.select(key, *columns).from_(source)
 
     # ---- measures
-    def measure(self, measure: m.Measure) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
-        empty = self.dialect.strings([])
+    def measure(self, measure: m.Measure) -> tuple[exp.Expression, exp.Expression, exp.Expression,
+                                                     dict[str, exp.Expression]]:
+        """A measure's status, total, unknowns, and its outcome columns (`outcome_parts`)."""
+        found = self.measure_outcome(measure)
+        unknowns = self.dialect.strings([]) if found.unknowns is None else self.paths.to_list(found.unknowns)
+        extra: dict[str, exp.Expression] = {}
+        parts = outcome_parts(measure)
+        if "version" in parts:
+            extra["version"] = cast(text(found.version) if found.version is not None else exp.Null(), TEXT)
+        if "score" in parts:
+            score = found.score.v if found.score is not None and not found.score.null else exp.Null()
+            score = cast(score, decimal(*TOTAL_TYPE))
+            # The bounds are the score where it is known; where it is open, only Python knows
+            # them, and the row names unknowns, so the batch evaluates it again (`_refined`).
+            extra.update(score=score, score_min=score.copy(), score_max=score.copy())
+        return found.status, found.total, unknowns, extra
+
+    def measure_outcome(self, measure: m.Measure) -> MeasureOutcome:
+        """What a measure concludes on the query's day, computed once (outputs and `eligible(m)`
+        read it): the version in force decides a measure in versions (semantics.version_in_force)."""
+        key = measure.id
+        if key in self.outcomes:
+            return self.outcomes[key]
+        if key in self.measuring:
+            raise SqlUnsupported(f"measure {measure.name} reads its own outcome through a cycle")
+        self.measuring.add(key)
+        try:
+            found = self._measure_outcome(measure)
+        finally:
+            self.measuring.discard(key)
+        self.outcomes[key] = found
+        return found
+
+    def _measure_outcome(self, measure: m.Measure) -> MeasureOutcome:
+        empty = None
         no_total = cast(exp.Null(), decimal(*TOTAL_TYPE))
         status = self.dialect.status
-        if measure.versions or measure.score is not None:
-            raise SqlUnsupported(f"measure {measure.name}: dated versions and scores (their `.version` and "
-                                 "`.score` columns)")
+        if measure.versions:
+            version, undecided = version_in_force(self.policy, measure, self.as_of, self.params)
+            if version is None:
+                if undecided:
+                    names = sorted({n for v in measure.versions for n in window_unknowns(self.policy, v)})
+                    return MeasureOutcome(status("undetermined"), no_total, self.paths.static(names) if names
+                                          else None, None, None)
+                return MeasureOutcome(status("not_in_force"), no_total, empty, None, None)
+            inner = self.measure_outcome(version)
+            return attrs.evolve(inner, version=version.version)
         # A bound known only to its year: the window is read with the day and the parameters, once
         # for the whole query (semantics.in_force); in its year, without the day, undetermined.
         state = in_force(self.policy, measure, self.as_of, self.params)
         if state is False:
-            return status("not_in_force"), no_total, empty
+            return MeasureOutcome(status("not_in_force"), no_total, empty, None, None)
         if state is None:
-            return status("undetermined"), no_total, self.dialect.strings(list(window_unknowns(self.policy, measure)))
+            names = list(window_unknowns(self.policy, measure))
+            return MeasureOutcome(status("undetermined"), no_total, self.paths.static(names) if names else None,
+                                  None, None)
         fixed = fixed_status(measure, self.as_of)
+        if fixed == "not_in_force":
+            return MeasureOutcome(status(fixed), no_total, empty, None, None)
+        score = self.score_value(measure) if measure.score is not None else None
+        score_paths = [self.when_null(score)] if score is not None and score.u is not None else []
         if fixed is not None:
-            return status(fixed), no_total, empty
+            paths = self.paths.union(score_paths) if score_paths else None
+            return MeasureOutcome(status(fixed), no_total, paths, None, score)
         parts = [self.benefit(measure, index, benefit) for index, benefit in enumerate(measure.benefits)]
         applies = any_of(*(p.applies for p in parts))
         decided = case((applies, status("eligible")), (negate(applies), status("not_eligible")),
                        default=status("undetermined"))
-        return decided, self.total([p for p in parts if p.amount is not None], no_total), self.unknown_paths(parts)
+        # A scored measure names its score's unknowns too (closures `plan`: `scored`).
+        found = [p.unknowns for p in parts if p.unknowns is not None] + score_paths
+        paths = self.paths.union(found) if found else None
+        return MeasureOutcome(decided, self.total([p for p in parts if p.amount is not None], no_total), paths,
+                              None, score)
+
+    def outcome(self, expr: m.Outcome) -> Val:
+        """`eligible(m)`: true where the measure is eligible, NULL naming its unknowns where it is
+        undetermined, false otherwise (closures `outcome`); the rest in `ExpressionCompiler`."""
+        if expr.function != "eligible":
+            return super().outcome(expr)
+        found = self.measure_outcome(self.policy.all_measures[expr.measure])
+        status = found.status
+        if is_constant(status):
+            name = status.this.name if isinstance(status, exp.Cast) else status.name
+            if name == "eligible":
+                return Val(exp.true())
+            if name != "undetermined":
+                return Val(exp.false())
+            return Val(cast(exp.Null(), BOOLEAN), found.unknowns or Paths(), null=True)
+        value = case((binary(exp.EQ, status, self.dialect.status("eligible")), exp.true()),
+                     (binary(exp.EQ, status.copy(), self.dialect.status("undetermined")), cast(exp.Null(), BOOLEAN)),
+                     default=exp.false())
+        if found.unknowns is None:
+            return Val(value, Paths(), guarded=True)
+        return Val(value, found.unknowns, guarded=True)
 
     def total(self, parts: list[BenefitColumns], no_total: exp.Expression) -> exp.Expression:
         """The sum of the known amounts of what applies; none when only a bound of one is known."""
