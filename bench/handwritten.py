@@ -55,6 +55,34 @@ def status(*applies: bool | None) -> str:
     return "undetermined" if any(a is None for a in applies) else "not_eligible"
 
 
+def m2_reading(projects: list[dict[str, Any]] | None, srdi: bool, cap: Decimal | int | None,
+               threshold: Decimal | None) -> tuple[str, Decimal | None]:
+    """M2's status and total for a known SRDI answer."""
+    cap_value = Decimal(cap) if cap is not None else None
+    item_applies: list[bool | None] = []
+    total = Decimal(0)
+    complete = True
+    if projects is None:
+        item_applies.append(None if srdi else False)
+    else:
+        limit = Decimal(150) if srdi else threshold
+        ratio = Decimal("0.4") if srdi else Decimal("0.3")
+        for project in projects:
+            category = project.get("category")
+            investment = money(project.get("investment"))
+            in_scope = None if category is None else category in SCOPE
+            enough = None if investment is None or limit is None else investment >= limit
+            applies = and3(srdi, in_scope, enough)
+            item_applies.append(applies)
+            if applies is True:
+                assert investment is not None
+                if cap_value is None:
+                    complete = False
+                else:
+                    total += min(investment * ratio, cap_value)
+    return status(*item_applies), (total if complete and any(a is True for a in item_applies) else None)
+
+
 def evaluate_by_hand(profile: dict[str, Any], as_of: datetime.date, cap: Decimal | int | None = None,
                      threshold: Decimal | None = None) -> dict[str, tuple[str, Decimal | None, tuple[str, ...]]]:
     level = profile.get("srdi_level")
@@ -77,33 +105,14 @@ def evaluate_by_hand(profile: dict[str, Any], as_of: datetime.date, cap: Decimal
 
     industry = ("市工业和信息化局",)
     simple(1, srdi, ("市财政局", "市工业和信息化局"))
-    # M2: per project, base threshold amended to 150万元 and ratio to 40% for SRDI enterprises
+    # M2: per project, base threshold amended to 150万元 and ratio to 40% for SRDI enterprises.
+    # With the level unknown, the measure is read over both completions (semantics.md §24): not
+    # SRDI, nothing applies; SRDI, the amended terms. Both not eligible decides it; else undetermined.
     projects = profile.get("projects")
-    cap_value = Decimal(cap) if cap is not None else None
-    item_applies: list[bool | None] = []
-    total = Decimal(0)
-    complete = True
-    if projects is None:
-        item_applies.append(None if srdi is not False else False)
-    else:
-        limit = Decimal(150) if srdi else (threshold if srdi is False else (
-            Decimal(150) if threshold == 150 else None))
-        ratio = Decimal("0.4") if srdi else Decimal("0.3")
-        for project in projects:
-            category = project.get("category")
-            investment = money(project.get("investment"))
-            in_scope = None if category is None else category in SCOPE
-            enough = None if investment is None or limit is None else investment >= limit
-            applies = and3(srdi, in_scope, enough)
-            item_applies.append(applies)
-            if applies is True:
-                assert investment is not None
-                if cap_value is None:
-                    complete = False
-                else:
-                    total += min(investment * ratio, cap_value)
-    m2_total = total if complete and any(a is True for a in item_applies) else None
-    out["M2"] = (status(*item_applies), m2_total, ("市工业和信息化局", "市财政局"))
+    m2_status, m2_total = m2_reading(projects, True if srdi is None else srdi, cap, threshold)
+    if srdi is None and m2_status != "not_eligible":
+        m2_status, m2_total = "undetermined", None
+    out["M2"] = (m2_status, m2_total, ("市工业和信息化局", "市财政局"))
     simple(3, giant, ("市工业和信息化局", "市财政局"))
     fund = money(profile.get("national_fund_received"))
     m4 = None if fund is None else fund > 0  # received national funds: the only condition
