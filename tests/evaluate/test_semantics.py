@@ -142,6 +142,21 @@ def test_unknown_amendment_condition_makes_the_parameter_unknown(policy) -> None
     assert set(m2.unknowns) == {"level"}
 
 
+def test_an_undecided_amendment_keeps_the_hull_of_both_thresholds(policy) -> None:  # type: ignore[no-untyped-def]
+    """§9: level unknown, threshold 100万元 supplied, srdi_terms maybe 150万元: the threshold lies in
+    [100万元, 150万元], so an investment of 0 fails it either way and the benefit is decided not to
+    apply, naming nothing, in the closures and in the reference alike."""
+    from tests.reference import evaluate as reference_evaluate
+
+    facts = {"projects": ({"name": "产线", "category": None, "investment": Money.of(0)},)}
+    params = {"cap": Money.of(100), "threshold": Money.of(100)}
+    benefit = run(policy, facts, params)["M2"].benefits[0]
+    assert benefit.applies is False and benefit.unknowns == ()
+    reference = reference_evaluate(policy, facts, params, datetime.date(2024, 6, 1))
+    m2 = next(m for m in reference.measures if m.id == "M2")
+    assert m2.benefits[0].applies is False and m2.benefits[0].unknowns == ()
+
+
 def test_division_by_zero_is_unknown(policy) -> None:  # type: ignore[no-untyped-def]
     result = run(policy, {"revenue": Money.of(0), "rd_expense": Money.of(10)})
     assert result["M3"].status == "undetermined"
