@@ -72,6 +72,10 @@ def band_noter(expr: m.Band, labels: dict[str, str | None] | None = None) -> Cal
         label = subject.fact.label
     elif isinstance(subject, m.DefRef | m.ParamRef):
         label = (labels or {}).get(subject.name) or subject.name
+    elif isinstance(subject, m.Index):  # `rd_expense[last_year]`: the series' label and the year as written
+        year = subject.year
+        when = ((labels or {}).get(year.name) or year.name) if isinstance(year, m.DefRef) else expr_text(year)
+        label = f"{subject.series.fact.label}（{when}）"
     else:
         label = expr_text(subject) or "the value"
     show_subject, show_value = shower(subject.type), shower(expr.type)
