@@ -758,7 +758,9 @@ class Compiler:
 
         if not self._tracing:
             return banded
-        note = band_noter(expr)
+        labels = {name: d.label for name, d in self.policy.definitions.items()}
+        labels.update({name: p.label for name, p in self.policy.parameters.items()})
+        note = band_noter(expr, labels)
 
         def traced_band(ctx: CompiledEvaluation, env: Env) -> object:
             result = banded(ctx, env)
@@ -827,7 +829,9 @@ class Compiler:
             def definition_node(ctx: CompiledEvaluation, env: Env) -> object:
                 traced = ctx._traced_definitions.get(name)
                 value, node = ctx.traced_definition(name) if traced is None else traced
-                if node is not None and ctx._children:
+                # A definition read several times by one clause (a band's rows, `x[y] / z[y]`) is
+                # shown once under it: the same node, traced once per evaluation.
+                if node is not None and ctx._children and not any(n is node for n in ctx._children[-1]):
                     ctx._children[-1].append(node)
                 return value
 
@@ -1134,6 +1138,70 @@ def _missing(paths: frozenset[str], fact: m.Fact) -> Unknown:
     return intervals.declared(paths, fact.type.kind, fact.minimum, fact.maximum)
 
 
+def _decisive(measure: m.Measure, status: str, values: Mapping[tuple[str, str], object]) -> tuple[Node, ...]:
+    """What decided a designation, from its conditions' values in the explanation: for an eligible
+    one the alternatives (the items of an `or`) that hold, e.g. the route that passed; otherwise the
+    conditions that fail, or that are still open. Only named conditions are cited, by their labels."""
+    labels = {c.name: c.label or c.name for c in measure.conditions}
+
+    def truth(expr: m.TExpr) -> object:
+        if isinstance(expr, m.CondRef):
+            return values.get((expr.measure, expr.name), _MISSING)
+        if isinstance(expr, m.Not):
+            inner = truth(expr.operand)
+            return (not inner) if isinstance(inner, bool) else inner
+        return _MISSING
+
+    def named(expr: m.TExpr) -> str | None:
+        if isinstance(expr, m.CondRef):
+            return f"{expr.name}（{labels.get(expr.name, expr.name)}）"
+        if isinstance(expr, m.Not) and isinstance(expr.operand, m.CondRef):
+            return f"{named(expr.operand)} 成立"  # fails when the condition holds (an exclusion)
+        return None
+
+    exprs = {c.name: c.expr for c in measure.conditions}
+
+    routes: list[str] = []
+    failing: list[str] = []
+    open_: list[str] = []
+
+    def walk(expr: m.TExpr) -> None:
+        if isinstance(expr, m.Logic):
+            if expr.op == "or" and all(named(i) for i in expr.items):
+                holds = [named(i) for i in expr.items if truth(i) is True]
+                routes.extend(h for h in holds if h)
+                if all(truth(i) is False for i in expr.items):
+                    failing.append("以下均不满足：" + "、".join(n for i in expr.items if (n := named(i))))
+                elif not holds:
+                    open_.append("、".join(n for i in expr.items if (n := named(i))))
+                return
+            for item in expr.items:
+                walk(item)
+            return
+        name, value = named(expr), truth(expr)
+        if name is None or value is _MISSING:
+            return
+        inner = exprs.get(expr.name) if isinstance(expr, m.CondRef) else None
+        if value is True and isinstance(inner, m.Logic) and inner.op == "or" and all(named(i) for i in inner.items):
+            walk(inner)  # a condition that is itself a choice of routes (2022 srdi (四)): which held
+            return
+        if value is False:
+            failing.append(name)
+        elif value is not True:
+            open_.append(name)
+
+    for benefit in measure.benefits:
+        for when in benefit.when:
+            walk(when)
+    if status == "eligible":
+        return (Node("note", "判定途径", "、".join(routes) if routes else "各项条件均满足"),)
+    if status == "not_eligible" and failing:
+        return (Node("note", "未满足的条件", "；".join(failing)),)
+    if status == "undetermined" and open_:
+        return (Node("note", "尚未确定的条件", "；".join(open_)),)
+    return ()
+
+
 def _function_of_unknown(name: str, values: list[object], kind: str) -> object:
     """A function of which an argument is unknown: bounded where the bounds say enough."""
     if name in ("min", "max") and all(intervals.is_number(v) or isinstance(v, Unknown) for v in values):
@@ -1322,7 +1390,14 @@ class CompiledEvaluation:
             completion._exact = True  # a completion is not refined again
             return plan(completion)
 
-        return exact.refine(row, exact.Completer(self.policy, self.facts, self.params), evaluate)
+        refined = exact.refine(row, exact.Completer(self.policy, self.facts, self.params), evaluate)
+        # The completions decide the status only: an open score still names what keeps it open
+        # (national-criteria.md §2, "an open score still names its unknowns").
+        score = row[6][1] if len(row) > 6 else None  # type: ignore[misc]
+        if isinstance(score, ScoreResult) and score.unknowns and refined is not row:
+            merged = tuple(sorted({*refined[4], *score.unknowns}))
+            refined = (*refined[:4], merged, *refined[5:])  # type: ignore[assignment]
+        return refined
 
     def materialise(self, measure: m.Measure, row: Row) -> MeasureResult:
         """The MeasureResult of a row; its explanation is traced on demand."""
@@ -1392,8 +1467,10 @@ class CompiledEvaluation:
         if measure.version is not None:
             label = f"{measure.public} {measure.title}（版本 {measure.version}）"
         if measure.benefits and all(b.kind == "designation" for b in measure.benefits):
-            extra.append(Node("note", "评估结论", None, note="符合条件仅为按所述标准的预评估，不等于认定；"
-                              "仍需主管部门审核、公示后认定"))
+            tracer = self if self.trace else self._tracer
+            decisive = _decisive(measure, row[0], tracer._conditions if tracer is not None else {})
+            extra.append(Node("note", "评估结论", None, children=decisive,
+                              note="符合条件仅为按所述标准的预评估，不等于认定；仍需主管部门审核、公示后认定"))
         if not extra and label == node.label:
             return node
         return node._replace(label=label, children=(*node.children, *extra))

@@ -63,14 +63,19 @@ def show(value: object, typ: m.Type | None = None) -> str:
     return str(value)
 
 
-def band_noter(expr: m.Band) -> Callable[[object, list[m.BandRow], object], Node]:
+def band_noter(expr: m.Band, labels: dict[str, str | None] | None = None) -> Callable[[object, list[m.BandRow], object], Node]:
     """The node a band adds to its clause: the measured value and the row it fell in, e.g.
-    "上年度研发费用总额占营业收入总额比重 4% → [3%, 5%) 15分" (several rows where it is unknown)."""
+    "上年度研发费用总额占营业收入总额比重 4% → [3%, 5%) 15分" (several rows where it is unknown).
+    `labels` gives a definition's or parameter's label, so the note speaks the policy's language."""
     subject = expr.subject
     if isinstance(subject, m.FactRef | m.FieldRef):
         label = subject.fact.label
     elif isinstance(subject, m.DefRef | m.ParamRef):
-        label = subject.name
+        label = (labels or {}).get(subject.name) or subject.name
+    elif isinstance(subject, m.Index):  # `rd_expense[last_year]`: the series' label and the year as written
+        year = subject.year
+        when = ((labels or {}).get(year.name) or year.name) if isinstance(year, m.DefRef) else expr_text(year)
+        label = f"{subject.series.fact.label}（{when}）"
     else:
         label = expr_text(subject) or "the value"
     show_subject, show_value = shower(subject.type), shower(expr.type)
