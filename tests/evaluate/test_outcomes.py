@@ -154,12 +154,16 @@ def test_batch_columns(grade: policydsl.PolicySet, tmp_path: Path) -> None:
     assert (second["srdi_score_min"], second["srdi_score_max"]) == ("26", "41")
 
 
-def test_duckdb_refuses_scored_policies_with_pd406(grade: policydsl.PolicySet, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_duckdb_batch_of_a_scored_policy_is_the_python_batch(tmp_path: Path) -> None:
     (tmp_path / "in.jsonl").write_text(json.dumps(PROFILE) + "\n", "utf-8")
-    code = main(["batch", str(GRADE), str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o.jsonl"),
-                 "--engine", "duckdb", "--as-of", "2025-06-01"])
-    assert code == 2 and "PD406" in capsys.readouterr().err
+    rows = {}
+    for engine in ("duckdb", "python"):
+        out = tmp_path / f"{engine}.jsonl"
+        assert main(["batch", str(GRADE), str(tmp_path / "in.jsonl"), "-o", str(out),
+                     "--engine", engine, "--as-of", "2025-06-01"]) == 0
+        rows[engine] = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert rows["duckdb"] == rows["python"]
+    assert rows["python"][0]["srdi_version"] == "2022"
 
 
 def test_cli_eval_explain_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -292,9 +292,16 @@ def test_fast_and_full_series_readers_agree(series: dict[str, object]) -> None:
     assert outcomes[0] == outcomes[1]
 
 
-def test_series_in_sql_is_refused(series_policy: Any) -> None:
-    with pytest.raises(UsageError, match="series of money fact") as error:  # PD406: use --engine python
-        series_policy.sql()
+def test_series_in_sql_at_a_year_fixed_per_query(series_policy: Any) -> None:
+    # The day is fixed per query, so `revenue[year(today) - 1]` is one MAP lookup in SQL …
+    assert "revenue" in series_policy.sql(as_of=DAY)
+    # … and a year that varies by row is refused with PD406 (use --engine python).
+    varying = load_text(SERIES.replace("define Y \"评估年度\" = year(today)",
+                                       "fact founded \"成立日期\" : date\ndefine Y \"评估年度\" = year(founded)"
+                                       ).replace("fact staff", "fact founded \"成立日期\" : date\n  fact staff")
+                        .replace("fact founded \"成立日期\" : date\ndefine Y", "define Y"))
+    with pytest.raises(UsageError) as error:
+        varying.sql(as_of=DAY)
     assert [d.code for d in error.value.diagnostics] == ["PD406"]
 
 
