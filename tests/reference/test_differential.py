@@ -33,13 +33,19 @@ from policydsl.profile import read_profile
 from policydsl.result import Result
 from policydsl.sql.query import SqlUnsupported, compile_policy
 from policydsl.testing import load_text, profiles
-from policydsl.testing.texts import LEFT_OUT, _policy_text
+from policydsl.testing.texts import LEFT_OUT, WHOLE_ALIAS, _policy_text
 from tests.batch.helpers import run_sql
 from tests.reference import BenefitOutcome, MeasureOutcome, Outcome, TargetOutcome, evaluate
 
 # Disagreements with docs/semantics.md that the engines still have: each construct is left out of
 # the generated policies until it is fixed, so that the rest stays held equal.
-KNOWN_DISAGREEMENTS: dict[str, str] = {}
+KNOWN_DISAGREEMENTS: dict[str, str] = {
+    WHOLE_ALIAS: "comparing whole lists read through a definition (`项目表 != 项目表`, `define 项目表 = "
+                 "projects`) with an unknown item field: the closures name it by the definition "
+                 "(`项目表[0].category`) next to the fact's path, the reference by the fact only "
+                 "(`projects[0].category`); semantics.md §5 names facts, so the closures are wrong "
+                 "(found with --hypothesis-seed=7, POLICYDSL_DIFFERENTIAL_EXAMPLES=150)",
+}
 assert set(KNOWN_DISAGREEMENTS) <= LEFT_OUT
 POLICIES = _policy_text(without=frozenset(KNOWN_DISAGREEMENTS))
 # 25 policies in CI; a longer run: POLICYDSL_DIFFERENTIAL_EXAMPLES=1000 HYPOTHESIS_PROFILE=dev.
