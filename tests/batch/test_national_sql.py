@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import json
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,14 @@ def test_every_example_profile_is_python_s_in_duckdb(national: api.PolicySet, tm
     groups: dict[tuple[datetime.date, str], list[tuple[str, Path, dict[str, object]]]] = {}
     for ident, profile, as_of, params in found:
         groups.setdefault((as_of, repr(sorted(params.items()))), []).append((ident, profile, params))
+    # In CI: the groups holding the spec's §11 examples (~2 minutes for all twelve groups, on 2
+    # cores); POLICYDSL_NATIONAL_SQL_ALL=1 runs every group.
+    chosen = list(groups.items())
+    if not os.environ.get("POLICYDSL_NATIONAL_SQL_ALL"):
+        chosen = [group for index, group in enumerate(chosen)
+                  if any(ident.startswith("ex") for ident, _, _ in group[1])]
     scored = 0
-    for number, ((as_of, _), members) in enumerate(groups.items()):
+    for number, ((as_of, _), members) in enumerate(chosen):
         source = tmp_path / f"group{number}.jsonl"
         source.write_text("".join(json.dumps(json.loads(profile.read_text("utf-8")), ensure_ascii=False) + "\n"
                                   for _, profile, _ in members), "utf-8")
