@@ -42,11 +42,6 @@ def amendments_by_target(policy: m.Policy) -> dict[str, list[m.Amendment]]:
     return amended
 
 
-def unbounded(value: object) -> object:
-    """The value without an unknown's bounds (`Unknown.low`/`high`)."""
-    return merge_unknown(value) if isinstance(value, Unknown) and value.bounded else value
-
-
 def choose(condition: object, then: object, otherwise: object) -> object:
     """`then` where the condition is true, `otherwise` where it is false. Where it is unknown, the
     value is known only if both sides are known and equal; else it is unknown, naming the
@@ -88,14 +83,10 @@ def points_sum(values: list[object]) -> object:
 
 
 def reaches(value: object, floor: Decimal) -> object:
-    """`value >= floor` for a score or subtotal: decided by its bounds when it is unknown."""
-    if not isinstance(value, Unknown):
-        return value >= floor  # type: ignore[operator]
-    if value.low is not None and value.low >= floor:  # type: ignore[operator]
-        return True
-    if value.high is not None and value.high < floor:  # type: ignore[operator]
-        return False
-    return Unknown(value.paths)
+    """`value >= floor` for a score or subtotal: decided by its bounds when it is unknown
+    (`intervals.compare`), else unknown naming what keeps it open."""
+    decided = intervals.compare(">=", value, floor)
+    return Unknown(value.paths) if decided is None and isinstance(value, Unknown) else decided
 
 
 def score_of(score: m.Score, values: list[object]) -> ScoreResult:
@@ -496,35 +487,3 @@ def fold_unknown_list(op: str, items: Unknown, stand_in: str, holds: object, val
     if low is not None and low == high:
         return low
     return Unknown(paths, items.reason, low=low, high=high)
-
-
-def _interval(value: object) -> tuple[Any, Any]:
-    if isinstance(value, Unknown):
-        return value.low, value.high
-    return value, value
-
-
-def compare_bounded(op: str, left: object, right: object) -> object:
-    """A comparison where an operand is unknown: decided when the bounds of each side (a known
-    value is its own) put every possible pair on one side, else unknown naming the operands'
-    unknowns. Unknowns without bounds are never decided (their interval is unbounded)."""
-    (a, b), (c, d) = _interval(left), _interval(right)
-
-    def lt(x: Any, y: Any) -> bool:  # x < y, None being unbounded (then not decidable)
-        return x is not None and y is not None and x < y
-
-    def le(x: Any, y: Any) -> bool:
-        return x is not None and y is not None and x <= y
-
-    decided: bool | None = None
-    if op in ("<", ">"):
-        lo, hi, lo2, hi2 = (a, b, c, d) if op == "<" else (c, d, a, b)
-        decided = True if lt(hi, lo2) else False if le(hi2, lo) else None
-    elif op in ("<=", ">="):
-        lo, hi, lo2, hi2 = (a, b, c, d) if op == "<=" else (c, d, a, b)
-        decided = True if le(hi, lo2) else False if lt(hi2, lo) else None
-    elif lt(b, c) or lt(d, a):  # = / != of disjoint intervals
-        decided = op == "!="
-    if decided is not None:
-        return decided
-    return merge_unknown(left, right)

@@ -630,7 +630,7 @@ class ExpressionCompiler:
         return Val(binary(COMPARE[expr.op], a, b), unknowns, guarded=self.guarded(left, right))
 
     def bounded_compare(self, op: str, left: Val, right: Val, unknowns: Paths | None) -> Val:
-        """`semantics.compare_bounded`: decided where the bounds put every possible pair on one
+        """A comparison decided by bounds (as `intervals.compare`): decided where the bounds put every possible pair on one
         side (a known value is its own bounds; NULL bounds are unbounded and decide nothing)."""
         num = self.common(left, right) if left.num is not None and right.num is not None else None
 
@@ -1139,7 +1139,7 @@ class ExpressionCompiler:
         false; where it is unknown, `otherwise` if both are known and equal, else NULL naming the
         condition's unknowns and each side's."""
         if is_true(condition):
-            return unbounded(then)  # a chosen value is never bounded (semantics.md §6)
+            return unbounded(then)  # SQL carries no bounds through `choose`; rows with unknowns go to Python
         if is_false(condition):
             return unbounded(otherwise)
         num = self.common(then, otherwise) if then.num is not None and otherwise.num is not None else None
